@@ -1,0 +1,113 @@
+/**
+ * `startEmbeddedBroker`: an in-process MQTT broker (Aedes) with TCP and WebSocket listeners on
+ * 127.0.0.1, for development, the demo and tests. Nothing to install or configure.
+ */
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import { Aedes, type AedesOptions } from 'aedes';
+import { WebSocketServer } from 'ws';
+import { CoalescingWebSocketStream } from './websocket-stream.js';
+
+export interface EmbeddedBrokerOptions {
+  /** TCP port; 0 picks a free one. Default 1883. */
+  port?: number;
+  /** WebSocket port; 0 picks a free one. Default 9001. */
+  wsPort?: number;
+  /** Interface to bind. Default 127.0.0.1: a dev broker must not be reachable from the network. */
+  host?: string;
+  /** WebSocket path. Default `/mqtt` (MQTT.js' default). */
+  wsPath?: string;
+  /** Extra Aedes options (hooks, persistence). */
+  aedes?: AedesOptions;
+}
+
+export interface EmbeddedBroker {
+  readonly mqttUrl: string;
+  readonly wsUrl: string;
+  readonly port: number;
+  readonly wsPort: number;
+  readonly aedes: Aedes;
+  /** Live client connections. */
+  connectedClients(): number;
+  /** Stops both listeners, disconnects every client, and closes Aedes. */
+  close(): Promise<void>;
+}
+
+export const EMBEDDED_BROKER_DEFAULTS = { port: 1883, wsPort: 9001, host: '127.0.0.1', wsPath: '/mqtt' };
+
+export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): Promise<EmbeddedBroker> {
+  const settings = { ...EMBEDDED_BROKER_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof EMBEDDED_BROKER_DEFAULTS & EmbeddedBrokerOptions;
+  const aedes = await Aedes.createBroker({ ...settings.aedes });
+  const sockets = new Set<Socket>();
+
+  // noDelay: without it the first packets of every connection wait on Nagle (~40 ms).
+  const tcp: NetServer = createNetServer({ noDelay: true }, (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    aedes.handle(socket);
+  });
+  const http: HttpServer = createHttpServer((_req, res) => {
+    res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket only');
+  });
+  http.on('connection', (socket) => {
+    socket.setNoDelay(true);
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  const wss = new WebSocketServer({ server: http, path: settings.wsPath, perMessageDeflate: false, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false) });
+  wss.on('connection', (socket, request) => {
+    aedes.handle(new CoalescingWebSocketStream(socket), request);
+  });
+
+  try {
+    await listen(tcp, settings.port, settings.host, 'MQTT');
+    await listen(http, settings.wsPort, settings.host, 'WebSocket');
+  } catch (error) {
+    tcp.close();
+    http.close();
+    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    throw error;
+  }
+  const port = (tcp.address() as { port: number }).port;
+  const wsPort = (http.address() as { port: number }).port;
+  let closing: Promise<void> | null = null;
+
+  return {
+    mqttUrl: `mqtt://${settings.host}:${port}`,
+    wsUrl: `ws://${settings.host}:${wsPort}${settings.wsPath}`,
+    port,
+    wsPort,
+    aedes,
+    connectedClients: () => aedes.connectedClients,
+    close() {
+      closing ??= (async () => {
+        for (const client of wss.clients) client.terminate();
+        for (const socket of sockets) socket.destroy();
+        await Promise.all([
+          new Promise<void>((resolve) => tcp.close(() => resolve())),
+          new Promise<void>((resolve) => wss.close(() => http.close(() => resolve()))),
+          new Promise<void>((resolve) => aedes.close(() => resolve())),
+        ]);
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Listens, turning "port taken" into a message a person can act on. */
+function listen(server: NetServer | HttpServer, port: number, host: string, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      if (error.code === 'EADDRINUSE') reject(new Error(`${what} port ${port} on ${host} is already in use. Choose another port (or 0 for any free port).`));
+      else reject(error);
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+}

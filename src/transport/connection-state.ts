@@ -1,0 +1,62 @@
+/**
+ * The one connection state machine of the kit. The transport drives it from MQTT client events;
+ * hooks and components only read it.
+ */
+export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'error';
+
+/** Why the connection is not up: credentials refused, broker not reachable, or anything else. */
+export type ConnectionErrorKind = 'auth' | 'unreachable' | 'protocol';
+
+export interface ConnectionError {
+  kind: ConnectionErrorKind;
+  message: string;
+}
+
+export interface ConnectionSnapshot {
+  status: ConnectionStatus;
+  /** Reconnect attempts since the last successful connect (0 while connected). */
+  attempt: number;
+  /** When the next automatic attempt fires (ms since epoch), or null when none is scheduled. */
+  nextRetryAt: number | null;
+  lastError: ConnectionError | null;
+  /** When the connection last came up (ms since epoch). */
+  connectedAt: number | null;
+}
+
+export const INITIAL_CONNECTION: ConnectionSnapshot = {
+  status: 'connecting',
+  attempt: 0,
+  nextRetryAt: null,
+  lastError: null,
+  connectedAt: null,
+};
+
+export type ConnectionEvent =
+  | { type: 'connected'; at: number }
+  | { type: 'lost'; error?: ConnectionError }
+  | { type: 'retry-scheduled'; at: number }
+  | { type: 'attempt' }
+  | { type: 'failed'; error: ConnectionError }
+  | { type: 'browser-offline' }
+  | { type: 'closed' };
+
+/** Pure transition function: the same event in the same state always gives the same state. */
+export function nextConnectionState(state: ConnectionSnapshot, event: ConnectionEvent): ConnectionSnapshot {
+  switch (event.type) {
+    case 'connected':
+      return { status: 'connected', attempt: 0, nextRetryAt: null, lastError: null, connectedAt: event.at };
+    case 'lost':
+      return { ...state, status: 'reconnecting', nextRetryAt: null, lastError: event.error ?? state.lastError };
+    case 'retry-scheduled':
+      return { ...state, status: state.status === 'offline' ? 'offline' : 'reconnecting', nextRetryAt: event.at };
+    case 'attempt':
+      return { ...state, status: state.connectedAt === null && state.attempt === 0 ? 'connecting' : 'reconnecting', attempt: state.attempt + 1, nextRetryAt: null };
+    case 'failed':
+      // Auth refusals stop automatic retries: retrying a refused credential is a storm, not a recovery.
+      return { ...state, status: event.error.kind === 'auth' ? 'error' : 'reconnecting', lastError: event.error, nextRetryAt: null };
+    case 'browser-offline':
+      return { ...state, status: 'offline', nextRetryAt: null };
+    case 'closed':
+      return { ...state, status: 'offline', nextRetryAt: null };
+  }
+}

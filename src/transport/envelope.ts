@@ -1,0 +1,264 @@
+/**
+ * The one envelope codec of the wire protocol (DESIGN.md, "Envelope"), used by the browser
+ * transport, the worker, the mock broker's scripted worker and the tests.
+ *
+ * Wire keys are short because the stream envelope is paid for on every token: `v` version,
+ * `r` request id, `s` sequence of the first chunk, `c` chunks, `e` end of turn.
+ * Decoders never throw: anything that does not validate comes back as `null` with a reason,
+ * so one bad message can be dropped and counted without touching the live stream.
+ */
+import type { UIMessage, UIMessageChunk } from 'ai';
+
+export const PROTOCOL_VERSION = 1;
+
+/** Turn states a worker publishes on `status`. */
+export const TURN_STATES = ['queued', 'thinking', 'generating', 'done', 'error', 'aborted'] as const;
+export type TurnState = (typeof TURN_STATES)[number];
+export const FINAL_TURN_STATES: ReadonlySet<TurnState> = new Set(['done', 'error', 'aborted']);
+
+/** Consecutive chunks of one turn, from `seq` on. `end` marks the last chunk of the turn. */
+export interface StreamEnvelope {
+  requestId: string;
+  seq: number;
+  chunks: UIMessageChunk[];
+  end: boolean;
+}
+
+/** The retained state of a chat's latest turn. */
+export interface StatusEnvelope {
+  requestId: string;
+  state: TurnState;
+  /** Sequence of the last chunk published so far, -1 before the first. */
+  lastSeq: number;
+  /** The user message that started the turn, so other devices can show it. */
+  userMessage?: UIMessage;
+  /** Assistant message id the turn writes to. */
+  messageId?: string;
+  error?: string;
+  /** Worker clock, ms since epoch. */
+  at: number;
+}
+
+/** The retained record of a finished turn. */
+export interface CompleteEnvelope {
+  requestId: string;
+  state: 'done' | 'error' | 'aborted';
+  userMessage?: UIMessage;
+  /** All chunks of the turn, text deltas merged; `chunks[i]` is not `seq i` after merging. */
+  chunks: UIMessageChunk[];
+  at: number;
+}
+
+/** A turn as the client asks for it on `request`. Identity is never part of it: it is the topic's. */
+export interface RequestEnvelope {
+  requestId: string;
+  trigger: 'submit-message' | 'regenerate-message';
+  messageId?: string;
+  messages: UIMessage[];
+  body?: Record<string, unknown>;
+  clientId?: string;
+}
+
+export type ControlEnvelope =
+  | { op: 'abort'; requestId: string }
+  | { op: 'replay'; requestId: string; fromSeq: number; clientId: string };
+
+export type DecodeFailure = 'malformed' | 'version' | 'invalid';
+export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: DecodeFailure };
+
+const textDecoder = /* @__PURE__ */ new TextDecoder();
+const REQUEST_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+function parse(payload: string | Uint8Array): Record<string, unknown> | null {
+  try {
+    const text = typeof payload === 'string' ? payload : textDecoder.decode(payload);
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+function fail<T>(reason: DecodeFailure): Decoded<T> {
+  return { ok: false, reason };
+}
+
+function head(payload: string | Uint8Array): Decoded<Record<string, unknown>> {
+  const raw = parse(payload);
+  if (!raw) return fail('malformed');
+  if (raw.v !== PROTOCOL_VERSION) return fail('version');
+  if (typeof raw.r !== 'string' || !REQUEST_ID.test(raw.r)) return fail('invalid');
+  return { ok: true, value: raw };
+}
+
+/** True for a value shaped like a UI message chunk; deep validation is the AI SDK's job downstream. */
+export function isChunkLike(value: unknown): value is UIMessageChunk {
+  return value !== null && typeof value === 'object' && typeof (value as { type?: unknown }).type === 'string';
+}
+
+export function isValidRequestId(value: unknown): value is string {
+  return typeof value === 'string' && REQUEST_ID.test(value);
+}
+
+function isSeq(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+export function encodeStream(envelope: StreamEnvelope): string {
+  return JSON.stringify(
+    envelope.end
+      ? { v: PROTOCOL_VERSION, r: envelope.requestId, s: envelope.seq, c: envelope.chunks, e: 1 }
+      : { v: PROTOCOL_VERSION, r: envelope.requestId, s: envelope.seq, c: envelope.chunks },
+  );
+}
+
+export function decodeStream(payload: string | Uint8Array): Decoded<StreamEnvelope> {
+  const h = head(payload);
+  if (!h.ok) return h;
+  const { r, s, c, e } = h.value;
+  if (!isSeq(s) || !Array.isArray(c) || c.length === 0 || !c.every(isChunkLike)) return fail('invalid');
+  return { ok: true, value: { requestId: r as string, seq: s, chunks: c, end: e === 1 } };
+}
+
+export function encodeStatus(status: StatusEnvelope): string {
+  return JSON.stringify({
+    v: PROTOCOL_VERSION,
+    r: status.requestId,
+    st: status.state,
+    s: status.lastSeq,
+    at: status.at,
+    ...(status.messageId ? { m: status.messageId } : {}),
+    ...(status.userMessage ? { u: status.userMessage } : {}),
+    ...(status.error ? { err: status.error } : {}),
+  });
+}
+
+export function decodeStatus(payload: string | Uint8Array): Decoded<StatusEnvelope> {
+  const h = head(payload);
+  if (!h.ok) return h;
+  const { r, st, s, at, m, u, err } = h.value;
+  if (!(TURN_STATES as readonly unknown[]).includes(st) || typeof s !== 'number' || !Number.isSafeInteger(s) || s < -1) return fail('invalid');
+  if (typeof at !== 'number' || (m !== undefined && typeof m !== 'string') || (err !== undefined && typeof err !== 'string')) return fail('invalid');
+  if (u !== undefined && !isMessageLike(u)) return fail('invalid');
+  return {
+    ok: true,
+    value: {
+      requestId: r as string,
+      state: st as TurnState,
+      lastSeq: s,
+      at,
+      ...(m !== undefined ? { messageId: m as string } : {}),
+      ...(u !== undefined ? { userMessage: u as UIMessage } : {}),
+      ...(err !== undefined ? { error: err as string } : {}),
+    },
+  };
+}
+
+function isMessageLike(value: unknown): value is UIMessage {
+  const m = value as UIMessage | null;
+  return m !== null && typeof m === 'object' && typeof m.id === 'string' && typeof m.role === 'string' && Array.isArray(m.parts);
+}
+
+export function encodeComplete(complete: CompleteEnvelope): string {
+  return JSON.stringify({
+    v: PROTOCOL_VERSION,
+    r: complete.requestId,
+    st: complete.state,
+    c: complete.chunks,
+    at: complete.at,
+    ...(complete.userMessage ? { u: complete.userMessage } : {}),
+  });
+}
+
+export function decodeComplete(payload: string | Uint8Array): Decoded<CompleteEnvelope> {
+  const h = head(payload);
+  if (!h.ok) return h;
+  const { r, st, c, at, u } = h.value;
+  if (st !== 'done' && st !== 'error' && st !== 'aborted') return fail('invalid');
+  if (!Array.isArray(c) || !c.every(isChunkLike) || typeof at !== 'number') return fail('invalid');
+  if (u !== undefined && !isMessageLike(u)) return fail('invalid');
+  return { ok: true, value: { requestId: r as string, state: st, chunks: c, at, ...(u ? { userMessage: u as UIMessage } : {}) } };
+}
+
+export function encodeRequest(request: RequestEnvelope): string {
+  return JSON.stringify({
+    v: PROTOCOL_VERSION,
+    r: request.requestId,
+    t: request.trigger,
+    msgs: request.messages,
+    ...(request.messageId ? { m: request.messageId } : {}),
+    ...(request.body ? { b: request.body } : {}),
+    ...(request.clientId ? { cid: request.clientId } : {}),
+  });
+}
+
+/** Shape check only; the worker validates messages with the AI SDK's `validateUIMessages`. */
+export function decodeRequest(payload: string | Uint8Array): Decoded<RequestEnvelope> {
+  const h = head(payload);
+  if (!h.ok) return h;
+  const { r, t, msgs, m, b, cid } = h.value;
+  if (t !== 'submit-message' && t !== 'regenerate-message') return fail('invalid');
+  if (!Array.isArray(msgs) || !msgs.every(isMessageLike)) return fail('invalid');
+  if (m !== undefined && typeof m !== 'string') return fail('invalid');
+  if (b !== undefined && (b === null || typeof b !== 'object' || Array.isArray(b))) return fail('invalid');
+  if (cid !== undefined && (typeof cid !== 'string' || !REQUEST_ID.test(cid))) return fail('invalid');
+  return {
+    ok: true,
+    value: {
+      requestId: r as string,
+      trigger: t,
+      messages: msgs as UIMessage[],
+      ...(m !== undefined ? { messageId: m as string } : {}),
+      ...(b !== undefined ? { body: b as Record<string, unknown> } : {}),
+      ...(cid !== undefined ? { clientId: cid as string } : {}),
+    },
+  };
+}
+
+export function encodeControl(control: ControlEnvelope): string {
+  return JSON.stringify(
+    control.op === 'abort'
+      ? { v: PROTOCOL_VERSION, op: 'abort', r: control.requestId }
+      : { v: PROTOCOL_VERSION, op: 'replay', r: control.requestId, s: control.fromSeq, cid: control.clientId },
+  );
+}
+
+export function decodeControl(payload: string | Uint8Array): Decoded<ControlEnvelope> {
+  const h = head(payload);
+  if (!h.ok) return h;
+  const { op, r, s, cid } = h.value;
+  if (op === 'abort') return { ok: true, value: { op, requestId: r as string } };
+  if (op === 'replay' && isSeq(s) && typeof cid === 'string' && REQUEST_ID.test(cid)) {
+    return { ok: true, value: { op, requestId: r as string, fromSeq: s, clientId: cid } };
+  }
+  return fail('invalid');
+}
+
+/**
+ * Merges runs of `text-delta` (and `reasoning-delta`) chunks of the same part into one chunk.
+ * Used for the retained `complete` and for the worker's merge window: fewer messages and bytes,
+ * same rendered result.
+ */
+export function mergeDeltas(chunks: readonly UIMessageChunk[]): UIMessageChunk[] {
+  const merged: UIMessageChunk[] = [];
+  for (const chunk of chunks) {
+    const last = merged[merged.length - 1];
+    if (
+      last &&
+      (chunk.type === 'text-delta' || chunk.type === 'reasoning-delta') &&
+      last.type === chunk.type &&
+      last.id === chunk.id &&
+      sameKeys(last, chunk)
+    ) {
+      merged[merged.length - 1] = { ...last, delta: last.delta + chunk.delta };
+    } else {
+      merged.push(chunk);
+    }
+  }
+  return merged;
+}
+
+/** Deltas carrying provider metadata are kept apart: merging would drop one side's metadata. */
+function sameKeys(a: object, b: object): boolean {
+  return Object.keys(a).length === 3 && Object.keys(b).length === 3;
+}

@@ -1,0 +1,74 @@
+/**
+ * Typed errors of the kit. Each has a stable `code` so UIs and tests can branch without parsing
+ * messages. Network-level failures are deliberately *not* here: they are raised as `TypeError`s
+ * whose message mentions "network", which is what `useChat` treats as a resumable disconnect.
+ */
+export type ChatKitErrorCode =
+  | 'invalid-topic-segment'
+  | 'invalid-options'
+  | 'stream-timeout'
+  | 'request-rejected'
+  | 'auth'
+  | 'turn-failed'
+  | 'invalid-request'
+  | 'rate-limited'
+  | 'transport-closed';
+
+export class ChatKitError extends Error {
+  readonly code: ChatKitErrorCode;
+  constructor(code: ChatKitErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ChatKitError';
+    this.code = code;
+  }
+}
+
+export class InvalidTopicSegmentError extends ChatKitError {
+  constructor(kind: string, value: unknown) {
+    super('invalid-topic-segment', `${kind} must match [A-Za-z0-9_-]{1,64} (got ${JSON.stringify(String(value)).slice(0, 80)})`);
+    this.name = 'InvalidTopicSegmentError';
+  }
+}
+
+/** No chunk arrived for `streamTimeout` ms while the turn was live: the worker is gone or stuck. */
+export class StreamTimeoutError extends ChatKitError {
+  readonly timeoutMs: number;
+  constructor(timeoutMs: number) {
+    super('stream-timeout', `No response from the chat worker for ${timeoutMs} ms; the turn was given up.`);
+    this.name = 'StreamTimeoutError';
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** The HTTP trigger answered with something other than 202, or the worker refused the request. */
+export class RequestRejectedError extends ChatKitError {
+  readonly status?: number;
+  constructor(message: string, status?: number) {
+    super('request-rejected', message);
+    this.name = 'RequestRejectedError';
+    this.status = status;
+  }
+}
+
+/** Credentials were refused or could not be fetched. Not retried in a loop: the user must act. */
+export class AuthError extends ChatKitError {
+  readonly status?: number;
+  constructor(message: string, options?: { status?: number; cause?: unknown }) {
+    super('auth', message, options);
+    this.name = 'AuthError';
+    this.status = options?.status;
+  }
+}
+
+/** The worker reported the turn as failed (status `error`). */
+export class TurnFailedError extends ChatKitError {
+  constructor(message: string) {
+    super('turn-failed', message);
+    this.name = 'TurnFailedError';
+  }
+}
+
+/** The network error `useChat` resumes from: a `TypeError` whose message says "network". */
+export function createNetworkError(detail: string): TypeError {
+  return new TypeError(`MQTT network connection lost: ${detail}`);
+}

@@ -1,0 +1,12 @@
+/** Browser-safe transport layer: no React, no Node built-ins. */
+export { CloudSignalChatTransport, TRANSPORT_DEFAULTS, type CloudSignalChatTransportOptions, type ChatHandle } from './cloudsignal-chat-transport.js';
+export { TopicScheme, DEFAULT_TOPIC_PREFIX, CHANNELS, isValidSegment, type Channel, type ChatAddress } from './topics.js';
+export * from './envelope.js';
+export * from './errors.js';
+export type { MqttClientLike, PublishOptions, QoS, SubscriptionGrant, MqttClientEvents } from './mqtt-client.js';
+export type { ReadableStore } from './store.js';
+export { nextConnectionState, INITIAL_CONNECTION, type ConnectionSnapshot, type ConnectionStatus, type ConnectionError, type ConnectionErrorKind, type ConnectionEvent } from './connection-state.js';
+export { INITIAL_CHAT_ACTIVITY, type ChatActivitySnapshot, type RecoverySnapshot } from './chat-activity.js';
+export { emptyStats, totalDropped, type TransportStats, type DropReason } from './stats.js';
+export { backoffDelay, type BackoffOptions } from './backoff.js';
+export type { MqttCredentials } from './credentials.js';

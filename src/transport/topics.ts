@@ -1,0 +1,118 @@
+/**
+ * The one topic builder and parser of the kit: `{prefix}/{userId}/{chatId}/{channel}`.
+ * Browser, worker, broker ACL and tests all use it, so the scheme lives in exactly one place.
+ */
+import { InvalidTopicSegmentError } from './errors.js';
+
+/** Channels of a chat, see DESIGN.md. `replay` is followed by `/{clientId}`. */
+export const CHANNELS = ['request', 'control', 'stream', 'status', 'complete', 'replay'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+/** Default first topic level. */
+export const DEFAULT_TOPIC_PREFIX = 'chat';
+
+const SEGMENT = /^[A-Za-z0-9_-]{1,64}$/;
+/** A prefix may have several levels, each a plain segment. */
+const PREFIX = /^[A-Za-z0-9_-]{1,64}(?:\/[A-Za-z0-9_-]{1,64}){0,3}$/;
+
+/** True when `value` can stand as a user id, chat id or client id in a topic. */
+export function isValidSegment(value: unknown): value is string {
+  return typeof value === 'string' && SEGMENT.test(value);
+}
+
+/** Throws a typed error when `value` is not a safe topic segment (no `/`, `+`, `#`, `$`). */
+export function assertSegment(kind: 'userId' | 'chatId' | 'clientId' | 'group', value: unknown): asserts value is string {
+  if (!isValidSegment(value)) throw new InvalidTopicSegmentError(kind, value);
+}
+
+export function assertPrefix(prefix: string): void {
+  if (!PREFIX.test(prefix)) throw new InvalidTopicSegmentError('topicPrefix', prefix);
+}
+
+/** Names one chat: whose it is and which. */
+export interface ChatAddress {
+  userId: string;
+  chatId: string;
+}
+
+/** Builds and parses every topic of one prefix. Create one per prefix and reuse it. */
+export class TopicScheme {
+  readonly prefix: string;
+  private readonly depth: number;
+
+  constructor(prefix: string = DEFAULT_TOPIC_PREFIX) {
+    assertPrefix(prefix);
+    this.prefix = prefix;
+    this.depth = prefix.split('/').length;
+  }
+
+  /** The topic of one channel of a chat; `replay` needs the receiving client id. */
+  topic(address: ChatAddress, channel: Exclude<Channel, 'replay'>): string;
+  topic(address: ChatAddress, channel: 'replay', clientId: string): string;
+  topic(address: ChatAddress, channel: Channel, clientId?: string): string {
+    assertSegment('userId', address.userId);
+    assertSegment('chatId', address.chatId);
+    const base = `${this.prefix}/${address.userId}/${address.chatId}/${channel}`;
+    if (channel !== 'replay') return base;
+    assertSegment('clientId', clientId);
+    return `${base}/${clientId}`;
+  }
+
+  /** All topics a browser subscribes to for one chat (its own replay topic included). */
+  clientSubscriptions(address: ChatAddress, clientId: string): string[] {
+    return [
+      this.topic(address, 'stream'),
+      this.topic(address, 'status'),
+      this.topic(address, 'complete'),
+      this.topic(address, 'replay', clientId),
+    ];
+  }
+
+  /** The filter a worker subscribes to for requests of every user and chat. */
+  requestFilter(): string {
+    return `${this.prefix}/+/+/request`;
+  }
+
+  /** The shared-subscription form of {@link requestFilter} for a worker group. */
+  sharedRequestFilter(group: string): string {
+    assertSegment('group', group);
+    return `$share/${group}/${this.requestFilter()}`;
+  }
+
+  /**
+   * Worker coordination topics live beside the chat namespace (`{prefix}-sys/...`), so no user id
+   * can ever collide with them and a browser ACL never matches them.
+   */
+  workerPresenceTopic(group: string, workerId: string): string {
+    assertSegment('group', group);
+    assertSegment('clientId', workerId);
+    return `${this.prefix}-sys/workers/${group}/${workerId}`;
+  }
+
+  workerPresenceFilter(group: string): string {
+    assertSegment('group', group);
+    return `${this.prefix}-sys/workers/${group}/+`;
+  }
+
+  /** Topic a worker publishes to itself to learn whether shared subscriptions are delivered. */
+  sharedProbeTopic(workerId: string): string {
+    assertSegment('clientId', workerId);
+    return `${this.prefix}-sys/probe/${workerId}`;
+  }
+
+  /** Parses a topic of this scheme; returns null for anything else (foreign or malformed). */
+  parse(topic: string): (ChatAddress & { channel: Channel; clientId?: string }) | null {
+    const levels = topic.split('/');
+    const prefixLevels = levels.slice(0, this.depth).join('/');
+    if (prefixLevels !== this.prefix) return null;
+    const [userId, chatId, channel, clientId, ...rest] = levels.slice(this.depth);
+    if (rest.length > 0 || !isValidSegment(userId) || !isValidSegment(chatId)) return null;
+    if (!(CHANNELS as readonly string[]).includes(channel ?? '')) return null;
+    if (channel === 'replay') {
+      if (!isValidSegment(clientId)) return null;
+      return { userId, chatId, channel, clientId };
+    }
+    if (clientId !== undefined) return null;
+    return { userId, chatId, channel: channel as Channel };
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * Turns the envelopes of one turn into an ordered, gap-free `ReadableStream` of UI message chunks.
+ *
+ * Rules (DESIGN.md): drop other request ids (the channel routes by id), drop sequence numbers
+ * already delivered, hold chunks after a gap and ask the worker to replay from the first missing
+ * one, end on the turn's last chunk. Silence longer than `streamTimeout` is a dead worker.
+ */
+import type { UIMessageChunk } from 'ai';
+import { FINAL_TURN_STATES, type StatusEnvelope, type StreamEnvelope } from './envelope.js';
+import { StreamTimeoutError } from './errors.js';
+
+export interface TurnReaderOptions {
+  requestId: string;
+  /** First sequence number this reader must deliver (0 for a whole turn). */
+  fromSeq: number;
+  streamTimeout: number;
+  /** How long a replay request may stay unanswered before it is sent again. */
+  replayRetryMs: number;
+  /** Asks the worker for chunks from `fromSeq` on. */
+  requestReplay(fromSeq: number): void;
+  /** Called once when the reader ends for any reason. */
+  onSettled(reader: TurnReader, outcome: 'complete' | 'error' | 'cancel'): void;
+}
+
+export class TurnReader {
+  readonly requestId: string;
+  readonly stream: ReadableStream<UIMessageChunk>;
+  /** Chunks delivered that came through replay (the recovery count). */
+  recovered = 0;
+  /** Next sequence number to deliver. */
+  nextSeq: number;
+  duplicates = 0;
+  private endSeq: number | null = null;
+  private readonly pending = new Map<number, UIMessageChunk>();
+  private controller!: ReadableStreamDefaultController<UIMessageChunk>;
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  private replayTimer: ReturnType<typeof setTimeout> | undefined;
+  private settled = false;
+
+  constructor(private readonly options: TurnReaderOptions) {
+    this.requestId = options.requestId;
+    this.nextSeq = options.fromSeq;
+    this.stream = new ReadableStream<UIMessageChunk>({
+      start: (controller) => {
+        this.controller = controller;
+      },
+      cancel: () => this.settle('cancel'),
+    });
+    this.armIdleTimer();
+  }
+
+  get isSettled(): boolean {
+    return this.settled;
+  }
+
+  /** Feeds one decoded envelope of this turn (live stream or replay). */
+  push(envelope: StreamEnvelope, viaReplay: boolean): void {
+    if (this.settled) return;
+    this.armIdleTimer();
+    const { seq, chunks } = envelope;
+    if (envelope.end) this.endSeq = seq + chunks.length - 1;
+    for (let i = 0; i < chunks.length; i++) {
+      const chunkSeq = seq + i;
+      if (chunkSeq < this.nextSeq || this.pending.has(chunkSeq)) {
+        this.duplicates++;
+        continue;
+      }
+      if (chunkSeq === this.nextSeq) {
+        this.deliver(chunks[i], viaReplay);
+      } else {
+        this.pending.set(chunkSeq, chunks[i]);
+      }
+    }
+    this.drainPending(viaReplay);
+    this.afterProgress();
+  }
+
+  /** Status updates carry the last published sequence: a final one also tells where the turn ends. */
+  onStatus(status: StatusEnvelope): void {
+    if (this.settled || status.requestId !== this.requestId) return;
+    this.armIdleTimer();
+    // Only a final status says where the turn ends; a live one may overtake its own chunks.
+    if (FINAL_TURN_STATES.has(status.state) && this.endSeq === null) this.endSeq = status.lastSeq;
+    this.afterProgress();
+  }
+
+  /** Ends the stream with an error (network loss, timeout, turn failure). */
+  fail(error: unknown): void {
+    if (this.settled) return;
+    this.settle('error');
+    try {
+      this.controller.error(error);
+    } catch {
+      // already closed by the consumer
+    }
+  }
+
+  /** Ends the stream normally without further chunks (consumer aborted). */
+  close(): void {
+    if (this.settled) return;
+    this.settle('cancel');
+    try {
+      this.controller.close();
+    } catch {
+      // already closed
+    }
+  }
+
+  /** Asks for everything from `nextSeq` now: used when (re)joining a live turn. */
+  requestCatchUp(): void {
+    this.scheduleReplay(true);
+  }
+
+  private deliver(chunk: UIMessageChunk, viaReplay: boolean): void {
+    this.controller.enqueue(chunk);
+    this.nextSeq++;
+    if (viaReplay) this.recovered++;
+  }
+
+  private drainPending(viaReplay: boolean): void {
+    while (this.pending.has(this.nextSeq)) {
+      const chunk = this.pending.get(this.nextSeq)!;
+      this.pending.delete(this.nextSeq);
+      this.deliver(chunk, viaReplay);
+    }
+  }
+
+  private afterProgress(): void {
+    if (this.endSeq !== null && this.nextSeq > this.endSeq) {
+      this.settle('complete');
+      try {
+        this.controller.close();
+      } catch {
+        // consumer already cancelled
+      }
+      return;
+    }
+    if (this.hasGap()) this.scheduleReplay(false);
+    else {
+      clearTimeout(this.replayTimer);
+      this.replayTimer = undefined;
+    }
+  }
+
+  /** One outstanding replay request at a time; re-sent while the gap persists. */
+  private scheduleReplay(immediate: boolean): void {
+    if (this.settled || (this.replayTimer && !immediate)) return;
+    clearTimeout(this.replayTimer);
+    this.options.requestReplay(this.nextSeq);
+    this.replayTimer = setTimeout(() => {
+      this.replayTimer = undefined;
+      if (this.hasGap()) this.scheduleReplay(false);
+    }, this.options.replayRetryMs);
+  }
+
+  private hasGap(): boolean {
+    return this.pending.size > 0 || (this.endSeq !== null && this.nextSeq <= this.endSeq);
+  }
+
+  private armIdleTimer(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.fail(new StreamTimeoutError(this.options.streamTimeout)), this.options.streamTimeout);
+  }
+
+  private settle(outcome: 'complete' | 'error' | 'cancel'): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.idleTimer);
+    clearTimeout(this.replayTimer);
+    this.pending.clear();
+    this.options.onSettled(this, outcome);
+  }
+}
