@@ -1,0 +1,109 @@
+import { Fragment, forwardRef, useCallback, type ComponentPropsWithoutRef } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import type { UIMessage } from 'ai';
+import { useChatWindowActions, useChatWindowChat, useChatWindowScroll } from './chat-window-context.js';
+import { ChatWindowMessage } from './message.js';
+import { ChatWindowErrorRow } from './error-row.js';
+import { cx } from './cx.js';
+
+export interface ChatWindowMessageListProps extends Omit<ComponentPropsWithoutRef<'div'>, 'children'> {
+  /**
+   * Render only the rows near the viewport. Opt in for long threads (hundreds of messages);
+   * rows are measured as they render, so variable heights are fine.
+   */
+  virtualize?: boolean;
+  /** Estimated row height in px for virtualization before a row is measured. Default 96. */
+  estimateRowHeight?: number;
+  /** Render one message yourself; defaults to `<ChatWindow.Message>`. */
+  renderMessage?: (message: UIMessage, state: { streaming: boolean; canRegenerate: boolean }) => React.ReactNode;
+}
+
+interface RowState {
+  streaming: boolean;
+  canRegenerate: boolean;
+}
+
+function rowState(messages: readonly UIMessage[], index: number, isStreaming: boolean): RowState {
+  const last = index === messages.length - 1;
+  const assistant = messages[index].role === 'assistant';
+  return { streaming: last && assistant && isStreaming, canRegenerate: last && assistant && !isStreaming };
+}
+
+/**
+ * The transcript: `role="log"`, `aria-busy` while a response streams (so assistive tech waits for
+ * the whole answer instead of reading tokens), the error row at the end.
+ */
+export const ChatWindowMessageList = forwardRef<HTMLDivElement, ChatWindowMessageListProps>(function ChatWindowMessageList(
+  { virtualize = false, estimateRowHeight = 96, renderMessage, className, ...rest },
+  ref,
+) {
+  const chat = useChatWindowChat('ChatWindow.MessageList');
+  const { labels } = useChatWindowActions('ChatWindow.MessageList');
+  const { messages, isStreaming } = chat;
+  const render = useCallback(
+    (message: UIMessage, state: RowState) =>
+      renderMessage ? renderMessage(message, state) : <ChatWindowMessage message={message} streaming={state.streaming} canRegenerate={state.canRegenerate} />,
+    [renderMessage],
+  );
+  return (
+    <div
+      ref={ref}
+      role="log"
+      aria-label={labels.transcript}
+      aria-busy={isStreaming}
+      data-slot="message-list"
+      data-state={isStreaming ? 'streaming' : 'idle'}
+      className={cx('csk-message-list', className)}
+      {...rest}
+    >
+      {messages.length === 0 && <p className="csk-empty" data-slot="empty">{labels.emptyState}</p>}
+      {virtualize ? (
+        <VirtualRows messages={messages} isStreaming={isStreaming} estimate={estimateRowHeight} render={render} />
+      ) : (
+        messages.map((message, index) => (
+          <Fragment key={message.id}>{render(message, rowState(messages, index, isStreaming))}</Fragment>
+        ))
+      )}
+      <ChatWindowErrorRow />
+    </div>
+  );
+});
+
+function VirtualRows({
+  messages,
+  isStreaming,
+  estimate,
+  render,
+}: {
+  messages: readonly UIMessage[];
+  isStreaming: boolean;
+  estimate: number;
+  render: (message: UIMessage, state: RowState) => React.ReactNode;
+}) {
+  const { viewportRef } = useChatWindowScroll('ChatWindow.MessageList');
+  const virtualizer = useVirtualizer({
+    count: messages.length,
+    getScrollElement: () => viewportRef.current,
+    estimateSize: () => estimate,
+    getItemKey: (index) => messages[index].id,
+    overscan: 6,
+    // Before the first measurement (and in non-layout environments) assume a typical viewport.
+    initialRect: { width: 0, height: 800 },
+  });
+  const items = virtualizer.getVirtualItems();
+  return (
+    <div className="csk-virtual" data-slot="virtual-rows" style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+      {items.map((item) => (
+        <div
+          key={item.key}
+          data-index={item.index}
+          ref={virtualizer.measureElement}
+          className="csk-virtual-row"
+          style={{ position: 'absolute', top: 0, left: 0, width: '100%', transform: `translateY(${item.start}px)` }}
+        >
+          {render(messages[item.index], rowState(messages, item.index, isStreaming))}
+        </div>
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,18 @@
+/**
+ * Classifies a `useChat` error for the UI. A network error is the transport's "connection dropped"
+ * signal: it is resumable, so UIs show the reconnect banner rather than an error row.
+ */
+export type ChatErrorKind = 'network' | 'timeout' | 'auth' | 'other';
+
+export function isNetworkError(error: unknown): boolean {
+  return error instanceof TypeError && /network|fetch/i.test(error.message);
+}
+
+export function chatErrorKind(error: unknown): ChatErrorKind | null {
+  if (error == null) return null;
+  if (isNetworkError(error)) return 'network';
+  const code = (error as { code?: unknown }).code;
+  if (code === 'stream-timeout') return 'timeout';
+  if (code === 'auth') return 'auth';
+  return 'other';
+}

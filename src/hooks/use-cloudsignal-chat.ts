@@ -1,0 +1,138 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { useChat, type UseChatHelpers } from '@ai-sdk/react';
+import { generateId, type ChatInit, type UIMessage } from 'ai';
+import type { ChatKitTransport } from './types.js';
+import { useChatTransport, type TransportInput } from './use-chat-transport.js';
+import { useConnectionState, type ConnectionState } from './use-connection-state.js';
+import { useChatActivity } from './use-chat-activity.js';
+import { isActiveGeneration, useGenerationFromActivity, type GenerationState } from './use-generation-status.js';
+import type { RecoveryState } from './use-recovery-state.js';
+import { chatErrorKind, isNetworkError, type ChatErrorKind } from './errors.js';
+
+/** One animation frame: a token stream never commits more often than the screen can paint. */
+export const DEFAULT_THROTTLE_MS = 16;
+
+export interface UseCloudSignalChatOptions<UI extends UIMessage = UIMessage> extends Omit<ChatInit<UI>, 'transport'> {
+  /** A transport instance (you own and close it) or the options to create one (the hook owns it). */
+  transport: TransportInput<UI>;
+  /**
+   * Chat id; also the topic segment, so it must match `[A-Za-z0-9_-]{1,64}`. Give it explicitly
+   * to share a chat between tabs or devices; otherwise a random id is kept for the component's life.
+   */
+  id?: string;
+  /** Minimum ms between message commits while streaming. Default {@link DEFAULT_THROTTLE_MS}. */
+  throttle?: number;
+  /**
+   * Resume a live turn on mount and after a reconnect, and pick up turns started on another
+   * device. Default `true`.
+   */
+  resume?: boolean;
+}
+
+/** `useChat`'s helpers plus the three axes of a chat over MQTT. */
+export interface CloudSignalChat<UI extends UIMessage = UIMessage> extends Omit<UseChatHelpers<UI>, 'id'> {
+  readonly id: string;
+  readonly transport: ChatKitTransport<UI>;
+  /** The socket: status, attempt, next retry, last error, `retry()`. */
+  readonly connection: ConnectionState;
+  /** The worker's status of the latest turn. */
+  readonly generation: GenerationState;
+  /** Whether a resume is running and what the last one recovered. */
+  readonly recovery: RecoveryState;
+  /** `error` classified; `'network'` is resumable and belongs in the reconnect banner. */
+  readonly errorKind: ChatErrorKind | null;
+  /** `useChat` is submitting or streaming. */
+  readonly isStreaming: boolean;
+}
+
+/**
+ * `useChat` over MQTT. Returns everything `useChat` returns plus `connection`, `generation` and
+ * `recovery`. Resumes the live turn on mount and after a reconnect, and shows turns started on
+ * another device of the same user (their user message is inserted, then the answer streams in).
+ *
+ * @example
+ * const chat = useCloudSignalChat({ id: 'support', transport: { wssUrl, authEndpoint: '/api/mqtt-token' } });
+ * return <ChatWindow chat={chat} />;
+ */
+export function useCloudSignalChat<UI extends UIMessage = UIMessage>(options: UseCloudSignalChatOptions<UI>): CloudSignalChat<UI> {
+  const { transport: transportInput, id: givenId, throttle = DEFAULT_THROTTLE_MS, resume = true, ...chatInit } = options;
+  const [fallbackId] = useState(() => generateId());
+  const id = givenId ?? fallbackId;
+  const transport = useChatTransport<UI>(transportInput);
+
+  // Resuming is ours, not useChat's: its `resume` fires before the retained status says whether
+  // a turn is live, and it cannot insert the other device's user message first.
+  const helpers = useChat<UI>({ ...chatInit, id, transport, throttle, resume: false });
+  const connection = useConnectionState(transport);
+  const activity = useChatActivity(transport, id);
+  const generation = useGenerationFromActivity(activity);
+  const recovery = activity.recovery;
+
+  const { messages, status, error, setMessages, resumeStream } = helpers;
+  const handledTurns = useRef(new Set<string>());
+  const resumedOnConnection = useRef<number | null | undefined>(undefined);
+
+  useEffect(() => {
+    if (!resume || connection.status !== 'connected') return;
+
+    // 1. Our stream broke with the connection: replay it now that the socket is back,
+    //    once per connection so a failing resume cannot loop.
+    if (status === 'error' && isNetworkError(error)) {
+      if (resumedOnConnection.current === connection.connectedAt) return;
+      resumedOnConnection.current = connection.connectedAt;
+      void resumeStream();
+      return;
+    }
+
+    // 2. A turn we did not start (another device, or before this page loaded).
+    const { requestId, startedHere, userMessage, messageId } = activity;
+    if (requestId === null) return;
+    if (startedHere || status === 'submitted' || status === 'streaming') {
+      handledTurns.current.add(requestId);
+      return;
+    }
+    if (status !== 'ready' || handledTurns.current.has(requestId)) return;
+    const live = isActiveGeneration(activity.generation);
+    const answerMissing = messageId !== null && !messages.some((m) => m.id === messageId);
+    handledTurns.current.add(requestId);
+    if (!live && !answerMissing) return;
+    if (userMessage) {
+      const user = userMessage as UI;
+      setMessages((current) => (current.some((m) => m.id === user.id) ? current : [...current, user]));
+    }
+    void resumeStream();
+  }, [resume, connection.status, connection.connectedAt, status, error, activity, messages, setMessages, resumeStream]);
+
+  const errorKind = useMemo(() => chatErrorKind(error), [error]);
+  const isStreaming = status === 'submitted' || status === 'streaming';
+
+  return useMemo(
+    () => ({
+      id,
+      transport,
+      messages,
+      status,
+      error,
+      setMessages,
+      resumeStream,
+      sendMessage: helpers.sendMessage,
+      regenerate: helpers.regenerate,
+      stop: helpers.stop,
+      clearError: helpers.clearError,
+      addToolResult: helpers.addToolResult,
+      addToolOutput: helpers.addToolOutput,
+      addToolApprovalResponse: helpers.addToolApprovalResponse,
+      experimental_queuedMessages: helpers.experimental_queuedMessages,
+      experimental_removeQueuedMessage: helpers.experimental_removeQueuedMessage,
+      experimental_sendQueuedMessageNow: helpers.experimental_sendQueuedMessageNow,
+      connection,
+      generation,
+      recovery,
+      errorKind,
+      isStreaming,
+    }),
+    // The chat's methods are bound once per Chat instance, so these deps change only with state.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [id, transport, messages, status, error, setMessages, resumeStream, helpers.sendMessage, helpers.experimental_queuedMessages, connection, generation, recovery, errorKind, isStreaming],
+  );
+}
