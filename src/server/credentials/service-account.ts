@@ -1,0 +1,51 @@
+/**
+ * Service accounts: how workers authenticate. They never use a browser credential, and the
+ * names are chosen so the two can never be confused:
+ * - a service username starts with `svc:`, which no user id can (user ids are topic segments,
+ *   `[A-Za-z0-9_-]`), so no issuer can ever hand a browser a service account by name clash;
+ * - a service client id starts with `svc-`, which browsers may not use, so a leaked worker
+ *   secret cannot be used from a browser-style client id, and no browser can take over
+ *   (disconnect) a worker by reusing its client id.
+ */
+import { randomBytes } from 'node:crypto';
+import { CredentialError } from './errors.js';
+
+export const SERVICE_USERNAME_PREFIX = 'svc:';
+export const SERVICE_CLIENT_ID_PREFIX = 'svc-';
+
+/** A worker's broker credentials. */
+export interface ServiceAccount {
+  username: string;
+  password: string;
+  /** The client id the worker must connect with (dynsec binds it exactly). */
+  clientId: string;
+}
+
+const NAME = /^[A-Za-z0-9_-]{1,48}$/;
+
+export function isServiceUsername(username: string | undefined): boolean {
+  return typeof username === 'string' && username.startsWith(SERVICE_USERNAME_PREFIX) && NAME.test(username.slice(SERVICE_USERNAME_PREFIX.length));
+}
+
+export function isServiceClientId(clientId: string | undefined): boolean {
+  return typeof clientId === 'string' && clientId.startsWith(SERVICE_CLIENT_ID_PREFIX);
+}
+
+/** Throws unless `account` follows the naming rules above and has a strong password. */
+export function assertServiceAccount(account: ServiceAccount): void {
+  if (!isServiceUsername(account.username)) throw new CredentialError('invalid-options', `service username must be "${SERVICE_USERNAME_PREFIX}" + [A-Za-z0-9_-]{1,48}`);
+  if (!isServiceClientId(account.clientId) || !NAME.test(account.clientId)) {
+    throw new CredentialError('invalid-options', `service client id must start with "${SERVICE_CLIENT_ID_PREFIX}" and match [A-Za-z0-9_-]{1,48}`);
+  }
+  if (account.password.length < 24) throw new CredentialError('invalid-options', 'service password must be at least 24 characters');
+}
+
+/**
+ * Creates a service account with a random secret for worker `name` (e.g. `worker-1`):
+ * username `svc:worker-1`, client id `svc-worker-1`. Store the password in the worker's secrets.
+ */
+export function createServiceAccount(name: string): ServiceAccount {
+  const account = { username: `${SERVICE_USERNAME_PREFIX}${name}`, password: randomBytes(24).toString('base64url'), clientId: `${SERVICE_CLIENT_ID_PREFIX}${name}` };
+  assertServiceAccount(account);
+  return account;
+}
