@@ -6,3 +6,4 @@ export { InvalidRequestError, DEFAULT_REQUEST_LIMITS, type RequestLimits } from 
 export type { ChatTurnContext, ChatTurnHandler } from './turn-runner.js';
 export type { PublishedTurn } from './turn-publisher.js';
 export type { RateLimitOptions } from './rate-limiter.js';
+export { toNodeHandler, type WebHandler } from './node-adapter.js';

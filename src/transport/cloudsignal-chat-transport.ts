@@ -252,7 +252,8 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
       await channel.ready();
       const interrupted = this.interruptedTurns.get(chatId);
       this.interruptedTurns.delete(chatId);
-      const status = await channel.waitForStatus(this.options.reconnectTimeout, (s) => !interrupted || s.requestId === interrupted || s.at > Date.now() - 5_000);
+      // After a drop we follow the interrupted turn only: the retained status may still be the previous turn's.
+      const status = await channel.waitForStatus(this.options.reconnectTimeout, (s) => !interrupted || s.requestId === interrupted);
       if (!status && interrupted) {
         // Retained state can vanish (a broker restart without persistence) while the worker still
         // holds the turn: ask it directly. A dead worker ends this as a stream timeout.
