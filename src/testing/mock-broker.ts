@@ -309,7 +309,9 @@ export class MockBroker {
 
   /**
    * Loses every message the broker would send to a client while `predicate(topic, payload,
-   * clientId)` is true, silently (the connection stays up). Returns a function that stops it.
+   * clientId)` is true, silently (the connection stays up). The predicate is asked when the broker
+   * routes a message (live or retained); messages already queued are not affected. Returns a
+   * function that removes the rule.
    */
   dropMessages(predicate: MockDropPredicate): () => void {
     this.dropRules.add(predicate);

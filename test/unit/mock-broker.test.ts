@@ -355,14 +355,14 @@ describe('shared subscriptions', () => {
 
 describe('QoS callbacks', () => {
   it('completes QoS 0 publishes at once and QoS 1 publishes after the acknowledgement', async () => {
-    const broker = startBroker({ latencyMs: 30 });
+    const broker = startBroker({ latencyMs: 80 });
     const client = await connectClient(broker);
     let started = Date.now();
     expect(await publishWithCallback(client, 'a', 'x', { qos: 0 })).toBeUndefined();
-    expect(Date.now() - started).toBeLessThan(20);
+    expect(Date.now() - started).toBeLessThan(50);
     started = Date.now();
     expect(await publishWithCallback(client, 'a', 'x', { qos: 1 })).toBeUndefined();
-    expect(Date.now() - started).toBeGreaterThanOrEqual(25);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(75);
   });
 
   it('fails publishes while not connected, at any QoS, and after end()', async () => {
@@ -509,7 +509,7 @@ describe('fault injection', () => {
     await subscribeAsync(stalled, 'n');
     await subscribeAsync(other, 'n');
 
-    broker.stall('slow', 40);
+    broker.stall('slow', 150);
     for (let i = 0; i < 5; i++) broker.inject('n', String(i));
     await sleep(10);
     expect(receivedFast).toHaveLength(5);
@@ -519,7 +519,7 @@ describe('fault injection', () => {
     void ack.then(() => (acked = true));
     await sleep(10);
     expect(acked).toBe(false); // acknowledgements wait on the stalled downlink too
-    await sleep(40);
+    await sleep(170);
     expect(receivedSlow.map((m) => m.text)).toEqual(['0', '1', '2', '3', '4']);
     expect(acked).toBe(true);
   });
@@ -543,7 +543,7 @@ describe('fault injection', () => {
     broker.inject('t', 'fast');
     await sleep(5);
     expect(arrivals).toHaveLength(2);
-    expect(arrivals[1] - sentAt).toBeLessThan(20);
+    expect(arrivals[1] - sentAt).toBeLessThan(30);
   });
 
   it('close() ends every client and refuses new ones', async () => {
