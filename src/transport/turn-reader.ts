@@ -31,7 +31,7 @@ export class TurnReader {
   nextSeq: number;
   duplicates = 0;
   private endSeq: number | null = null;
-  private readonly pending = new Map<number, UIMessageChunk>();
+  private readonly pending = new Map<number, { chunk: UIMessageChunk; viaReplay: boolean }>();
   private controller!: ReadableStreamDefaultController<UIMessageChunk>;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private replayTimer: ReturnType<typeof setTimeout> | undefined;
@@ -68,10 +68,10 @@ export class TurnReader {
       if (chunkSeq === this.nextSeq) {
         this.deliver(chunks[i], viaReplay);
       } else {
-        this.pending.set(chunkSeq, chunks[i]);
+        this.pending.set(chunkSeq, { chunk: chunks[i], viaReplay });
       }
     }
-    this.drainPending(viaReplay);
+    this.drainPending();
     this.afterProgress();
   }
 
@@ -117,11 +117,11 @@ export class TurnReader {
     if (viaReplay) this.recovered++;
   }
 
-  private drainPending(viaReplay: boolean): void {
-    while (this.pending.has(this.nextSeq)) {
-      const chunk = this.pending.get(this.nextSeq)!;
+  private drainPending(): void {
+    let held;
+    while ((held = this.pending.get(this.nextSeq))) {
       this.pending.delete(this.nextSeq);
-      this.deliver(chunk, viaReplay);
+      this.deliver(held.chunk, held.viaReplay);
     }
   }
 
