@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useReducer, useRef } from 'react';
 import type { UIMessage } from 'ai';
 import {
   CloudSignalChatTransport,
@@ -13,39 +13,41 @@ function isTransport<UI extends UIMessage>(input: TransportInput<UI>): input is 
   return typeof (input as ChatKitTransport<UI>).sendMessages === 'function';
 }
 
+function create<UI extends UIMessage>(options: CloudSignalChatTransportOptions): ChatKitTransport<UI> {
+  return new CloudSignalChatTransport<UI>(options) as ChatKitTransport<UI>;
+}
+
 /**
  * Returns a transport that lives as long as the component.
  *
  * - Given a transport instance, returns it unchanged and never closes it: the caller owns it.
  * - Given options, creates the transport once (later option changes are ignored, like `useState`'s
  *   initial value) and closes it on unmount. Under StrictMode's mount/unmount/mount the closed
- *   instance is replaced by a fresh one, so a remounted tree never holds a closed transport.
+ *   instance is replaced by a fresh one, so a remounted tree never holds a closed transport, and
+ *   exactly one instance is ever open.
  */
 export function useChatTransport<UI extends UIMessage = UIMessage>(input: TransportInput<UI>): ChatKitTransport<UI> {
   const external = isTransport(input) ? input : null;
   const optionsRef = useRef(input);
   optionsRef.current = input;
-  const [owned, setOwned] = useState<ChatKitTransport<UI> | null>(() =>
-    external ? null : (new CloudSignalChatTransport<UI>(input as CloudSignalChatTransportOptions) as ChatKitTransport<UI>),
-  );
-  const closedRef = useRef(false);
+  // A lazily initialised ref, not a state initializer: React calls state initializers twice under
+  // StrictMode and would leak the discarded (already connecting) instance.
+  const owned = useRef<ChatKitTransport<UI> | null>(null);
+  if (!external && owned.current === null) owned.current = create<UI>(input as CloudSignalChatTransportOptions);
+  const [, rerender] = useReducer((n: number) => n + 1, 0);
 
   useEffect(() => {
     if (external) return;
-    let transport = owned;
-    if (transport === null || closedRef.current) {
-      closedRef.current = false;
-      transport = new CloudSignalChatTransport<UI>(optionsRef.current as CloudSignalChatTransportOptions) as ChatKitTransport<UI>;
-      setOwned(transport);
+    if (owned.current === null) {
+      owned.current = create<UI>(optionsRef.current as CloudSignalChatTransportOptions);
+      rerender();
     }
-    const current = transport;
+    const current = owned.current;
     return () => {
-      closedRef.current = true;
       current.close();
+      if (owned.current === current) owned.current = null;
     };
-    // `owned` is deliberately not a dependency: replacing it here must not close it again.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [external]);
 
-  return external ?? (owned as ChatKitTransport<UI>);
+  return external ?? (owned.current as ChatKitTransport<UI>);
 }

@@ -18,9 +18,9 @@ export function useCountdown(target: number | null): number | null {
       const left = secondsUntil(target);
       setSeconds(left);
       if (left === null || left <= 0) return;
-      // Wake just after the next whole-second boundary of the remaining time.
+      // Wake exactly at the next whole-second boundary of the remaining time (timers never fire early).
       const untilBoundary = ((target - Date.now()) % 1000) || 1000;
-      timer = setTimeout(tick, untilBoundary + 5);
+      timer = setTimeout(tick, untilBoundary);
     };
     tick();
     return () => clearTimeout(timer);
