@@ -7,6 +7,7 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import { Aedes, type AedesOptions } from 'aedes';
 import { WebSocketServer } from 'ws';
 import { CoalescingWebSocketStream } from './websocket-stream.js';
+import { applyBrokerAuth, DEFAULT_BROWSER_MAX_PACKET_SIZE, type BrokerAuthOptions } from './auth.js';
 
 export interface EmbeddedBrokerOptions {
   /** TCP port; 0 picks a free one. Default 1883. */
@@ -19,6 +20,8 @@ export interface EmbeddedBrokerOptions {
   wsPath?: string;
   /** Extra Aedes options (hooks, persistence). */
   aedes?: AedesOptions;
+  /** Token and service-account authentication plus the DESIGN.md ACL (see `applyBrokerAuth`). Without it anyone may connect. */
+  auth?: BrokerAuthOptions;
 }
 
 export interface EmbeddedBroker {
@@ -38,6 +41,7 @@ export const EMBEDDED_BROKER_DEFAULTS = { port: 1883, wsPort: 9001, host: '127.0
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): Promise<EmbeddedBroker> {
   const settings = { ...EMBEDDED_BROKER_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof EMBEDDED_BROKER_DEFAULTS & EmbeddedBrokerOptions;
   const aedes = await Aedes.createBroker({ ...settings.aedes });
+  const brokerAuth = settings.auth ? applyBrokerAuth(aedes, settings.auth) : undefined;
   const sockets = new Set<Socket>();
 
   // noDelay: without it the first packets of every connection wait on Nagle (~40 ms).
@@ -54,7 +58,10 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  const wss = new WebSocketServer({ server: http, path: settings.wsPath, perMessageDeflate: false, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false) });
+  // With auth, WebSocket frames (one MQTT packet each from MQTT.js) are capped before parsing,
+  // so an oversized browser packet is never buffered whole.
+  const maxPayload = settings.auth ? { maxPayload: settings.auth.browserMaxPacketSize ?? DEFAULT_BROWSER_MAX_PACKET_SIZE } : {};
+  const wss = new WebSocketServer({ server: http, path: settings.wsPath, perMessageDeflate: false, ...maxPayload, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false) });
   wss.on('connection', (socket, request) => {
     aedes.handle(new CoalescingWebSocketStream(socket), request);
   });
@@ -81,6 +88,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
     connectedClients: () => aedes.connectedClients,
     close() {
       closing ??= (async () => {
+        brokerAuth?.dispose();
         for (const client of wss.clients) client.terminate();
         for (const socket of sockets) socket.destroy();
         await Promise.all([

@@ -7,3 +7,6 @@ export type { ChatTurnContext, ChatTurnHandler } from './turn-runner.js';
 export type { PublishedTurn } from './turn-publisher.js';
 export type { RateLimitOptions } from './rate-limiter.js';
 export { toNodeHandler, type WebHandler } from './node-adapter.js';
+export * from './credentials/index.js';
+export { createMosquittoConf, createMosquittoAclFile, dynsecDefaultAccessCommands, dynsecServiceRoleCommands, dynsecUserRoleCommands, dynsecUserRoleName, DEFAULT_DYNSEC_PLUGIN_PATH, DYNSEC_CONTROL_TOPIC, DYNSEC_SERVICE_ROLE, type MosquittoConfigOptions, type MosquittoAuthConfig, type DynsecCommand } from './security/mosquitto-config.js';
+export { createCloudSignalPolicy, type CloudSignalAclPolicy, type CloudSignalAclRule } from './security/cloudsignal-policy.js';
