@@ -1,11 +1,14 @@
 import { defineConfig } from 'vitest/config';
 import react from '@vitejs/plugin-react';
 import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 
 const entry = (path: string) => resolve(import.meta.dirname, path);
 
-/** Kept out of the bundle: peers and Node-only dependencies. */
-const external = [/^ai(\/|$)/, /^@ai-sdk\//, /^react(\/|$)/, /^react-dom(\/|$)/, /^node:/, 'mqtt', 'aedes', 'ws', 'jose', /^@radix-ui\//, 'streamdown'];
+/** Kept out of the bundle: every dependency and peer (the app's bundler resolves them once) and Node built-ins. */
+const pkg = JSON.parse(readFileSync(resolve(import.meta.dirname, 'package.json'), 'utf8')) as { dependencies?: object; peerDependencies?: object };
+const externalNames = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})];
+const external = (id: string) => id.startsWith('node:') || externalNames.some((name) => id === name || id.startsWith(`${name}/`));
 
 export default defineConfig({
   plugins: [react()],

@@ -1,2 +1,3 @@
-/** `@cloudsignal/ai-chat-kit`: the browser transport, React hooks and components. */
+/** `@cloudsignal/ai-chat-kit`: the browser transport, React hooks and components (browser-safe). */
 export * from './transport/index.js';
+export * from './react.js';
