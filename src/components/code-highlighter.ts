@@ -18,6 +18,11 @@ export function loadCodeHighlighter(): Promise<CodePlugin> {
   return loading;
 }
 
+/** Where the lazy highlighter is: never requested, on its way, or ready. */
+export function codeHighlighterStatus(): 'idle' | 'loading' | 'loaded' {
+  return loaded ? 'loaded' : loading ? 'loading' : 'idle';
+}
+
 /** The highlighter once loaded; starts loading when `needed` becomes true. */
 export function useCodeHighlighter(needed: boolean): CodePlugin | undefined {
   const [plugin, setPlugin] = useState<CodePlugin | null>(loaded);

@@ -12,6 +12,11 @@ export interface MarkdownProps {
 
 const FENCE = /(^|\n)\s*(```|~~~)/;
 
+/** Streamdown renders bold as a styled `<span>`; keep the semantics for assistive tech. */
+const components = {
+  strong: ({ children }: { children?: React.ReactNode }) => <strong>{children}</strong>,
+};
+
 /**
  * Streaming-safe markdown through `streamdown`: half-written `**bold` or an open code fence render
  * as their finished form, never as raw syntax that flickers away on the next token.
@@ -29,6 +34,7 @@ export const Markdown = memo(function Markdown({ text, streaming, highlightCode 
         plugins={plugins}
         controls={{ code: { copy: true, download: false }, table: false, mermaid: false, image: false }}
         lineNumbers={false}
+        components={components}
       >
         {text}
       </Streamdown>
