@@ -13,6 +13,7 @@ import { RateLimiter, type RateLimitOptions } from './rate-limiter.js';
 import { DEFAULT_REQUEST_LIMITS, validateTurnRequest, type RequestLimits } from './request-validation.js';
 import { runTurn, type ChatTurnHandler } from './turn-runner.js';
 import { WorkerMembership } from './worker-membership.js';
+import { keepReconnecting } from './reconnect.js';
 
 export interface ChatWorkerOptions {
   /** A connected client. Give this or `url`. */
@@ -230,11 +231,12 @@ async function connectServiceClient(settings: ChatWorkerOptions, topics: TopicSc
     clientId: workerId,
     username: settings.username,
     password: settings.password,
-    reconnectPeriod: 1_000,
+    reconnectPeriod: 0, // keepReconnecting: backoff with jitter instead of a fixed period
     clean: true,
     // A crashed worker leaves the rendezvous group at once instead of after three heartbeats.
     will: { topic: topics.workerPresenceTopic(settings.group ?? WORKER_DEFAULTS.group, workerId), payload: new Uint8Array(0) as never, qos: 1, retain: true },
   });
+  keepReconnecting(client);
   return client as unknown as MqttClientLike;
 }
 

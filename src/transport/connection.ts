@@ -206,11 +206,12 @@ export class ConnectionManager {
     const password = this.credentials?.password ?? options.password;
     if (this.client) {
       // Reuse the client so listeners and subscriptions stay attached; only the credentials change.
-      const live = this.client as unknown as { options: Record<string, unknown>; reconnect: () => void };
+      const live = this.client as unknown as { options: Record<string, unknown>; reconnect: (stores: object) => void; incomingStore?: unknown; outgoingStore?: unknown };
       live.options.username = username;
       live.options.password = password;
       live.options.clientId = this.clientIdValue;
-      live.reconnect();
+      // MQTT.js' bare reconnect() empties its stores: an in-flight `request` or `abort` would be lost.
+      live.reconnect({ incomingStore: live.incomingStore, outgoingStore: live.outgoingStore });
     } else {
       const client = mqtt.connect(options.wssUrl, {
         clientId: this.clientIdValue,
