@@ -35,6 +35,8 @@ export class ChatChannel {
   readonly readers = new Map<string, TurnReader>();
   private refs = 0;
   private subscribed: Promise<void> | null = null;
+  /** The UNSUBSCRIBE of the last release, until its UNSUBACK: a new SUBSCRIBE must wait for it. */
+  private unsubscribing: Promise<void> | null = null;
   private latestStatus: StatusEnvelope | null = null;
   private latestComplete: CompleteEnvelope | null = null;
   private readonly statusWaiters = new Set<() => void>();
@@ -103,7 +105,10 @@ export class ChatChannel {
       this.subscribed = null;
       return;
     }
-    this.subscribed = subscribeAsync(client, this.topicList, 1).then(
+    // Aedes may finish an earlier UNSUBSCRIBE of the same topics after a newer SUBSCRIBE (a second
+    // turn right after the first released the chat), silently dropping the new subscription.
+    const after = this.unsubscribing ?? Promise.resolve();
+    this.subscribed = after.then(() => subscribeAsync(client, this.topicList, 1)).then(
       () => undefined,
       () => undefined,
     );
@@ -113,36 +118,36 @@ export class ChatChannel {
     const { router } = this.context;
     for (const topic of this.topicList) router.delete(topic);
     const client = this.context.client();
-    if (client?.connected) void unsubscribeAsync(client, this.topicList);
+    if (client?.connected) {
+      const unsubscribing = unsubscribeAsync(client, this.topicList).finally(() => {
+        if (this.unsubscribing === unsubscribing) this.unsubscribing = null;
+      });
+      this.unsubscribing = unsubscribing;
+    }
     this.subscribed = null;
     this.onIdle(this);
   }
 
   /** Waits up to `timeoutMs` for a status (retained ones arrive right after subscribing). */
   waitForStatus(timeoutMs: number, predicate: (status: StatusEnvelope) => boolean = () => true): Promise<StatusEnvelope | null> {
-    if (this.latestStatus && predicate(this.latestStatus)) return Promise.resolve(this.latestStatus);
-    return new Promise((resolve) => {
-      const check = () => {
-        if (this.latestStatus && predicate(this.latestStatus)) finish(this.latestStatus);
-      };
-      const finish = (value: StatusEnvelope | null) => {
-        clearTimeout(timer);
-        this.statusWaiters.delete(check);
-        resolve(value);
-      };
-      const timer = setTimeout(() => finish(null), timeoutMs);
-      this.statusWaiters.add(check);
-    });
+    return this.waitFor(() => (this.latestStatus && predicate(this.latestStatus) ? this.latestStatus : null), timeoutMs);
   }
 
   /** Waits up to `timeoutMs` for the retained `complete` of `requestId`. */
   waitForComplete(requestId: string, timeoutMs: number): Promise<CompleteEnvelope | null> {
-    if (this.latestComplete?.requestId === requestId) return Promise.resolve(this.latestComplete);
+    return this.waitFor(() => (this.latestComplete?.requestId === requestId ? this.latestComplete : null), timeoutMs);
+  }
+
+  /** Resolves with the first non-null `probe()` result, re-checked on every status or complete. */
+  private waitFor<T>(probe: () => T | null, timeoutMs: number): Promise<T | null> {
+    const now = probe();
+    if (now !== null) return Promise.resolve(now);
     return new Promise((resolve) => {
       const check = () => {
-        if (this.latestComplete?.requestId === requestId) finish(this.latestComplete);
+        const value = probe();
+        if (value !== null) finish(value);
       };
-      const finish = (value: CompleteEnvelope | null) => {
+      const finish = (value: T | null) => {
         clearTimeout(timer);
         this.statusWaiters.delete(check);
         resolve(value);
