@@ -1,0 +1,198 @@
+import { describe, expect, it } from 'vitest';
+import { act, fireEvent, render, screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import type { UIMessage } from 'ai';
+import { assistantMessage, tick, userMessage } from './fake-transport.js';
+import { createHarness } from './harness.js';
+import { expectNoAxeViolations } from './axe.js';
+
+const ROW = 100;
+const VIEW = 400;
+
+/**
+ * jsdom has no layout: give the scroller a height, make its content height follow the number
+ * of rendered rows (plus the length of the live text), and keep scrollTop clamped like a browser.
+ */
+function stubGeometry(container: HTMLElement) {
+  const scroller = container.querySelector<HTMLElement>('.csk-viewport-scroller')!;
+  let top = 0;
+  const contentHeight = () => {
+    const rows = scroller.querySelectorAll('[data-slot="message"]');
+    let height = 0;
+    rows.forEach((row) => (height += ROW + Math.floor((row.textContent ?? '').length / 40) * 20));
+    return height;
+  };
+  Object.defineProperty(scroller, 'clientHeight', { configurable: true, get: () => VIEW });
+  Object.defineProperty(scroller, 'scrollHeight', { configurable: true, get: () => Math.max(VIEW, contentHeight()) });
+  Object.defineProperty(scroller, 'scrollTop', {
+    configurable: true,
+    get: () => top,
+    set: (value: number) => {
+      top = Math.max(0, Math.min(value, Math.max(VIEW, contentHeight()) - VIEW));
+    },
+  });
+  const scrollTo = (value: number) => {
+    scroller.scrollTop = value;
+    fireEvent.scroll(scroller);
+  };
+  const distanceFromBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight;
+  return { scroller, scrollTo, distanceFromBottom };
+}
+
+function history(n: number): UIMessage[] {
+  const out: UIMessage[] = [];
+  for (let i = 0; i < n; i++) out.push(i % 2 === 0 ? userMessage(`u${i}`, `question ${i}`) : assistantMessage(`a${i}`, `answer ${i}`));
+  return out;
+}
+
+async function streamSome(h: ReturnType<typeof createHarness>, user: ReturnType<typeof userEvent.setup>) {
+  await user.type(screen.getByRole('textbox', { name: 'Message' }), 'go{Enter}');
+  await act(async () => tick());
+  const turn = h.transport.lastTurn;
+  await act(async () => {
+    turn.start('live').text('First words of a long answer. ');
+    await tick(30);
+  });
+  return turn;
+}
+
+const moreText = 'More text that keeps arriving below the fold while the user reads back. ';
+
+describe('stick to bottom', () => {
+  it('follows the stream while the user is at the bottom', async () => {
+    const user = userEvent.setup();
+    const h = createHarness(history(10));
+    const { container } = render(<h.App />);
+    const geo = stubGeometry(container);
+    const turn = await streamSome(h, user);
+    for (let i = 0; i < 5; i++) {
+      await act(async () => {
+        turn.text(moreText);
+        await tick(20);
+      });
+      expect(geo.distanceFromBottom()).toBe(0);
+    }
+    expect(screen.queryByRole('button', { name: /Jump to latest/ })).toBeNull();
+  });
+
+  it('a wheel up stops following at once, and arriving text is counted as unread', async () => {
+    const user = userEvent.setup();
+    const h = createHarness(history(10));
+    const { container } = render(<h.App />);
+    const geo = stubGeometry(container);
+    const turn = await streamSome(h, user);
+    const before = geo.scroller.scrollTop;
+    fireEvent.wheel(geo.scroller, { deltaY: -120 });
+    await act(async () => {
+      turn.text(moreText);
+      await tick(20);
+    });
+    // The view did not move: the user keeps their place.
+    expect(geo.scroller.scrollTop).toBe(before);
+    expect(geo.distanceFromBottom()).toBeGreaterThan(0);
+    const jump = screen.getByRole('button', { name: 'Jump to latest 1 new message' });
+    expect(jump.getAttribute('data-state')).toBe('unread');
+    await expectNoAxeViolations(container);
+  });
+
+  it('scrolling up (scrollbar, keys) releases; a new message adds to the unread count', async () => {
+    const user = userEvent.setup();
+    const h = createHarness(history(10));
+    const { container } = render(<h.App />);
+    const geo = stubGeometry(container);
+    const turn = await streamSome(h, user);
+    act(() => geo.scrollTo(geo.scroller.scrollTop - 300));
+    expect(screen.getByRole('button', { name: 'Jump to latest' })).toBeTruthy(); // nothing new yet
+    await act(async () => {
+      turn.text(moreText).finish();
+      await tick(30);
+    });
+    // Another device's turn lands too: a new user message and a new answer.
+    h.transport.hasLiveTurn = true;
+    await act(async () => {
+      h.transport.activity('c1').update({ requestId: 'r2', generation: 'generating', startedHere: false, userMessage: userMessage('u-phone', 'from phone'), messageId: 'a-phone' });
+      await tick(20);
+    });
+    await act(async () => {
+      h.transport.lastTurn.start('a-phone').text('reply').finish();
+      await tick(30);
+    });
+    expect(screen.getByRole('button', { name: 'Jump to latest 3 new messages' })).toBeTruthy();
+  });
+
+  it('an up key in the transcript releases too', async () => {
+    const user = userEvent.setup();
+    const h = createHarness(history(10));
+    const { container } = render(<h.App />);
+    const geo = stubGeometry(container);
+    const turn = await streamSome(h, user);
+    geo.scroller.focus();
+    fireEvent.keyDown(geo.scroller, { key: 'PageUp' });
+    await act(async () => {
+      turn.text(moreText);
+      await tick(20);
+    });
+    expect(geo.distanceFromBottom()).toBeGreaterThan(0);
+    expect(screen.getByRole('button', { name: /Jump to latest/ })).toBeTruthy();
+  });
+
+  it('Jump to latest scrolls down, clears the count, follows again and focuses the input', async () => {
+    const user = userEvent.setup();
+    const h = createHarness(history(10));
+    const { container } = render(<h.App />);
+    const geo = stubGeometry(container);
+    const turn = await streamSome(h, user);
+    fireEvent.wheel(geo.scroller, { deltaY: -50 });
+    act(() => geo.scrollTo(geo.scroller.scrollTop - 200));
+    await act(async () => {
+      turn.text(moreText);
+      await tick(20);
+    });
+    await user.click(screen.getByRole('button', { name: /Jump to latest 1 new message/ }));
+    expect(geo.distanceFromBottom()).toBe(0);
+    expect(screen.queryByRole('button', { name: /Jump to latest/ })).toBeNull();
+    expect(document.activeElement).toBe(screen.getByRole('textbox', { name: 'Message' }));
+    await act(async () => {
+      turn.text(moreText);
+      await tick(20);
+    });
+    expect(geo.distanceFromBottom()).toBe(0);
+  });
+
+  it('scrolling back to the bottom by hand re-attaches and clears unread', async () => {
+    const user = userEvent.setup();
+    const h = createHarness(history(10));
+    const { container } = render(<h.App />);
+    const geo = stubGeometry(container);
+    const turn = await streamSome(h, user);
+    fireEvent.wheel(geo.scroller, { deltaY: -50 });
+    act(() => geo.scrollTo(0));
+    await act(async () => {
+      turn.text(moreText);
+      await tick(20);
+    });
+    expect(screen.getByRole('button', { name: /1 new message/ })).toBeTruthy();
+    act(() => geo.scrollTo(geo.scroller.scrollHeight));
+    expect(screen.queryByRole('button', { name: /Jump to latest/ })).toBeNull();
+    await act(async () => {
+      turn.text(moreText);
+      await tick(20);
+    });
+    expect(geo.distanceFromBottom()).toBe(0);
+  });
+
+  it('sending a message follows again even if the user had scrolled up', async () => {
+    const user = userEvent.setup();
+    const h = createHarness(history(10));
+    const { container } = render(<h.App />);
+    const geo = stubGeometry(container);
+    act(() => geo.scrollTo(geo.scroller.scrollHeight));
+    fireEvent.wheel(geo.scroller, { deltaY: -50 });
+    act(() => geo.scrollTo(0));
+    expect(screen.getByRole('button', { name: /Jump to latest/ })).toBeTruthy();
+    await user.type(screen.getByRole('textbox', { name: 'Message' }), 'new question{Enter}');
+    await act(async () => tick(20));
+    expect(geo.distanceFromBottom()).toBe(0);
+    expect(screen.queryByRole('button', { name: /Jump to latest/ })).toBeNull();
+  });
+});
