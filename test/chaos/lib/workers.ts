@@ -1,0 +1,44 @@
+/**
+ * In-process chat workers for the chaos scenarios. The handler answers with the scripted text the
+ * client asked for in its body (`chaos: { key, tokens, delayMs }`), so client and worker agree on
+ * the exact answer without sharing state, and it logs which worker served which request.
+ */
+import { createChatWorker, type ChatWorker, type ChatWorkerOptions } from '../../../src/server/index.js';
+import { scriptedChunkStream, turnText } from './script.js';
+
+export interface ChaosScript {
+  key: string;
+  tokens: number;
+  delayMs: number;
+}
+
+export function scriptBody(script: ChaosScript): Record<string, unknown> {
+  return { chaos: script };
+}
+
+export function expectedText(script: ChaosScript): string {
+  return turnText(script.key, script.tokens);
+}
+
+export interface ChaosWorker {
+  worker: ChatWorker;
+  /** Request ids this worker ran its handler for (each must appear under one worker only). */
+  served: string[];
+}
+
+export async function startChaosWorker(url: string, workerId: string, extra: Partial<ChatWorkerOptions> = {}): Promise<ChaosWorker> {
+  const served: string[] = [];
+  const worker = await createChatWorker({
+    url,
+    workerId,
+    // The suite drives one user far above a human's pace; the limiter is tested elsewhere.
+    rateLimit: false,
+    handler: ({ body, requestId, abortSignal }) => {
+      served.push(requestId);
+      const script = body.chaos as ChaosScript;
+      return scriptedChunkStream({ text: turnText(script.key, script.tokens), tokenDelayMs: script.delayMs, signal: abortSignal });
+    },
+    ...extra,
+  });
+  return { worker, served };
+}
