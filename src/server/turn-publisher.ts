@@ -50,7 +50,9 @@ export class TurnPublisher {
   readonly log: UIMessageChunk[] = [];
   private buffer: UIMessageChunk[] = [];
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
-  private lastFlushAt = 0;
+  /** When text deltas last went out. Structure chunks (`start`, `text-start`) do not count: they
+   * would otherwise hold the first token of every turn for a whole window (measured: +16 ms TTFT). */
+  private lastDeltaFlushAt = 0;
   private state: TurnState = 'queued';
   private ended = false;
   envelopes = 0;
@@ -111,7 +113,7 @@ export class TurnPublisher {
       this.flush();
       return;
     }
-    const sinceLast = Date.now() - this.lastFlushAt;
+    const sinceLast = Date.now() - this.lastDeltaFlushAt;
     if (sinceLast >= window && !this.flushTimer) this.flush();
     else if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), window - Math.min(sinceLast, window));
   }
@@ -132,7 +134,7 @@ export class TurnPublisher {
     const payload = encodeStream({ requestId: this.options.requestId, seq, chunks, end });
     this.envelopes++;
     this.bytes += payload.length;
-    this.lastFlushAt = Date.now();
+    if (chunks.some((chunk) => chunk.type === 'text-delta' || chunk.type === 'reasoning-delta')) this.lastDeltaFlushAt = Date.now();
     const { client, topics, address, streamQos } = this.options;
     this.track(publishAsync(client, topics.topic(address, 'stream'), payload, { qos: streamQos }));
   }
