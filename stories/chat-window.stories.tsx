@@ -1,0 +1,230 @@
+import type { Meta, StoryObj } from '@storybook/react-vite';
+import { expect, fireEvent, userEvent, waitFor, within } from 'storybook/test';
+import { ChatWindow } from '../src/components/chat-window.js';
+import { StoryChat, longHistory } from './support/story-chat.js';
+import { assistantRows, distanceFromBottom, scroller, send } from './support/play.js';
+import { expectAccessible } from './support/a11y.js';
+
+/**
+ * `<ChatWindow chat={useCloudSignalChat(...)} />` against the in-memory mock broker, with the real
+ * transport and the real chat worker answering from a script.
+ */
+const meta: Meta<typeof StoryChat> = {
+  title: 'ChatWindow',
+  component: StoryChat,
+  args: { title: 'Support' },
+};
+export default meta;
+type Story = StoryObj<typeof StoryChat>;
+
+const FULL_ANSWER_END = /That is all\./;
+
+export const Empty: Story = {
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    const log = await canvas.findByRole('log', { name: 'Conversation' }, { timeout: 10_000 });
+    await expect(log).toHaveTextContent('No messages yet');
+    await waitFor(() => expect(canvas.getAllByRole('status')[0]).toHaveTextContent('Connected'));
+    await expect(canvas.getByRole('button', { name: 'Send' })).toBeDisabled();
+    await expectAccessible(canvasElement);
+  },
+};
+
+export const StreamingAnswer: Story = {
+  args: { scenario: { tokenDelayMs: 30 } },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    const input = await send(canvasElement, 'What is MQTT?');
+    const log = canvas.getByRole('log');
+    await waitFor(() => expect(log).toHaveAttribute('aria-busy', 'true'));
+    await expect(canvas.getByRole('button', { name: 'Stop' })).toBeInTheDocument();
+    await waitFor(() => expect(canvas.getAllByRole('status')[0]).toHaveTextContent('Generating'), { timeout: 5_000 });
+    await waitFor(() => expect(log).toHaveTextContent(FULL_ANSWER_END), { timeout: 15_000 });
+    await waitFor(() => expect(log).toHaveAttribute('aria-busy', 'false'));
+    await expect(canvasElement.querySelector('[data-slot="announcer"]')).toHaveTextContent('Assistant finished responding.');
+    await expect(document.activeElement).toBe(input);
+    await expectAccessible(canvasElement);
+  },
+};
+
+export const Thinking: Story = {
+  args: { scenario: { thinkMs: 2_500, reasoning: 'The user wants a summary, so keep it short and list the guarantees. ', tokenDelayMs: 20 } },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await send(canvasElement, 'Summarise the guarantees');
+    await waitFor(() => expect(canvas.getAllByRole('status')[0]).toHaveTextContent('Thinking'), { timeout: 5_000 });
+    await waitFor(() => expect(canvas.getByText('Reasoning')).toBeInTheDocument(), { timeout: 10_000 });
+    await waitFor(() => expect(canvas.getByRole('log')).toHaveTextContent(FULL_ANSWER_END), { timeout: 15_000 });
+    await expectAccessible(canvasElement);
+  },
+};
+
+const MARKDOWN_ANSWER = `## Subscribing in TypeScript
+
+A worker subscribes with a **shared subscription** where the broker supports it:
+
+\`\`\`ts
+const client = mqtt.connect(url, { clientId: 'worker-1' });
+await client.subscribeAsync('$share/chat-workers/chat/+/+/request', { qos: 1 });
+client.on('message', (topic, payload) => handle(topic, JSON.parse(payload.toString())));
+\`\`\`
+
+| channel | QoS | retained |
+|---|---|---|
+| stream | 0 | no |
+| status | 1 | yes |
+
+A very long line that must wrap inside the message rather than push the transcript sideways: ${'streaming-markdown-'.repeat(12)}end.
+
+That is all.`;
+
+export const LongMarkdownWithCode: Story = {
+  args: { scenario: { answer: () => MARKDOWN_ANSWER, tokenDelayMs: 8, chunkSize: 2 } },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await send(canvasElement, 'Show me code');
+    await waitFor(() => expect(canvas.getByRole('log')).toHaveTextContent(FULL_ANSWER_END), { timeout: 15_000 });
+    // Highlighting arrives lazily, after the code is already readable.
+    await waitFor(() => expect(canvasElement.querySelector('[data-streamdown="code-block"] code span[style*="--sdm-c: #"]')).not.toBeNull(), { timeout: 15_000 });
+    const view = scroller(canvasElement);
+    await expect(view.scrollWidth).toBeLessThanOrEqual(view.clientWidth + 1);
+    await expect(canvasElement.querySelector('table')).not.toBeNull();
+  },
+};
+
+export const ThousandMessageHistory: Story = {
+  args: { messages: longHistory(1000), virtualize: true, scenario: { tokenDelayMs: 15 } },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    const log = await canvas.findByRole('log', {}, { timeout: 10_000 });
+    // Virtualized: a window of rows, not a thousand.
+    await waitFor(() => expect(log.querySelectorAll('[data-slot="message"]').length).toBeGreaterThan(0));
+    await expect(log.querySelectorAll('[data-slot="message"]').length).toBeLessThan(80);
+    // Opened at the bottom, on the latest answer.
+    await waitFor(() => expect(log).toHaveTextContent('Answer 500.'), { timeout: 5_000 });
+    await send(canvasElement, 'One more question');
+    await waitFor(() => expect(log).toHaveTextContent(FULL_ANSWER_END), { timeout: 15_000 });
+    await waitFor(() => expect(distanceFromBottom(scroller(canvasElement))).toBeLessThan(40));
+  },
+};
+
+const LONG_ANSWER = () => Array.from({ length: 40 }, (_, i) => `Paragraph ${i + 1} of a long answer that keeps the stream going.`).join('\n\n') + '\n\nThat is all.';
+
+export const ScrollUpDuringStream: Story = {
+  args: { scenario: { answer: LONG_ANSWER, tokenDelayMs: 12 } },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await send(canvasElement, 'Write a lot');
+    const view = scroller(canvasElement);
+    await waitFor(() => expect(view.scrollHeight).toBeGreaterThan(view.clientHeight + 200), { timeout: 15_000 });
+    // Following: the view is at the bottom.
+    await waitFor(() => expect(distanceFromBottom(view)).toBeLessThan(30));
+    // The user scrolls up with the wheel: the view stops following at once.
+    fireEvent.wheel(view, { deltaY: -400 });
+    view.scrollTop = 0;
+    const jump = await canvas.findByRole('button', { name: /Jump to latest/ });
+    await waitFor(() => expect(jump).toHaveTextContent('1 new message'), { timeout: 5_000 });
+    await new Promise((r) => setTimeout(r, 300));
+    await expect(view.scrollTop).toBeLessThan(5);
+    await userEvent.click(jump);
+    await waitFor(() => expect(distanceFromBottom(view)).toBeLessThan(30), { timeout: 5_000 });
+    await waitFor(() => expect(canvas.queryByRole('button', { name: /Jump to latest/ })).toBeNull());
+    await expect(document.activeElement).toBe(canvas.getByRole('textbox', { name: 'Message' }));
+    await waitFor(() => expect(canvas.getByRole('log')).toHaveTextContent(FULL_ANSWER_END), { timeout: 20_000 });
+    await expect(distanceFromBottom(view)).toBeLessThan(30);
+  },
+};
+
+export const Stop: Story = {
+  args: { scenario: { tokenDelayMs: 80 } },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    const input = await send(canvasElement, 'Start and stop');
+    await waitFor(() => expect(assistantRows(canvasElement)[0]).toHaveTextContent(/You asked/), { timeout: 10_000 });
+    await userEvent.click(canvas.getByRole('button', { name: 'Stop' }));
+    await expect(document.activeElement).toBe(input);
+    await waitFor(() => expect(canvas.getAllByRole('status')[0]).toHaveTextContent('Stopped'), { timeout: 5_000 });
+    await expect(canvasElement.querySelector('[data-slot="announcer"]')).toHaveTextContent('Response stopped.');
+    await new Promise((r) => setTimeout(r, 500));
+    await expect(canvas.getByRole('log')).not.toHaveTextContent(FULL_ANSWER_END);
+    await expect(canvas.getByRole('button', { name: 'Send' })).toBeInTheDocument();
+  },
+};
+
+export const ReconnectAndResumeMidTurn: Story = {
+  args: { scenario: { tokenDelayMs: 70, reconnectPeriod: 1_500 } },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await send(canvasElement, 'Survive a drop');
+    await waitFor(() => expect(assistantRows(canvasElement)[0]).toHaveTextContent(/short answer/), { timeout: 10_000 });
+    await userEvent.click(canvas.getByRole('button', { name: 'Simulate network drop' }));
+    const banner = canvasElement.querySelector('[data-slot="reconnect-banner"]')!;
+    await waitFor(() => expect(banner).toHaveAttribute('data-state', 'reconnecting'));
+    await expect(banner).toHaveTextContent('Connection lost. Reconnecting…');
+    // A resumable drop is not an error row.
+    await expect(canvasElement.querySelector('[data-slot="error-row"]')).toBeNull();
+    await waitFor(() => expect(banner).toHaveTextContent(/Recovered \d+ tokens?\./), { timeout: 10_000 });
+    await waitFor(() => expect(canvas.getByRole('log')).toHaveTextContent(FULL_ANSWER_END), { timeout: 15_000 });
+    // Every token once: the answer is not doubled by the replay.
+    const rows = assistantRows(canvasElement);
+    await expect(rows).toHaveLength(1);
+    await expect(rows[0].textContent!.match(/You asked/g)).toHaveLength(1);
+    await expect(rows[0].textContent!.match(/That is all\./g)).toHaveLength(1);
+  },
+};
+
+export const OfflineWithCountdown: Story = {
+  args: { scenario: { reconnectPeriod: 4_000 } },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await canvas.findByRole('log', {}, { timeout: 10_000 });
+    await waitFor(() => expect(canvas.getAllByRole('status')[0]).toHaveTextContent('Connected'), { timeout: 10_000 });
+    await userEvent.click(canvas.getByRole('button', { name: 'Take broker offline' }));
+    const countdown = await canvas.findByText(/next try in \d+ s/, {}, { timeout: 5_000 });
+    const first = Number(/(\d+) s/.exec(countdown.textContent!)![1]);
+    await waitFor(() => expect(Number(/(\d+) s/.exec(countdown.textContent!)?.[1] ?? 99)).toBeLessThan(first), { timeout: 3_000 });
+    await expect(canvas.getByRole('button', { name: 'Retry now' })).toBeInTheDocument();
+    await expect(canvas.getByRole('button', { name: 'Send' })).toBeDisabled();
+    await expect(canvas.getByText(/You are offline/)).toBeInTheDocument();
+    await expectAccessible(canvasElement);
+    await userEvent.click(canvas.getByRole('button', { name: 'Bring broker back' }));
+    await userEvent.click(canvas.getByRole('button', { name: 'Retry now' }));
+    await waitFor(() => expect(canvas.getAllByRole('status')[0]).toHaveTextContent('Connected'), { timeout: 10_000 });
+  },
+};
+
+export const WorkerCrashTimeout: Story = {
+  args: { scenario: { tokenDelayMs: 80, streamTimeout: 3_000 } },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await send(canvasElement, 'Then the worker dies');
+    await waitFor(() => expect(assistantRows(canvasElement)[0]).toHaveTextContent(/You asked/), { timeout: 10_000 });
+    await userEvent.click(canvas.getByRole('button', { name: 'Crash worker' }));
+    const alert = await canvas.findByRole('alert', {}, { timeout: 10_000 });
+    await expect(alert).toHaveTextContent('The assistant stopped responding.');
+    await expect(within(alert).getByRole('button', { name: 'Retry' })).toBeInTheDocument();
+    await expect(canvasElement.querySelector('[data-slot="announcer"]')).toHaveTextContent('The response failed.');
+    await expectAccessible(canvasElement);
+  },
+};
+
+export const DarkTheme: Story = {
+  args: { theme: 'dark', messages: longHistory(6) },
+  decorators: [
+    (Story) => (
+      <div style={{ background: '#0b0c0f', padding: 12, height: '100%' }}>
+        <Story />
+      </div>
+    ),
+  ],
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await canvas.findByRole('log', {}, { timeout: 10_000 });
+    await expect(canvasElement.querySelector('[data-slot="chat-window"]')).toHaveAttribute('data-theme', 'dark');
+    await waitFor(() => expect(canvas.getAllByRole('status')[0]).toHaveTextContent('Connected'), { timeout: 10_000 });
+    await expectAccessible(canvasElement);
+  },
+};
+
+// Keep the import used for readers who jump from here to the parts.
+void ChatWindow;
