@@ -161,6 +161,17 @@ export class ChatChannel {
     this.store.update({ requestId, startedHere: true, generation: 'queued', lastSeq: -1, error: null });
   }
 
+  /**
+   * The worker of a live turn went silent past `streamTimeout`. Its retained status still says
+   * `generating` and nothing will ever update it: the turn is over for this page, as an error.
+   * A status the worker publishes later (it was only slow) replaces this as usual.
+   */
+  markTimedOut(requestId: string, error: string): void {
+    const snapshot = this.store.getSnapshot();
+    if (snapshot.requestId !== requestId || snapshot.generation === 'idle' || FINAL_TURN_STATES.has(snapshot.generation)) return;
+    this.store.update({ generation: 'error', error });
+  }
+
   setRecovery(recovery: Partial<ChatActivitySnapshot['recovery']>): void {
     this.store.update({ recovery: { ...this.store.getSnapshot().recovery, ...recovery } });
   }

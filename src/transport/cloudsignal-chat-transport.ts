@@ -12,7 +12,7 @@ import { INITIAL_CHAT_ACTIVITY, type ChatActivitySnapshot } from './chat-activit
 import { ConnectionManager, type ManagedConnectionOptions } from './connection.js';
 import type { ConnectionSnapshot } from './connection-state.js';
 import { encodeRequest, type CompleteEnvelope } from './envelope.js';
-import { ChatKitError, createNetworkError, RequestRejectedError } from './errors.js';
+import { ChatKitError, createNetworkError, RequestRejectedError, StreamTimeoutError } from './errors.js';
 import { randomId } from './ids.js';
 import { MessageRouter } from './message-router.js';
 import { publishAsync, type MqttClientLike } from './mqtt-client.js';
@@ -332,9 +332,11 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
       streamTimeout: this.options.streamTimeout,
       replayRetryMs: this.options.replayRetryMs,
       requestReplay: (from) => void channel.publishControl({ op: 'replay', requestId, fromSeq: from, clientId: this.manager.clientId! }),
-      onSettled: (settled, outcome) => {
+      onSettled: (settled, outcome, error) => {
         if (channel.readers.get(requestId) === settled) channel.readers.delete(requestId);
         if (outcome === 'complete') this.finishedTurns.add(requestId);
+        // A dead worker must not leave the status saying "generating" forever.
+        if (error instanceof StreamTimeoutError) channel.markTimedOut(requestId, error.message);
         if (settled.recovered > 0 || channel.activity.getSnapshot().recovery.resuming) {
           this.counters.chunksRecovered += settled.recovered;
           channel.setRecovery({ resuming: false, recoveredChunks: settled.recovered, lastRecoveredAt: Date.now() });

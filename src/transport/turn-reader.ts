@@ -18,8 +18,8 @@ export interface TurnReaderOptions {
   replayRetryMs: number;
   /** Asks the worker for chunks from `fromSeq` on. */
   requestReplay(fromSeq: number): void;
-  /** Called once when the reader ends for any reason. */
-  onSettled(reader: TurnReader, outcome: 'complete' | 'error' | 'cancel'): void;
+  /** Called once when the reader ends for any reason; `error` is what a failed reader failed with. */
+  onSettled(reader: TurnReader, outcome: 'complete' | 'error' | 'cancel', error?: unknown): void;
 }
 
 export class TurnReader {
@@ -87,7 +87,7 @@ export class TurnReader {
   /** Ends the stream with an error (network loss, timeout, turn failure). */
   fail(error: unknown): void {
     if (this.settled) return;
-    this.settle('error');
+    this.settle('error', error);
     try {
       this.controller.error(error);
     } catch {
@@ -162,12 +162,12 @@ export class TurnReader {
     this.idleTimer = setTimeout(() => this.fail(new StreamTimeoutError(this.options.streamTimeout)), this.options.streamTimeout);
   }
 
-  private settle(outcome: 'complete' | 'error' | 'cancel'): void {
+  private settle(outcome: 'complete' | 'error' | 'cancel', error?: unknown): void {
     if (this.settled) return;
     this.settled = true;
     clearTimeout(this.idleTimer);
     clearTimeout(this.replayTimer);
     this.pending.clear();
-    this.options.onSettled(this, outcome);
+    this.options.onSettled(this, outcome, error);
   }
 }
