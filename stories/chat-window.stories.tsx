@@ -203,7 +203,7 @@ export const WorkerCrashTimeout: Story = {
     const alert = await canvas.findByRole('alert', {}, { timeout: 10_000 });
     await expect(alert).toHaveTextContent('The assistant stopped responding.');
     await expect(within(alert).getByRole('button', { name: 'Retry' })).toBeInTheDocument();
-    await expect(canvasElement.querySelector('[data-slot="announcer"]')).toHaveTextContent('The response failed.');
+    await waitFor(() => expect(canvasElement.querySelector('[data-slot="announcer"]')).toHaveTextContent('The response failed.'));
     await expectAccessible(canvasElement);
   },
 };

@@ -89,6 +89,9 @@ function VirtualRows({
     overscan: 6,
     // Before the first measurement (and in non-layout environments) assume a typical viewport.
     initialRect: { width: 0, height: 800 },
+    // A transcript opens at its end. Without this the virtualizer scrolls to 0 on its first frame,
+    // which reads as the user scrolling up and would stop the stick-to-bottom.
+    initialOffset: () => messages.length * estimate,
   });
   const items = virtualizer.getVirtualItems();
   return (

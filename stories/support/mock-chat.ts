@@ -150,6 +150,8 @@ export async function createMockChatEnv(scenario: Scenario = {}): Promise<MockCh
     handler: (context) => answerStream(scenario, context, ++turn),
     rateLimit: false,
     presenceIntervalMs: 60_000,
+    // The 1 000-message story sends its whole history with each turn.
+    limits: { maxMessages: 5_000, maxRequestBytes: 2 * 1024 * 1024 },
   });
   const period = scenario.reconnectPeriod ?? 1500;
   const clients: MockMqttClient[] = [];

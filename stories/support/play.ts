@@ -5,7 +5,7 @@ export async function send(canvasElement: HTMLElement, text: string, index = 0):
   const canvas = within(canvasElement);
   const inputs = await canvas.findAllByRole('textbox', { name: 'Message' }, { timeout: 10_000 });
   const input = inputs[index] as HTMLTextAreaElement;
-  await waitFor(() => expect(canvas.getAllByRole('status')[0]).toHaveTextContent(/Connected/), { timeout: 10_000 });
+  await waitFor(() => expect(canvasElement.querySelectorAll('[data-slot="chat-window"]')[index]).toHaveAttribute('data-connection', 'connected'), { timeout: 10_000 });
   await userEvent.type(input, `${text}{Enter}`);
   return input;
 }

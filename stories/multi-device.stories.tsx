@@ -1,0 +1,53 @@
+import type { Meta, StoryObj } from '@storybook/react-vite';
+import { expect, waitFor, within } from 'storybook/test';
+import { DeviceChat, FaultControls } from './support/story-chat.js';
+import { useMockChatEnv } from './support/use-mock-chat-env.js';
+import { assistantRows, send } from './support/play.js';
+
+/** Two devices of the same user on the same chat: a turn started on one streams on both. */
+function TwoWindows() {
+  const env = useMockChatEnv({ devices: 2, tokenDelayMs: 40 });
+  if (!env) return <p>Starting the mock broker…</p>;
+  return (
+    <div style={{ display: 'grid', gridTemplateColumns: '1fr 1fr', gap: 12, height: '100%' }}>
+      <section aria-label="Laptop" style={{ display: 'flex', flexDirection: 'column', minHeight: 0 }}>
+        <FaultControls env={env} device={0} />
+        <div style={{ flex: 1, minHeight: 0 }} data-device="laptop">
+          <DeviceChat env={env} device={0} title="Laptop" />
+        </div>
+      </section>
+      <section aria-label="Phone" style={{ display: 'flex', flexDirection: 'column', minHeight: 0 }}>
+        <div style={{ flex: 1, minHeight: 0 }} data-device="phone">
+          <DeviceChat env={env} device={1} title="Phone" />
+        </div>
+      </section>
+    </div>
+  );
+}
+
+const meta: Meta<typeof TwoWindows> = { title: 'ChatWindow/Multi-device', component: TwoWindows };
+export default meta;
+
+export const TwoWindowsSameChat: StoryObj<typeof TwoWindows> = {
+  parameters: { layout: 'fullscreen' },
+  decorators: [
+    (Story) => (
+      <div style={{ height: 560, padding: 12, maxWidth: 'none' }}>
+        <Story />
+      </div>
+    ),
+  ],
+  play: async ({ canvasElement }) => {
+    await send(canvasElement, 'Asked on the laptop', 0);
+    const laptop = canvasElement.querySelector<HTMLElement>('[data-device="laptop"]')!;
+    const phone = canvasElement.querySelector<HTMLElement>('[data-device="phone"]')!;
+    // The phone shows the laptop's question, then the answer streams in live.
+    await waitFor(() => expect(within(phone).getByRole('log')).toHaveTextContent('Asked on the laptop'), { timeout: 10_000 });
+    await waitFor(() => expect(within(phone).getByRole('log')).toHaveAttribute('aria-busy', 'true'), { timeout: 5_000 });
+    await waitFor(() => expect(within(phone).getByRole('log')).toHaveTextContent(/That is all\./), { timeout: 15_000 });
+    await waitFor(() => expect(within(laptop).getByRole('log')).toHaveTextContent(/That is all\./), { timeout: 15_000 });
+    // Same answer, once, on both.
+    await expect(assistantRows(phone)).toHaveLength(1);
+    await expect(assistantRows(phone)[0].textContent).toBe(assistantRows(laptop)[0].textContent);
+  },
+};
