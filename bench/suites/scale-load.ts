@@ -1,39 +1,49 @@
 /**
- * Child process of the scale benchmark: the load, kept out of the broker's process so the
- * broker's CPU can be measured alone. Worker-like publishers (MQTT.js over TCP, the kit's
- * `publishStreamToMqtt`) stream one turn per chat at a fixed rate; one browser-like subscriber
- * per chat (MQTT.js over WebSocket) decodes the stream envelopes with the kit's codec, drops
- * duplicates by sequence, and times every token against its emit stamp (same process clock).
- * Bounded: connects, one turn per chat, then a drain deadline. Reports one JSON message.
+ * Child processes of the scale benchmark, kept out of the broker's process so the broker's CPU is
+ * measured alone, and split in two so neither side's event loop is the bottleneck:
+ *
+ * - `subscribe`: one browser-like MQTT.js client over WebSocket per chat; decodes the stream
+ *   envelopes with the kit's codec, drops duplicates by sequence, records each token's arrival.
+ * - `publish`: worker-like MQTT.js clients over TCP (one per 100 chats) stream one turn per chat
+ *   with the kit's `publishStreamToMqtt` at a fixed rate, recording each token's emit time.
+ *
+ * Times are absolute (`performance.timeOrigin + performance.now()`), so the parent can pair them
+ * across processes. Everything is bounded: one turn per chat, a drain deadline, a kill timer.
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { publishStreamToMqtt } from '../../src/server/index.js';
 import { decodeStream, TopicScheme } from '../../src/transport/index.js';
-import { pacedSource, TokenClock } from '../lib/source.js';
+import type { UIMessageChunk } from 'ai';
+import { TokenClock, tokenText } from '../lib/source.js';
 import { USER_ID, chatIdFor } from '../lib/contenders.js';
 
-export interface LoadParams {
-  mqttUrl: string;
-  wsUrl: string;
-  chats: number;
-  tokensPerSecond: number;
-  seconds: number;
-  mergeWindowMs?: number;
+export type LoadMessage =
+  | { role: 'subscribe'; wsUrl: string; chats: number }
+  | { role: 'publish'; mqttUrl: string; chats: number; tokensPerSecond: number; seconds: number; mergeWindowMs?: number }
+  | { role: 'finish'; expectedPerChat: number; drainMs: number };
+
+export interface SubscribeReport {
+  arrivals: number[][];
+  duplicates: number;
+  messages: number;
+  errors: string[];
+  cpuSeconds: number;
 }
 
-export interface LoadReport {
-  chats: number;
-  expected: number;
-  received: number;
-  duplicates: number;
-  streamSeconds: number;
-  latencies: number[];
-  messages: number;
-  connectSeconds: number;
+export interface PublishReport {
+  emitted: number[][];
+  startedAt: number;
+  endedAt: number;
   errors: string[];
+  cpuSeconds: number;
 }
 
 const topics = new TopicScheme();
+const cpuSeconds = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+const absolute = (t: number) => performance.timeOrigin + t;
 
 async function inBatches<T>(count: number, size: number, make: (i: number) => Promise<T>): Promise<T[]> {
   const out: T[] = [];
@@ -41,24 +51,18 @@ async function inBatches<T>(count: number, size: number, make: (i: number) => Pr
   return out;
 }
 
-async function run(params: LoadParams): Promise<LoadReport> {
-  const { chats, tokensPerSecond, seconds } = params;
-  const tokens = Math.round(tokensPerSecond * seconds);
-  const errors: string[] = [];
-  const clocks = Array.from({ length: chats }, () => new TokenClock());
-  const received = new Array<number>(chats).fill(0);
+async function subscribe(params: Extract<LoadMessage, { role: 'subscribe' }>): Promise<void> {
+  const { chats } = params;
+  const arrivals: number[][] = Array.from({ length: chats }, () => []);
   const nextSeq = new Array<number>(chats).fill(0);
-  const latencies: number[] = [];
+  const errors: string[] = [];
   let duplicates = 0;
   let messages = 0;
-
-  const connectStart = performance.now();
-  const subscribers: MqttClient[] = await inBatches(chats, 50, async (i) => {
-    const client = await mqtt.connectAsync(params.wsUrl, { reconnectPeriod: 0, keepalive: 60 });
-    const topic = topics.topic({ userId: USER_ID, chatId: chatIdFor(i) }, 'stream');
-    client.on('message', (_t, payload) => {
+  const clients: MqttClient[] = await inBatches(chats, 50, async (i) => {
+    const client = await mqtt.connectAsync(params.wsUrl, { reconnectPeriod: 0, keepalive: 120 });
+    client.on('message', (_topic, payload) => {
       messages++;
-      const now = performance.now();
+      const now = absolute(performance.now());
       const decoded = decodeStream(payload);
       if (!decoded.ok) return void errors.push(`chat ${i}: ${decoded.reason}`);
       const { seq, chunks } = decoded.value;
@@ -70,47 +74,103 @@ async function run(params: LoadParams): Promise<LoadReport> {
         nextSeq[i] = seq + k + 1;
         const chunk = chunks[k];
         if (chunk.type !== 'text-delta') continue;
-        for (let c = 0; c < chunk.delta.length; c++) {
-          if (chunk.delta.charCodeAt(c) === 32) latencies.push(now - clocks[i].emitted[received[i]++]);
-        }
+        for (let c = 0; c < chunk.delta.length; c++) if (chunk.delta.charCodeAt(c) === 32) arrivals[i].push(now);
       }
     });
-    await client.subscribeAsync(topic, { qos: 0 });
+    await client.subscribeAsync(topics.topic({ userId: USER_ID, chatId: chatIdFor(i) }, 'stream'), { qos: 0 });
     return client;
   });
+  process.send!({ ready: true });
+  process.once('message', async (message: LoadMessage) => {
+    if (message.role !== 'finish') return;
+    const deadline = performance.now() + message.drainMs;
+    const complete = () => arrivals.every((a) => a.length >= message.expectedPerChat);
+    while (!complete() && performance.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await Promise.all(clients.map((c) => c.endAsync(true).catch(() => undefined)));
+    const report: SubscribeReport = { arrivals, duplicates, messages, errors: errors.slice(0, 5), cpuSeconds: cpuSeconds() };
+    process.send!(report, () => process.exit(0));
+  });
+}
+
+/**
+ * Paces every chat from a few shared timers instead of one timer per token per chat: 1 000 chats
+ * at 50 tok/s would otherwise cost the load generator 50 000 timer callbacks a second and make it,
+ * not the broker, the bottleneck. Chats are spread over `PHASES` offsets within one interval.
+ */
+const PHASES = 20;
+
+function sharedPacer(chats: number, tokens: number, tokensPerSecond: number, clocks: TokenClock[]): ReadableStream<UIMessageChunk>[] {
+  const interval = 1000 / tokensPerSecond;
+  const controllers: ReadableStreamDefaultController<UIMessageChunk>[] = [];
+  const streams = Array.from({ length: chats }, (_, i) => new ReadableStream<UIMessageChunk>({ start: (c) => void (controllers[i] = c) }));
+  const begin = performance.now() + 5;
+  const next = new Array<number>(chats).fill(0);
+  const phaseOf = (i: number) => begin + ((i % PHASES) * interval) / PHASES;
+  for (let i = 0; i < chats; i++) {
+    clocks[i].startedAt = begin;
+    controllers[i].enqueue({ type: 'start' });
+    controllers[i].enqueue({ type: 'text-start', id: 't0' });
+  }
+  let remaining = chats;
+  const timers: ReturnType<typeof setTimeout>[] = [];
+  for (let phase = 0; phase < PHASES; phase++) {
+    const members = Array.from({ length: chats }, (_, i) => i).filter((i) => i % PHASES === phase);
+    if (members.length === 0) continue;
+    const tick = () => {
+      const now = performance.now();
+      let pending = false;
+      for (const i of members) {
+        // Catch up on every slot that passed: the schedule, not the timer, sets the rate.
+        while (next[i] < tokens && phaseOf(i) + next[i] * interval <= now + 0.05) {
+          clocks[i].emitted[next[i]] = performance.now();
+          controllers[i].enqueue({ type: 'text-delta', id: 't0', delta: tokenText(next[i]) });
+          if (++next[i] === tokens) {
+            controllers[i].enqueue({ type: 'text-end', id: 't0' });
+            controllers[i].enqueue({ type: 'finish' });
+            controllers[i].close();
+            remaining--;
+          }
+        }
+        if (next[i] < tokens) pending = true;
+      }
+      if (pending) timers[phase] = setTimeout(tick, Math.max(0, phaseOf(members[0]) + next[members[0]] * interval - performance.now()));
+    };
+    timers[phase] = setTimeout(tick, Math.max(0, phaseOf(members[0]) - performance.now()));
+  }
+  void remaining;
+  return streams;
+}
+
+async function publish(params: Extract<LoadMessage, { role: 'publish' }>): Promise<void> {
+  const { chats, tokensPerSecond, seconds } = params;
+  const tokens = Math.round(tokensPerSecond * seconds);
+  const clocks = Array.from({ length: chats }, () => new TokenClock());
+  const errors: string[] = [];
   // Worker-like publishers: one connection carries up to 100 chats, as a worker process would.
   const publishers = await inBatches(Math.ceil(chats / 100), 10, () => mqtt.connectAsync(params.mqttUrl, { reconnectPeriod: 0 }));
   for (const p of publishers) (p.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
-  const connectSeconds = (performance.now() - connectStart) / 1000;
-
-  const streamStart = performance.now();
-  // Turns start spread over one token interval, like independent users.
-  const turns = Array.from({ length: chats }, async (_, i) => {
-    await new Promise((r) => setTimeout(r, (i * (1000 / tokensPerSecond)) / chats));
-    const source = pacedSource({ tokens, tokensPerSecond, clock: clocks[i] });
-    try {
-      await publishStreamToMqtt(publishers[Math.floor(i / 100)] as never, { userId: USER_ID, chatId: chatIdFor(i) }, source, {
-        replayGraceMs: 0,
-        ...(params.mergeWindowMs === undefined ? {} : { mergeWindowMs: params.mergeWindowMs }),
-      });
-    } catch (error) {
-      errors.push(`turn ${i}: ${String(error)}`);
-    }
-  });
-  await Promise.all(turns);
-  const expected = chats * tokens;
-  // Drain: everything published must arrive; give up after a bounded wait.
-  const deadline = performance.now() + 15_000;
-  const total = () => received.reduce((a, b) => a + b, 0);
-  while (total() < expected && performance.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  const streamSeconds = (performance.now() - streamStart) / 1000;
-  await Promise.all([...subscribers, ...publishers].map((c) => c.endAsync(true).catch(() => undefined)));
-  return { chats, expected, received: total(), duplicates, streamSeconds, latencies, messages, connectSeconds, errors: errors.slice(0, 5) };
+  const startedAt = absolute(performance.now());
+  const sources = sharedPacer(chats, tokens, tokensPerSecond, clocks);
+  await Promise.all(
+    Array.from({ length: chats }, async (_, i) => {
+      const source = sources[i];
+      try {
+        await publishStreamToMqtt(publishers[Math.floor(i / 100)] as never, { userId: USER_ID, chatId: chatIdFor(i) }, source, {
+          replayGraceMs: 0,
+          ...(params.mergeWindowMs === undefined ? {} : { mergeWindowMs: params.mergeWindowMs }),
+        });
+      } catch (error) {
+        errors.push(`turn ${i}: ${String(error)}`);
+      }
+    }),
+  );
+  const endedAt = absolute(performance.now());
+  await Promise.all(publishers.map((c) => c.endAsync().catch(() => undefined)));
+  const report: PublishReport = { emitted: clocks.map((c) => c.emitted.map(absolute)), startedAt, endedAt, errors: errors.slice(0, 5), cpuSeconds: cpuSeconds() };
+  process.send!(report, () => process.exit(0));
 }
 
-process.once('message', (params: LoadParams) => {
-  run(params).then(
-    (report) => process.send!(report, () => process.exit(0)),
-    (error) => process.send!({ error: String(error) }, () => process.exit(1)),
-  );
+process.once('message', (message: LoadMessage) => {
+  const run = message.role === 'subscribe' ? subscribe(message) : message.role === 'publish' ? publish(message) : Promise.resolve();
+  run.catch((error) => process.send!({ error: String(error) }, () => process.exit(1)));
 });

@@ -13,7 +13,7 @@ import { startEmbeddedBroker } from '../../src/broker/index.js';
 import { startMosquitto } from '../../test/helpers/mosquitto.js';
 import { fmt, summarize, table, type Summary } from '../lib/stats.js';
 import type { SuiteContext, SuiteResult } from '../lib/suite.js';
-import type { LoadParams, LoadReport } from './scale-load.js';
+import type { LoadMessage, PublishReport, SubscribeReport } from './scale-load.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const RATE = 50;
@@ -30,25 +30,80 @@ interface ScaleRow {
   errors: string[];
 }
 
-function runLoad(params: LoadParams, timeoutMs: number): Promise<LoadReport> {
-  return new Promise((resolve, reject) => {
-    const child = fork(join(here, 'scale-load.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`scale load of ${params.chats} chats did not finish in ${timeoutMs} ms`));
-    }, timeoutMs);
-    child.once('message', (message) => {
-      clearTimeout(timer);
-      const m = message as LoadReport & { error?: string };
-      if (m.error) reject(new Error(m.error));
-      else resolve(m);
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      if (code !== 0) reject(new Error(`scale load exited with ${code}`));
-    });
-    child.send(params);
-  });
+interface LoadOutcome {
+  expected: number;
+  received: number;
+  duplicates: number;
+  messages: number;
+  streamSeconds: number;
+  latencies: number[];
+  errors: string[];
+  publisherCpu: number;
+  subscriberCpu: number;
+  /** Latencies of tokens emitted after the first second (turn start burst excluded). */
+  steady: number[];
+}
+
+/** Forks one load child; `next()` waits for its next IPC message. Killed after `timeoutMs`. */
+function child(timeoutMs: number) {
+  const proc = fork(join(here, 'scale-load.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
+  proc.once('exit', () => clearTimeout(timer));
+  return {
+    send: (message: LoadMessage) => proc.send(message),
+    next<T>(): Promise<T> {
+      return new Promise((resolve, reject) => {
+        const onExit = (code: number | null) => reject(new Error(`scale load child exited (${code}) before reporting`));
+        proc.once('exit', onExit);
+        proc.once('message', (message) => {
+          proc.off('exit', onExit);
+          const m = message as T & { error?: string };
+          if (m.error) reject(new Error(m.error));
+          else resolve(m);
+        });
+      });
+    },
+  };
+}
+
+async function runLoad(mqttUrl: string, wsUrl: string, chats: number, seconds: number): Promise<LoadOutcome> {
+  const subscriber = child(240_000);
+  const ready = subscriber.next<{ ready: true }>();
+  subscriber.send({ role: 'subscribe', wsUrl, chats });
+  await ready;
+  const publisher = child(240_000);
+  const published = publisher.next<PublishReport>();
+  publisher.send({ role: 'publish', mqttUrl, chats, tokensPerSecond: RATE, seconds });
+  const pub = await published;
+  const expectedPerChat = Math.round(RATE * seconds);
+  const drained = subscriber.next<SubscribeReport>();
+  subscriber.send({ role: 'finish', expectedPerChat, drainMs: 15_000 });
+  const sub = await drained;
+  const latencies: number[] = [];
+  const steady: number[] = [];
+  let received = 0;
+  let lastArrival = pub.startedAt;
+  for (let i = 0; i < chats; i++) {
+    const arrivals = sub.arrivals[i];
+    received += Math.min(arrivals.length, expectedPerChat);
+    for (let k = 0; k < arrivals.length && k < pub.emitted[i].length; k++) {
+      latencies.push(arrivals[k] - pub.emitted[i][k]);
+      if (pub.emitted[i][k] > pub.startedAt + 1000) steady.push(arrivals[k] - pub.emitted[i][k]);
+      if (arrivals[k] > lastArrival) lastArrival = arrivals[k];
+    }
+  }
+  return {
+    expected: chats * expectedPerChat,
+    received,
+    duplicates: sub.duplicates,
+    messages: sub.messages,
+    streamSeconds: (lastArrival - pub.startedAt) / 1000,
+    latencies,
+    errors: [...pub.errors, ...sub.errors],
+    steady,
+    publisherCpu: pub.cpuSeconds,
+    subscriberCpu: sub.cpuSeconds,
+  };
 }
 
 /** utime + stime of a process, in seconds (Linux). */
@@ -70,7 +125,7 @@ export async function runScale(ctx: SuiteContext): Promise<SuiteResult> {
       const cpuBefore = cpu();
       const wallBefore = performance.now();
       try {
-        const report = await runLoad({ mqttUrl: urls.mqttUrl, wsUrl: urls.wsUrl, chats, tokensPerSecond: RATE, seconds }, 180_000);
+        const report = await runLoad(urls.mqttUrl, urls.wsUrl, chats, seconds);
         const cpuSeconds = cpu() - cpuBefore;
         const wallSeconds = (performance.now() - wallBefore) / 1000;
         rows.push({
@@ -85,7 +140,7 @@ export async function runScale(ctx: SuiteContext): Promise<SuiteResult> {
           brokerCpuPercent: (cpuSeconds / wallSeconds) * 100,
           errors: report.errors,
         });
-        ctx.log(`scale: ${kind} ${chats} chats: ${report.received}/${report.expected} tokens, p99 ${fmt(summarize(report.latencies).p99)} ms`);
+        ctx.log(`scale: ${kind} ${chats} chats: ${report.received}/${report.expected} tokens, p99 ${fmt(summarize(report.latencies).p99)} ms, steady p50 ${fmt(summarize(report.steady).p50)} p99 ${fmt(summarize(report.steady).p99)}; cpu s: broker ${fmt(cpuSeconds)} pub ${fmt(report.publisherCpu)} sub ${fmt(report.subscriberCpu)}, wall ${fmt(wallSeconds)}`);
       } catch (error) {
         ctx.log(`scale: ${kind} ${chats} chats failed: ${String(error)}`);
         rows.push({ broker: kind, chats, deliveredTokensPerSecond: NaN, messagesPerSecond: NaN, lost: NaN, duplicates: NaN, latency: summarize([]), brokerCpuPercent: NaN, errors: [String(error)] });
