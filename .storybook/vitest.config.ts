@@ -15,7 +15,7 @@ export default mergeConfig(
     plugins: [storybookTest({ configDir })],
     test: {
       name: 'storybook',
-      testTimeout: 30_000,
+      testTimeout: 60_000,
       browser: {
         enabled: true,
         headless: true,
