@@ -50,6 +50,8 @@ export class TurnPublisher {
   readonly log: UIMessageChunk[] = [];
   private buffer: UIMessageChunk[] = [];
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Window 0: deltas of one event-loop turn go out together at its end (no added wait). */
+  private flushSoon: { cancel(): void } | undefined;
   /** When text deltas last went out. Structure chunks (`start`, `text-start`) do not count: they
    * would otherwise hold the first token of every turn for a whole window (measured: +16 ms TTFT). */
   private lastDeltaFlushAt = 0;
@@ -108,9 +110,15 @@ export class TurnPublisher {
     this.buffer.push(chunk);
     const window = this.options.mergeWindowMs;
     const isDelta = chunk.type === 'text-delta' || chunk.type === 'reasoning-delta';
-    if (window <= 0 || !isDelta) {
+    if (!isDelta) {
       // Structure chunks are rare and carry state changes: publish them with whatever is buffered.
       this.flush();
+      return;
+    }
+    if (window <= 0) {
+      // Chunks a provider delivers in one packet, or that piled up while the loop was busy, share
+      // one publish; a lone token still leaves within the same event-loop turn.
+      this.flushSoon ??= atEndOfTurn(() => this.flush());
       return;
     }
     const sinceLast = Date.now() - this.lastDeltaFlushAt;
@@ -122,6 +130,8 @@ export class TurnPublisher {
   flush(end = false): void {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
+    this.flushSoon?.cancel();
+    this.flushSoon = undefined;
     if (this.buffer.length === 0 && !end) return;
     const chunks = mergeDeltas(this.buffer);
     this.buffer = [];
@@ -196,6 +206,8 @@ export class TurnPublisher {
   private flushFinal(): void {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
+    this.flushSoon?.cancel();
+    this.flushSoon = undefined;
     if (this.buffer.length > 0) {
       this.flush(true);
       return;
@@ -220,4 +232,14 @@ export function textOf(chunks: readonly UIMessageChunk[]): string {
   let text = '';
   for (const chunk of chunks) if (chunk.type === 'text-delta') text += chunk.delta;
   return text;
+}
+
+/** Runs `fn` once the current event-loop turn's I/O and microtasks are done (Node's check phase). */
+function atEndOfTurn(fn: () => void): { cancel(): void } {
+  if (typeof setImmediate === 'function') {
+    const handle = setImmediate(fn);
+    return { cancel: () => clearImmediate(handle) };
+  }
+  const handle = setTimeout(fn, 0);
+  return { cancel: () => clearTimeout(handle) };
 }
