@@ -42,11 +42,14 @@ export interface PublishStreamOptions {
 }
 
 /**
- * Default text-delta merge window. Chosen from the coalescing benchmark (bench/coalescing):
- * a 16 ms window keeps p50 latency at the 0 ms level at 50 tok/s while cutting messages
- * several-fold at 1 000 tok/s.
+ * Default text-delta merge window: 0, i.e. deltas that arrive in the same event-loop turn share a
+ * publish and nothing waits. Chosen from the coalescing benchmark (`npm run bench coalescing`,
+ * embedded broker, bench/results/latest.md): at 200 and 1 000 tok/s a 16 ms window adds ~9 ms to
+ * p50 latency (0.3 ms -> 9 ms; SSE 0.1-0.3 ms) for 3-15x fewer messages; at 50 tok/s (20 ms between
+ * tokens) 0 and 16 behave the same. Set `mergeWindowMs: 16` when messages per second matter more
+ * than milliseconds (fast models fanned out to many devices, brokers billed per message).
  */
-export const DEFAULT_MERGE_WINDOW_MS = 16;
+export const DEFAULT_MERGE_WINDOW_MS = 0;
 
 const PUBLISH_DEFAULTS = {
   topicPrefix: DEFAULT_TOPIC_PREFIX,
