@@ -77,7 +77,7 @@ describe.each(BROKER_KINDS)('client disconnects mid-turn on %s', (kind) => {
       notes: { injected: faults, resumedFromStart: turns.reduce((n, t) => n + t.outcome.replays, 0), replayRequests: result.replayRequests, servedPerWorker: workers.map((w) => w.served.length), mode: workers[0].worker.stats.mode },
       durationMs: Date.now() - started,
     });
-    expect(failures(turns)).toBe('');
+    expect(failures(turns, 5, workers.flatMap((w) => w.servedKeys))).toBe('');
     expect(turns.length).toBe(CLIENTS * TURNS_PER_CLIENT);
     // Every turn ran its handler exactly once, on exactly one worker.
     expect(new Set(served).size).toBe(served.length);

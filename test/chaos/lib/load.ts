@@ -116,11 +116,12 @@ export function countChunks(turns: CheckedTurn[]): number {
 }
 
 /** A short list of failing turns for an assertion message. */
-export function failures(turns: CheckedTurn[], limit = 5): string {
+export function failures(turns: CheckedTurn[], limit = 5, servedKeys?: string[]): string {
+  const served = servedKeys ? new Set(servedKeys) : null;
   return turns
     .filter((t) => t.problems.length > 0)
     .slice(0, limit)
-    .map((t) => `client ${t.client} turn ${t.turn} (${t.script.key}): ${t.problems.join('; ')}`)
+    .map((t) => `client ${t.client} turn ${t.turn} (${t.script.key}${served ? (served.has(t.script.key) ? ', a worker ran it' : ', no worker ever ran it') : ''}): ${t.problems.join('; ')}`)
     .join('\n');
 }
 

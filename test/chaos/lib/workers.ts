@@ -24,21 +24,31 @@ export interface ChaosWorker {
   worker: ChatWorker;
   /** Request ids this worker ran its handler for (each must appear under one worker only). */
   served: string[];
+  /** The script keys of those turns, in the same order. */
+  servedKeys: string[];
 }
 
-export async function startChaosWorker(url: string, workerId: string, extra: Partial<ChatWorkerOptions> = {}): Promise<ChaosWorker> {
+export async function startChaosWorker(
+  url: string,
+  workerId: string,
+  extra: Partial<ChatWorkerOptions> = {},
+  onServe?: (key: string, requestId: string) => void,
+): Promise<ChaosWorker> {
   const served: string[] = [];
+  const servedKeys: string[] = [];
   const worker = await createChatWorker({
     url,
     workerId,
     // The suite drives one user far above a human's pace; the limiter is tested elsewhere.
     rateLimit: false,
     handler: ({ body, requestId, abortSignal }) => {
-      served.push(requestId);
       const script = body.chaos as ChaosScript;
+      served.push(requestId);
+      servedKeys.push(script.key);
+      onServe?.(script.key, requestId);
       return scriptedChunkStream({ text: turnText(script.key, script.tokens), tokenDelayMs: script.delayMs, signal: abortSignal });
     },
     ...extra,
   });
-  return { worker, served };
+  return { worker, served, servedKeys };
 }

@@ -1,0 +1,117 @@
+/**
+ * Scenario 2: the broker is killed mid-turn and restarted on the same ports (no persistence:
+ * retained state is gone). Every turn must still complete with its exact text; clients and
+ * workers come back with backoff and jitter, so their reconnects are spread out in time rather
+ * than arriving as one lock-step storm.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { CloudSignalChatTransport } from '../../src/transport/index.js';
+import { BROKER_KINDS, sleep, startChaosBroker, type ChaosBroker } from './lib/brokers.js';
+import { checkTurn, runChatTurn } from './lib/chat-client.js';
+import { countChunks, failures, type CheckedTurn } from './lib/load.js';
+import { recordRow } from './lib/results.js';
+import { spreadOf } from './lib/spread.js';
+import { expectedText, scriptBody, startChaosWorker, type ChaosScript, type ChaosWorker } from './lib/workers.js';
+
+const CLIENTS = 40;
+const ROUNDS = 3;
+const DOWN_MS = 1_500;
+
+describe.each(BROKER_KINDS)('broker restart mid-turn on %s', (kind) => {
+  let broker: ChaosBroker;
+  const workers: ChaosWorker[] = [];
+  const transports: CloudSignalChatTransport[] = [];
+
+  beforeAll(async () => {
+    broker = await startChaosBroker(kind);
+    for (let i = 0; i < 2; i++) workers.push(await startChaosWorker(broker.mqttUrl, `s2_${kind}_w${i}`));
+  });
+  afterAll(async () => {
+    for (const transport of transports) transport.close();
+    for (const { worker } of workers) await worker.close();
+    await broker?.close();
+  });
+
+  test('every turn completes exactly across restarts; reconnects are spread by jitter', async () => {
+    const started = Date.now();
+    const label = `s2${kind.slice(0, 3)}`;
+    // When each client's and worker's connection came back, by wall clock.
+    const clientConnects: number[][] = [];
+    for (let i = 0; i < CLIENTS; i++) {
+      const transport = new CloudSignalChatTransport({ wssUrl: broker.wsUrl, userId: `${label}_u${i}`, trigger: 'mqtt', streamTimeout: 15_000, connection: { clientId: `${label}_c${i}` } });
+      transports.push(transport);
+      const times: number[] = [];
+      clientConnects.push(times);
+      let wasConnected = false;
+      transport.connection.subscribe(() => {
+        const connected = transport.connection.getSnapshot().status === 'connected';
+        if (connected && !wasConnected) times.push(Date.now());
+        wasConnected = connected;
+      });
+    }
+    const workerConnects: number[][] = workers.map(({ worker }) => {
+      const times: number[] = [];
+      worker.client.on('connect', () => times.push(Date.now()));
+      return times;
+    });
+
+    const turns: CheckedTurn[] = [];
+    const clientDelays: number[] = [];
+    const workerDelays: number[] = [];
+    let disconnects = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      const scripts: ChaosScript[] = transports.map((_, i) => ({ key: `${kind}-r${round}-c${i}`, tokens: 40, delayMs: 25 }));
+      const running = transports.map((transport, i) =>
+        runChatTurn(transport, { chatId: `${label}_chat${i}`, prompt: `round ${round}`, body: scriptBody(scripts[i]), resumeDeadlineMs: 30_000 }),
+      );
+      // Mid-turn: the answers are ~1 s long; kill after a third of it.
+      await sleep(350 + Math.floor(Math.random() * 150));
+      const before = clientConnects.map((t) => t.length);
+      const workersBefore = workerConnects.map((t) => t.length);
+      await broker.restart(DOWN_MS);
+      const upAt = Date.now();
+      const outcomes = await Promise.all(running);
+      outcomes.forEach((outcome, i) => {
+        turns.push({ client: i, turn: round, script: scripts[i], outcome, problems: checkTurn(outcome, expectedText(scripts[i])) });
+        disconnects += outcome.disconnects;
+      });
+      // Every client and worker reconnected exactly once after the restart.
+      clientConnects.forEach((times, i) => {
+        const after = times.slice(before[i]);
+        expect(after.length, `client ${i} reconnects in round ${round}`).toBeGreaterThanOrEqual(1);
+        clientDelays.push(after[0] - upAt);
+      });
+      workerConnects.forEach((times, i) => {
+        const after = times.slice(workersBefore[i]);
+        expect(after.length, `worker ${i} reconnects in round ${round}`).toBeGreaterThanOrEqual(1);
+        workerDelays.push(after[0] - upAt);
+      });
+    }
+    const clients = spreadOf(clientDelays);
+    const workerSpread = spreadOf(workerDelays);
+    const served = workers.flatMap((w) => w.served);
+    recordRow({
+      scenario: '2 broker restart',
+      broker: kind,
+      turns: turns.length,
+      disconnects,
+      chunks: countChunks(turns),
+      replays: turns.reduce((n, t) => n + t.outcome.replays, 0) + transports.reduce((n, t) => n + t.statsNow().replaysRequested, 0),
+      mismatches: turns.filter((t) => t.problems.length > 0).length,
+      notes: {
+        restarts: ROUNDS,
+        downMs: DOWN_MS,
+        clientReconnectMs: `${clients.minMs}..${clients.p50Ms}..${clients.maxMs} maxShare/${clients.windowMs}ms=${clients.maxShareInWindow}`,
+        workerReconnectMs: workerDelays.map((d) => Math.round(d)).join(','),
+      },
+      durationMs: Date.now() - started,
+    });
+    expect(failures(turns, 5, workers.flatMap((w) => w.servedKeys))).toBe('');
+    expect(turns.length).toBe(CLIENTS * ROUNDS);
+    expect(new Set(served).size).toBe(served.length);
+    // Jitter: the clients' reconnects spread over hundreds of ms, never more than a quarter of
+    // them inside one 50 ms window (a fixed retry period puts them all in one).
+    expect(clients.maxMs - clients.minMs).toBeGreaterThan(200);
+    expect(clients.maxShareInWindow).toBeLessThanOrEqual(0.25);
+  });
+});
