@@ -1,6 +1,5 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, fireEvent, userEvent, waitFor, within } from 'storybook/test';
-import { ChatWindow } from '../src/components/chat-window.js';
 import { StoryChat, longHistory } from './support/story-chat.js';
 import { assistantRows, distanceFromBottom, scroller, send } from './support/play.js';
 import { expectAccessible } from './support/a11y.js';
@@ -225,6 +224,3 @@ export const DarkTheme: Story = {
     await expectAccessible(canvasElement);
   },
 };
-
-// Keep the import used for readers who jump from here to the parts.
-void ChatWindow;

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { act, fireEvent, render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { UIMessage } from 'ai';
@@ -194,5 +194,49 @@ describe('stick to bottom', () => {
     await act(async () => tick(20));
     expect(geo.distanceFromBottom()).toBe(0);
     expect(screen.queryByRole('button', { name: /Jump to latest/ })).toBeNull();
+  });
+
+  it('a touch drag down (content moving up) releases', async () => {
+    const user = userEvent.setup();
+    const h = createHarness(history(10));
+    const { container } = render(<h.App />);
+    const geo = stubGeometry(container);
+    const turn = await streamSome(h, user);
+    fireEvent.touchStart(geo.scroller, { touches: [{ clientY: 100 }] });
+    fireEvent.touchMove(geo.scroller, { touches: [{ clientY: 160 }] });
+    await act(async () => {
+      turn.text(moreText);
+      await tick(20);
+    });
+    expect(geo.distanceFromBottom()).toBeGreaterThan(0);
+    expect(screen.getByRole('button', { name: /Jump to latest 1 new message/ })).toBeTruthy();
+  });
+
+  it('Jump to latest scrolls smoothly, or instantly when the user prefers reduced motion', async () => {
+    for (const reduced of [false, true]) {
+      const original = window.matchMedia;
+      window.matchMedia = ((query: string) => ({ ...original(query), matches: reduced && query.includes('reduce') })) as typeof window.matchMedia;
+      onTestFinished(() => {
+        window.matchMedia = original;
+      });
+      const user = userEvent.setup();
+      const h = createHarness(history(10));
+      const view = render(<h.App />);
+      const geo = stubGeometry(view.container);
+      const smooth = vi.fn();
+      geo.scroller.scrollTo = smooth as unknown as typeof geo.scroller.scrollTo;
+      act(() => geo.scrollTo(geo.scroller.scrollHeight));
+      fireEvent.wheel(geo.scroller, { deltaY: -50 });
+      act(() => geo.scrollTo(0));
+      await user.click(screen.getByRole('button', { name: /Jump to latest/ }));
+      if (reduced) {
+        expect(smooth).not.toHaveBeenCalled();
+        expect(geo.distanceFromBottom()).toBe(0);
+      } else {
+        expect(smooth).toHaveBeenCalledWith({ top: geo.scroller.scrollHeight, behavior: 'smooth' });
+      }
+      view.unmount();
+      window.matchMedia = original;
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Profiler } from 'react';
+import { Profiler, StrictMode } from 'react';
 import { act, render, renderHook, waitFor } from '@testing-library/react';
 import type { UIMessage } from 'ai';
 import { useCloudSignalChat, type CloudSignalChat } from '../../src/hooks/use-cloudsignal-chat.js';
@@ -191,5 +191,22 @@ describe('useCloudSignalChat', () => {
     expect(commits).toBeLessThanOrEqual(Math.ceil(elapsed / 16) + 6);
     expect(commits).toBeGreaterThan(1);
     expect(commits).toBeLessThan(tokens / 10);
+  });
+
+  it('under StrictMode sends once and streams once', async () => {
+    const transport = new FakeTransport();
+    const { result } = renderHook(() => useCloudSignalChat({ id: 'c1', transport }), { wrapper: StrictMode });
+    expect(transport.retained).toBe(1); // the double-mounted effect released its first retain
+    await act(async () => {
+      void result.current.sendMessage({ text: 'strict' });
+      await tick();
+    });
+    expect(transport.turns).toHaveLength(1);
+    await act(async () => {
+      transport.lastTurn.start('a1').text('once').finish();
+      await tick(30);
+    });
+    expect(result.current.messages.map((m) => m.role)).toEqual(['user', 'assistant']);
+    expect(textOf(result.current.messages[1])).toBe('once');
   });
 });
