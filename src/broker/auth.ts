@@ -37,6 +37,8 @@ const NOT_AUTHORIZED = 5;
 export interface BrokerServiceAccount {
   username: string;
   password: string;
+  /** The one client id this account may connect with (recommended; `createServiceAccount` sets it). */
+  clientId?: string;
 }
 
 export interface BrokerAuthOptions {
@@ -143,7 +145,10 @@ export function applyBrokerAuth(aedes: Aedes, options: BrokerAuthOptions): Broke
     if (options.verifyService) return options.verifyService(username, password, clientId);
     let ok = false;
     // Compare against every account so timing does not reveal which usernames exist.
-    for (const account of options.serviceAccounts ?? []) ok = (secretEquals(username, account.username) && secretEquals(password, account.password)) || ok;
+    for (const account of options.serviceAccounts ?? []) {
+      const matches = secretEquals(username, account.username) && secretEquals(password, account.password) && (account.clientId === undefined || account.clientId === clientId);
+      ok = matches || ok;
+    }
     return ok;
   };
 
