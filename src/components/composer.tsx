@@ -27,7 +27,7 @@ export const ChatWindowComposer = forwardRef<HTMLFormElement, ChatWindowComposer
   const inputId = useId();
 
   const down = chat.connection.status === 'offline' || chat.connection.status === 'reconnecting' || chat.connection.status === 'error';
-  const reason = down ? labels.offlineReason : null;
+  const reason = !down ? null : chat.connection.status === 'error' ? labels.connectionErrorReason : labels.offlineReason;
   const canSend = !down && !chat.isStreaming && text.trim().length > 0;
 
   const send = useCallback(() => {

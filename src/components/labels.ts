@@ -13,7 +13,7 @@ export interface ChatLabels {
   stop: string;
   composerHint: string;
   offlineReason: string;
-  connectingReason: string;
+  connectionErrorReason: string;
   jumpToLatest: string;
   unread: (count: number) => string;
   copy: string;
@@ -60,7 +60,7 @@ export const defaultLabels: ChatLabels = {
   stop: 'Stop',
   composerHint: 'Enter to send, Shift+Enter for a new line',
   offlineReason: 'You are offline. Sending resumes when the connection is back.',
-  connectingReason: 'Connecting… you can send once the connection is up.',
+  connectionErrorReason: 'Sending is paused: the chat service refused the connection.',
   jumpToLatest: 'Jump to latest',
   unread: (count) => (count === 1 ? '1 new message' : `${count} new messages`),
   copy: 'Copy',

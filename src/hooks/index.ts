@@ -19,3 +19,5 @@ export {
   type UseCloudSignalChatOptions,
   type CloudSignalChat,
 } from './use-cloudsignal-chat.js';
+export { useTransportStats } from './use-transport-stats.js';
+export { createInertTransport } from './inert-transport.js';

@@ -5,6 +5,7 @@ import {
   type CloudSignalChatTransportOptions,
 } from '../transport/cloudsignal-chat-transport.js';
 import type { ChatKitTransport } from './types.js';
+import { createInertTransport } from './inert-transport.js';
 
 /** A ready transport (owned by the caller) or the options to create one (owned by the hook). */
 export type TransportInput<UI extends UIMessage = UIMessage> = ChatKitTransport<UI> | CloudSignalChatTransportOptions;
@@ -24,7 +25,8 @@ function create<UI extends UIMessage>(options: CloudSignalChatTransportOptions):
  * - Given options, creates the transport once (later option changes are ignored, like `useState`'s
  *   initial value) and closes it on unmount. Under StrictMode's mount/unmount/mount the closed
  *   instance is replaced by a fresh one, so a remounted tree never holds a closed transport, and
- *   exactly one instance is ever open.
+ *   exactly one instance is ever open. During server rendering no transport (and no socket) is
+ *   created: an inert stand-in reports "connecting" until the client mounts.
  */
 export function useChatTransport<UI extends UIMessage = UIMessage>(input: TransportInput<UI>): ChatKitTransport<UI> {
   const external = isTransport(input) ? input : null;
@@ -33,7 +35,9 @@ export function useChatTransport<UI extends UIMessage = UIMessage>(input: Transp
   // A lazily initialised ref, not a state initializer: React calls state initializers twice under
   // StrictMode and would leak the discarded (already connecting) instance.
   const owned = useRef<ChatKitTransport<UI> | null>(null);
-  if (!external && owned.current === null) owned.current = create<UI>(input as CloudSignalChatTransportOptions);
+  const inert = useRef<ChatKitTransport<UI> | null>(null);
+  const isServer = typeof window === 'undefined';
+  if (!external && owned.current === null && !isServer) owned.current = create<UI>(input as CloudSignalChatTransportOptions);
   const [, rerender] = useReducer((n: number) => n + 1, 0);
 
   useEffect(() => {
@@ -49,5 +53,8 @@ export function useChatTransport<UI extends UIMessage = UIMessage>(input: Transp
     };
   }, [external]);
 
-  return external ?? (owned.current as ChatKitTransport<UI>);
+  if (external) return external;
+  if (owned.current) return owned.current;
+  inert.current ??= createInertTransport<UI>();
+  return inert.current;
 }

@@ -238,4 +238,14 @@ describe('ChatWindow', () => {
     const { container } = render(<h.App theme="dark" />);
     expect(container.querySelector('[data-slot="chat-window"]')!.getAttribute('data-theme')).toBe('dark');
   });
+
+  it('when credentials are refused, the composer says why sending is paused and the banner alerts', async () => {
+    const h = createHarness();
+    const { container } = render(<h.App />);
+    act(() => h.transport.setConnection({ status: 'error', lastError: { kind: 'auth', message: 'not authorized' } }));
+    expect(screen.getByText('Sending is paused: the chat service refused the connection.')).toBeTruthy();
+    expect(screen.getByRole('alert').textContent).toMatch(/refused your credentials/);
+    expect(screen.getByRole('button', { name: 'Send' })).toHaveProperty('disabled', true);
+    await expectNoAxeViolations(container);
+  });
 });

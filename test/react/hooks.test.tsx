@@ -6,6 +6,9 @@ import { useGenerationStatus } from '../../src/hooks/use-generation-status.js';
 import { useRecoveryState } from '../../src/hooks/use-recovery-state.js';
 import { useChatTransport } from '../../src/hooks/use-chat-transport.js';
 import { useCountdown } from '../../src/hooks/use-countdown.js';
+import { useTransportStats } from '../../src/hooks/use-transport-stats.js';
+import { Store } from '../../src/transport/store.js';
+import { emptyStats } from '../../src/transport/stats.js';
 import { chatErrorKind, isNetworkError } from '../../src/hooks/errors.js';
 import { StreamTimeoutError, AuthError, createNetworkError } from '../../src/transport/errors.js';
 import { FakeTransport } from './fake-transport.js';
@@ -97,5 +100,18 @@ describe('error classification', () => {
     expect(chatErrorKind(new Error('boom'))).toBe('other');
     expect(chatErrorKind(new TypeError('x is not a function'))).toBe('other');
     expect(chatErrorKind(undefined)).toBeNull();
+  });
+});
+
+describe('useTransportStats', () => {
+  it('reads the transport’s counters, and zeros when it has none', () => {
+    const transport = new FakeTransport();
+    const { result: none } = renderHook(() => useTransportStats(transport));
+    expect(none.current.received).toBe(0);
+    const stats = new Store(emptyStats());
+    const withStats = Object.assign(new FakeTransport(), { stats });
+    const { result } = renderHook(() => useTransportStats(withStats));
+    act(() => stats.update({ received: 12, chunksRecovered: 3 }));
+    expect(result.current).toMatchObject({ received: 12, chunksRecovered: 3 });
   });
 });
