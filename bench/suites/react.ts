@@ -1,0 +1,132 @@
+/**
+ * Benchmark 6: in real Chromium, a `ChatWindow` with 1 000 messages of history while a message
+ * streams at 200 tok/s over the real transport (embedded broker, worker in this process).
+ * Reports commits per second, p95 commit duration (React Profiler, profiling build of
+ * react-dom), and message rows re-rendered per token and per commit (fiber flags read through
+ * the DevTools hook), with and without virtualization.
+ */
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { dirname, extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import react from '@vitejs/plugin-react';
+import { chromium } from 'playwright-core';
+import { build } from 'vite';
+import { startEmbeddedBroker } from '../../src/broker/index.js';
+import { createChatWorker } from '../../src/server/index.js';
+import { pacedSource, TokenClock } from '../lib/source.js';
+import { fmt, summarize, table } from '../lib/stats.js';
+import type { SuiteContext, SuiteResult } from '../lib/suite.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const pageRoot = join(here, '..', 'react');
+const outDir = join(pageRoot, 'dist');
+const RATE = 200;
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+interface Commit {
+  phase: string;
+  ms: number;
+  at: number;
+  rows: number;
+}
+
+async function buildPage(): Promise<void> {
+  await build({
+    root: pageRoot,
+    configFile: false,
+    logLevel: 'warn',
+    plugins: [react()],
+    // The profiling build of react-dom: production speed, Profiler timings still on.
+    resolve: { alias: [{ find: /^react-dom\/client$/, replacement: 'react-dom/profiling' }] },
+    define: { 'process.env.NODE_ENV': '"production"' },
+    build: { outDir, emptyOutDir: true, minify: true, sourcemap: false, target: 'es2022' },
+  });
+}
+
+function serve(root: string): Promise<{ url: string; close(): Promise<void> }> {
+  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm' };
+  const server = createServer((req, res) => {
+    const path = normalize(join(root, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)));
+    const file = path.startsWith(root) && existsSync(path) && statSync(path).isFile() ? path : join(root, 'index.html');
+    res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' });
+    createReadStream(file).pipe(res);
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}/`, close: () => new Promise((r) => server.close(() => r())) }),
+    ),
+  );
+}
+
+export async function runReact(ctx: SuiteContext): Promise<SuiteResult> {
+  await buildPage();
+  ctx.log('react: page built');
+  const broker = await startEmbeddedBroker({ port: 0, wsPort: 0 });
+  const tokens = Math.round(RATE * (ctx.quick ? 3 : 6));
+  let clock = new TokenClock();
+  const worker = await createChatWorker({
+    url: broker.mqttUrl,
+    rateLimit: false,
+    // The whole 1 000-message history travels with the request, as useChat sends it.
+    limits: { maxMessages: 5_000, maxRequestBytes: 4 * 1024 * 1024 },
+    handler: ({ abortSignal }) => pacedSource({ tokens, tokensPerSecond: RATE, clock: (clock = new TokenClock()), signal: abortSignal }),
+  });
+  const site = await serve(outDir);
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const rows: { variant: string; commitsPerSecond: number; p50: number; p95: number; max: number; rowsPerToken: number; rowsPerCommit: number; commits: number; seconds: number; rendered: string }[] = [];
+  try {
+    for (const virtualize of [false, true]) {
+      const page = await browser.newPage({ viewport: { width: 900, height: 800 } });
+      page.on('pageerror', (error) => ctx.log(`react: page error: ${error.message}`));
+      await page.goto(`${site.url}?ws=${encodeURIComponent(broker.wsUrl)}&history=1000&virtualize=${virtualize ? 1 : 0}`);
+      await page.waitForFunction(() => (window as unknown as { bench?: { connected(): boolean } }).bench?.connected(), undefined, { timeout: 30_000 });
+      await page.waitForTimeout(500); // let the mount settle
+      const from = await page.evaluate(() => (window as unknown as { benchCommits: unknown[] }).benchCommits.length);
+      await page.evaluate(() => (window as unknown as { bench: { send(t: string): void } }).bench.send('Stream the benchmark answer'));
+      page.on('console', (m) => m.type() === 'error' && ctx.log(`react: console: ${m.text()}`));
+      await page.waitForFunction(() => (window as unknown as { benchStatus: string }).benchStatus === 'streaming', undefined, { timeout: 15_000 }).catch(async (error) => {
+        ctx.log(`react: statuses ${JSON.stringify(await page.evaluate(() => (window as unknown as { benchStatuses: string[] }).benchStatuses))}`);
+        throw error;
+      });
+      await page.waitForFunction(() => (window as unknown as { benchStatus: string }).benchStatus === 'ready', undefined, { timeout: 60_000, polling: 50 });
+      const commits = (await page.evaluate(() => (window as unknown as { benchCommits: Commit[] }).benchCommits)).slice(from).filter((c) => c.phase !== 'mount');
+      const rendered = await page.evaluate(() => document.querySelectorAll('[data-slot="message-list"] [data-role], [data-slot="message-list"] article').length);
+      await page.close();
+      const streaming = commits.filter((c) => c.at >= commits[0].at);
+      const seconds = (streaming[streaming.length - 1].at - streaming[0].at) / 1000;
+      const s = summarize(streaming.map((c) => c.ms));
+      const rowRenders = streaming.reduce((a, c) => a + Math.max(0, c.rows), 0);
+      rows.push({
+        variant: virtualize ? 'virtualized' : 'all rows mounted (default)',
+        commitsPerSecond: streaming.length / seconds,
+        p50: s.p50,
+        p95: s.p95,
+        max: s.max,
+        rowsPerToken: rowRenders / tokens,
+        rowsPerCommit: rowRenders / streaming.length,
+        commits: streaming.length,
+        seconds,
+        rendered: String(rendered),
+      });
+      ctx.log(`react: ${virtualize ? 'virtualized' : 'default'}: ${streaming.length} commits in ${fmt(seconds)} s, p95 ${fmt(s.p95)} ms, ${fmt(rowRenders / tokens)} rows/token`);
+    }
+  } finally {
+    await browser.close();
+    await site.close();
+    await worker.close();
+    await broker.close();
+  }
+  return {
+    tables: [
+      {
+        title: `6. React: ChatWindow with 1 000 messages, one streaming at ${RATE} tok/s (Chromium headless, react-dom profiling build)`,
+        body: table(
+          ['variant', 'commits/s', 'commit p50 ms', 'commit p95 ms', 'max ms', 'rows rendered / token', 'rows / commit'],
+          rows.map((r) => [r.variant, fmt(r.commitsPerSecond, 1), r.p50, r.p95, r.max, fmt(r.rowsPerToken, 3), fmt(r.rowsPerCommit, 2)]),
+        ),
+      },
+    ],
+    data: { rate: RATE, tokens, rows },
+  };
+}
