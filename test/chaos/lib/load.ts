@@ -39,6 +39,8 @@ export interface LoadOptions {
   transport?: Partial<CloudSignalChatTransportOptions>;
   /** Keep the transports open after the run (the soak measures them); the caller closes them. */
   keepOpen?: boolean;
+  /** Transports of an earlier run (kept open) to use again, by client index. */
+  reuse?: CloudSignalChatTransport[];
 }
 
 export interface CheckedTurn {
@@ -47,6 +49,8 @@ export interface CheckedTurn {
   script: ChaosScript;
   outcome: TurnOutcome;
   problems: string[];
+  /** Text deltas rendered, once the outcome was slimmed. */
+  deltas?: number;
 }
 
 export interface LoadResult {
@@ -63,7 +67,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const contexts: ClientContext[] = [];
   for (let index = 0; index < options.clients; index++) {
     const clientId = `${options.label}_c${index}`;
-    const transport = new CloudSignalChatTransport({
+    const transport = options.reuse?.[index] ?? new CloudSignalChatTransport({
       wssUrl: options.wsUrl,
       userId: `${options.label}_u${index}`,
       trigger: 'mqtt',
@@ -89,7 +93,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
           readerStall: plan.readerStall,
           onChunk: (chunk) => plan.onChunk?.(chunk, ++delivered),
         });
-        turns.push({ client: context.index, turn, script, outcome, problems: checkTurn(outcome, expectedText(script)) });
+        turns.push(slim({ client: context.index, turn, script, outcome, problems: checkTurn(outcome, expectedText(script)) }));
         const think = options.thinkMs?.() ?? 0;
         if (think > 0) await new Promise((resolve) => setTimeout(resolve, think));
       }
@@ -108,10 +112,19 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   return { turns, transports: contexts.map((c) => c.transport), replayRequests, chunksRecovered, duplicatesDropped };
 }
 
+/**
+ * Keeps what the report needs and drops the rendered chunks and text once checked: thousands of
+ * kept answers would show up as a "leak" in the soak's heap measurement.
+ */
+export function slim(turn: CheckedTurn): CheckedTurn {
+  const deltas = turn.outcome.rendered.filter((chunk) => chunk.type === 'text-delta').length;
+  return { ...turn, deltas, outcome: { ...turn.outcome, rendered: [], text: '' } };
+}
+
 /** Text deltas rendered across turns. */
 export function countChunks(turns: CheckedTurn[]): number {
   let n = 0;
-  for (const { outcome } of turns) for (const chunk of outcome.rendered) if (chunk.type === 'text-delta') n++;
+  for (const turn of turns) n += turn.deltas ?? turn.outcome.rendered.filter((chunk) => chunk.type === 'text-delta').length;
   return n;
 }
 

@@ -1,0 +1,99 @@
+/**
+ * Scenario 7: soak. 100 chats talk at once for 60 s (each a client of its own, turns back to
+ * back with short pauses). Afterwards memory (heap after GC) and the broker's subscription count
+ * must come back to their baseline: nothing accumulates in the transports, the workers or the
+ * broker. Every turn is checked exactly as in the other scenarios.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { BROKER_KINDS, sleep, startChaosBroker, type ChaosBroker } from './lib/brokers.js';
+import { heapAfterGc } from './lib/heap.js';
+import { countChunks, failures, runLoad, seededRandom } from './lib/load.js';
+import { recordRow } from './lib/results.js';
+import { startChaosWorker, type ChaosWorker } from './lib/workers.js';
+
+const CHATS = 100;
+const SOAK_MS = Number(process.env.CHAOS_SOAK_MS ?? 60_000);
+/** How long a finished turn's control subscription stays for late replays (worker option). */
+const REPLAY_GRACE_MS = 1_000;
+const MB = 1024 * 1024;
+
+describe.each(BROKER_KINDS)('soak: %s', (kind) => {
+  let broker: ChaosBroker;
+  const workers: ChaosWorker[] = [];
+
+  beforeAll(async () => {
+    broker = await startChaosBroker(kind);
+    for (let i = 0; i < 2; i++) workers.push(await startChaosWorker(broker.mqttUrl, `s7_${kind}_w${i}`, { publish: { replayGraceMs: REPLAY_GRACE_MS } }));
+  });
+  afterAll(async () => {
+    for (const { worker } of workers) await worker.close();
+    await broker?.close();
+  });
+
+  test(`${CHATS} concurrent chats for ${SOAK_MS / 1000} s: exact turns, memory and subscriptions back to baseline`, async () => {
+    const started = Date.now();
+    const label = `s7${kind.slice(0, 3)}`;
+    const random = seededRandom(kind === 'aedes' ? 71 : 72);
+    const script = (key: string) => ({ key, tokens: 20 + Math.floor(random() * 20), delayMs: 20 + Math.floor(random() * 15) });
+
+    // Warm-up: one turn per chat, so the baseline includes connected transports and warm code.
+    const warm = await runLoad({ label, wsUrl: broker.wsUrl, clients: CHATS, turnsPerClient: 1, budgetMs: 30_000, keepOpen: true, script: (c) => script(`${kind}-warm-c${c.index}`) });
+    expect(failures(warm.turns)).toBe('');
+    await sleep(REPLAY_GRACE_MS + 500);
+    const baselineSubs = await broker.subscriptionCount();
+    const baselineHeap = await heapAfterGc();
+
+    const result = await runLoad({
+      label,
+      wsUrl: broker.wsUrl,
+      clients: CHATS,
+      turnsPerClient: 1_000,
+      budgetMs: SOAK_MS,
+      keepOpen: true,
+      reuse: warm.transports,
+      thinkMs: () => 100 + Math.floor(random() * 400),
+      script: (c, turn) => script(`${kind}-c${c.index}-t${turn}`),
+    });
+    const peakSubs = await broker.subscriptionCount();
+    // After the turns: late-replay grace over, every chat released, transports still open.
+    await sleep(REPLAY_GRACE_MS + 500);
+    const openSubs = await broker.subscriptionCount();
+    const openHeap = await heapAfterGc();
+    for (const t of result.transports) t.close();
+    await sleep(500);
+    const closedSubs = await broker.subscriptionCount();
+    const closedHeap = await heapAfterGc();
+
+    const { turns } = result;
+    const served = workers.flatMap((w) => w.served);
+    recordRow({
+      scenario: '7 soak',
+      broker: kind,
+      turns: turns.length,
+      disconnects: 0,
+      chunks: countChunks(turns),
+      replays: result.replayRequests,
+      mismatches: turns.filter((t) => t.problems.length > 0).length,
+      notes: {
+        chats: CHATS,
+        soakSecs: SOAK_MS / 1000,
+        turnsPerSec: Number((turns.length / (SOAK_MS / 1000)).toFixed(1)),
+        subscriptions: `baseline ${baselineSubs}, after turns ${openSubs}, after close ${closedSubs}`,
+        heapMB: `baseline ${(baselineHeap / MB).toFixed(1)}, after turns ${(openHeap / MB).toFixed(1)}, after close ${(closedHeap / MB).toFixed(1)}`,
+        workerActive: workers.map((w) => w.worker.stats.active),
+      },
+      durationMs: Date.now() - started,
+    });
+    expect(failures(turns)).toBe('');
+    expect(turns.length).toBeGreaterThan(CHATS * 10);
+    expect(new Set(served).size).toBe(served.length);
+    // Back to baseline: no subscription left behind by finished turns or idle chats...
+    expect(openSubs).toBe(baselineSubs);
+    expect(closedSubs).toBe(baselineSubs);
+    // ...no running turn left in a worker...
+    for (const { worker } of workers) expect(worker.stats.active).toBe(0);
+    // ...and no memory growth beyond noise after thousands of turns, with the same transports open.
+    expect(openHeap - baselineHeap).toBeLessThan(4 * MB);
+    void peakSubs;
+  });
+});
