@@ -3,6 +3,7 @@
  * broker with `applyBrokerAuth`, and a real Mosquitto with dynamic security provisioned by
  * `createMosquittoDynsecIssuer`. Each hands out real credentials the way production would.
  */
+import type { MqttClientLike } from '../../src/transport/mqtt-client.js';
 import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
 import { startEmbeddedBroker } from '../../src/broker/embedded-broker.js';
 import { createJwtIssuer } from '../../src/server/credentials/jwt.js';
@@ -87,7 +88,7 @@ export async function embeddedTarget(): Promise<AclTarget> {
 export async function mosquittoTarget(): Promise<AclTarget> {
   const broker = await startMosquitto({ auth: 'dynsec' });
   const admin = await mqtt.connectAsync(broker.mqttUrl, { username: broker.admin!.username, password: broker.admin!.password, clientId: 'matrix-admin', reconnectPeriod: 0 });
-  const issuer = createMosquittoDynsecIssuer({ admin });
+  const issuer = createMosquittoDynsecIssuer({ admin: admin as unknown as MqttClientLike });
   await issuer.setup();
   const service = createServiceAccount('matrix');
   const observer = createServiceAccount('observer');

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { generateKeyPair, exportJWK, createLocalJWKSet } from 'jose';
+import type { MqttClientLike } from '../../src/transport/mqtt-client.js';
 import mqtt, { type MqttClient } from 'mqtt';
 import { createCredentialsHandler } from '../../src/server/credentials/handler.js';
 import { createJwtIssuer, verifyChatToken, MIN_SECRET_BYTES } from '../../src/server/credentials/jwt.js';
@@ -271,7 +272,7 @@ describe('Mosquitto dynamic-security issuer (real Mosquitto)', () => {
   beforeAll(async () => {
     broker = await startMosquitto({ auth: 'dynsec' });
     admin = await mqtt.connectAsync(broker.mqttUrl, { username: broker.admin!.username, password: broker.admin!.password, clientId: 'cred-admin', reconnectPeriod: 0 });
-    issuer = createMosquittoDynsecIssuer({ admin });
+    issuer = createMosquittoDynsecIssuer({ admin: admin as unknown as MqttClientLike });
     await issuer.setup();
     await issuer.setup(); // idempotent
   });
@@ -333,7 +334,7 @@ describe('Mosquitto dynamic-security issuer (real Mosquitto)', () => {
   });
 
   test('an existing account that is not a chat account is never taken over', async () => {
-    const control = createDynsecControl(admin);
+    const control = createDynsecControl(admin as unknown as MqttClientLike);
     const [created] = await control.send([{ command: 'createClient', username: dynsecAccountName('mallory', 'csk_m1'), password: 'their-own-password-123', clientid: 'csk_m1', roles: [{ rolename: 'admin' }] }]);
     expect(created.error).toBeUndefined();
     control.close();
