@@ -184,7 +184,7 @@ export const OfflineWithCountdown: Story = {
     await waitFor(() => expect(Number(/(\d+) s/.exec(countdown.textContent!)?.[1] ?? 99)).toBeLessThan(first), { timeout: 3_000 });
     await expect(canvas.getByRole('button', { name: 'Retry now' })).toBeInTheDocument();
     await expect(canvas.getByRole('button', { name: 'Send' })).toBeDisabled();
-    await expect(canvas.getByText(/You are offline/)).toBeInTheDocument();
+    await expect(canvas.getByText(/Not connected. Sending resumes/)).toBeInTheDocument();
     await expectAccessible(canvasElement);
     await userEvent.click(canvas.getByRole('button', { name: 'Bring broker back' }));
     await userEvent.click(canvas.getByRole('button', { name: 'Retry now' }));

@@ -59,7 +59,7 @@ export const defaultLabels: ChatLabels = {
   send: 'Send',
   stop: 'Stop',
   composerHint: 'Enter to send, Shift+Enter for a new line',
-  offlineReason: 'You are offline. Sending resumes when the connection is back.',
+  offlineReason: 'Not connected. Sending resumes when the connection is back.',
   connectionErrorReason: 'Sending is paused: the chat service refused the connection.',
   jumpToLatest: 'Jump to latest',
   unread: (count) => (count === 1 ? '1 new message' : `${count} new messages`),

@@ -107,15 +107,11 @@ export const ReconnectBanner = forwardRef<HTMLDivElement, ReconnectBannerProps>(
           {alert}
         </div>
       )}
-      {retrying && attempt > 0 && (
+      {retrying && (attempt > 0 || seconds !== null) && (
         <p className="csk-banner-details" data-slot="reconnect-banner-details">
-          {labels.bannerAttempt(attempt)}
-          {seconds !== null && (
-            <>
-              {labels.statusSeparator}
-              <span data-slot="reconnect-banner-countdown">{labels.bannerCountdown(seconds)}</span>
-            </>
-          )}
+          {attempt > 0 && labels.bannerAttempt(attempt)}
+          {attempt > 0 && seconds !== null && labels.statusSeparator}
+          {seconds !== null && <span data-slot="reconnect-banner-countdown">{labels.bannerCountdown(seconds)}</span>}
         </p>
       )}
       {showRetry && (

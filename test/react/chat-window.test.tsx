@@ -121,7 +121,7 @@ describe('ChatWindow', () => {
     expect(h.transport.turns).toHaveLength(0);
     expect((input as HTMLTextAreaElement).value).toBe('draft');
     expect(screen.getByRole('button', { name: 'Send' })).toHaveProperty('disabled', true);
-    const reason = screen.getByText(/You are offline/);
+    const reason = screen.getByText(/Not connected. Sending resumes/);
     expect(input.getAttribute('aria-describedby')).toContain(reason.id);
     expect(screen.getByText('Reconnecting')).toBeTruthy(); // status indicator
     expect(screen.getByText('Connection lost. Reconnecting…')).toBeTruthy(); // banner
