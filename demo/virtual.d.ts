@@ -1,0 +1,4 @@
+declare module 'virtual:demo-config' {
+  const config: import('./config.js').DemoPageConfig;
+  export default config;
+}
