@@ -58,6 +58,28 @@ export const Thinking: Story = {
   },
 };
 
+export const ToolCall: Story = {
+  args: {
+    scenario: {
+      tool: { name: 'getWeather', input: { city: 'Oslo' }, output: { tempC: 3, sky: 'overcast' }, runMs: 800 },
+      answer: () => 'It is **3 °C** and overcast in Oslo. That is all.',
+    },
+  },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await send(canvasElement, 'Weather in Oslo?');
+    const tool = await canvas.findByText('Tool: getWeather', {}, { timeout: 10_000 });
+    const box = tool.closest<HTMLElement>('[data-slot="tool"]')!;
+    await expect(box).toHaveAttribute('data-state', 'input-available');
+    await expect(within(box).getByText('running')).toBeInTheDocument();
+    await waitFor(() => expect(box).toHaveAttribute('data-state', 'output-available'), { timeout: 5_000 });
+    await userEvent.click(within(box).getByText('Output'));
+    await expect(box).toHaveTextContent('"sky": "overcast"');
+    await waitFor(() => expect(canvas.getByRole('log')).toHaveTextContent(FULL_ANSWER_END), { timeout: 10_000 });
+    await expectAccessible(canvasElement);
+  },
+};
+
 const MARKDOWN_ANSWER = `## Subscribing in TypeScript
 
 A worker subscribes with a **shared subscription** where the broker supports it:

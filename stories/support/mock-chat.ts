@@ -25,6 +25,8 @@ export interface Scenario {
   thinkMs?: number;
   /** Reasoning text streamed before the answer. */
   reasoning?: string;
+  /** A tool call (input, then output) made before the answer. */
+  tool?: { name: string; input: unknown; output: unknown; runMs?: number };
   /** Broker downlink latency, ms. */
   latencyMs?: number;
   /** The transport's `streamTimeout`, ms. */
@@ -80,8 +82,15 @@ function answerStream(scenario: Scenario, context: ChatTurnContext, turn: number
           const { value, done } = await reader.read();
           if (done) break;
           controller.enqueue(value);
-          if (first && scenario.reasoning) {
-            first = false;
+          const atStart = first;
+          first = false;
+          if (atStart && scenario.tool) {
+            const { name, input, output, runMs = 600 } = scenario.tool;
+            controller.enqueue({ type: 'tool-input-available', toolCallId: 'call-1', toolName: name, input });
+            await wait(runMs, abortSignal);
+            controller.enqueue({ type: 'tool-output-available', toolCallId: 'call-1', output });
+          }
+          if (atStart && scenario.reasoning) {
             controller.enqueue({ type: 'reasoning-start', id: 'r0' });
             for (const word of scenario.reasoning.split(/(?<= )/)) {
               await wait(scenario.tokenDelayMs ?? 25, abortSignal);
