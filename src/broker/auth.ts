@@ -4,7 +4,7 @@
  * - Browsers connect with username = user id and password = a chat token (see `createJwtIssuer`);
  *   the token must verify and its subject must equal the username. The session is closed when
  *   the token expires.
- * - Workers connect as service accounts: username `svc:...`, a shared secret, a client id in the
+ * - Workers connect as service accounts: username `svc@...`, a shared secret, a client id in the
  *   reserved `svc-` namespace, and (by default) over TCP only, since browsers can only speak
  *   WebSocket: a leaked worker secret is useless from a web page.
  * - Every SUBSCRIBE and PUBLISH goes through {@link authorize} (DESIGN.md's table). Refused
@@ -55,7 +55,7 @@ export interface BrokerAuthOptions {
   /** Expected `iss` / `aud` claims, when the issuer sets them. */
   issuer?: string;
   audience?: string;
-  /** Worker accounts (usernames `svc:...`). */
+  /** Worker accounts (usernames `svc@...`). */
   serviceAccounts?: readonly BrokerServiceAccount[];
   /** Or a custom check for worker accounts (e.g. against a secrets store). */
   verifyService?: (username: string, password: string, clientId: string) => boolean | Promise<boolean>;

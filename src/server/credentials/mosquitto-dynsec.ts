@@ -5,7 +5,7 @@
  * - Each user has one role holding exactly that user's rights (dynamic security has no `%u`).
  * - Each (user, client id) pair has one account, username `{userId}.{clientId}`, bound to that
  *   client id. A `.` cannot appear in a user id, so no account name can clash with another
- *   user's, a service account (`svc:`) or an admin.
+ *   user's, a service account (`svc@`) or an admin.
  * - Every issue for the same pair sets a fresh random password: the previous one is refused
  *   from then on. Mosquitto disconnects a session whose password changes, so accounts are per
  *   tab: one tab's refresh never disconnects the user's other tabs.

@@ -1,8 +1,9 @@
 /**
  * Service accounts: how workers authenticate. They never use a browser credential, and the
  * names are chosen so the two can never be confused:
- * - a service username starts with `svc:`, which no user id can (user ids are topic segments,
- *   `[A-Za-z0-9_-]`), so no issuer can ever hand a browser a service account by name clash;
+ * - a service username starts with `svc@`, which no user id can (user ids are topic segments,
+ *   `[A-Za-z0-9_-]`) or dynsec tab account (`{userId}.{clientId}`) can, and which password files
+ *   accept (they forbid `:`), so no issuer can ever hand a browser a service account by name clash;
  * - a service client id starts with `svc-`, which browsers may not use, so a leaked worker
  *   secret cannot be used from a browser-style client id, and no browser can take over
  *   (disconnect) a worker by reusing its client id.
@@ -10,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { CredentialError } from './errors.js';
 
-export const SERVICE_USERNAME_PREFIX = 'svc:';
+export const SERVICE_USERNAME_PREFIX = 'svc@';
 export const SERVICE_CLIENT_ID_PREFIX = 'svc-';
 
 /** A worker's broker credentials. */
@@ -42,7 +43,7 @@ export function assertServiceAccount(account: ServiceAccount): void {
 
 /**
  * Creates a service account with a random secret for worker `name` (e.g. `worker-1`):
- * username `svc:worker-1`, client id `svc-worker-1`. Store the password in the worker's secrets.
+ * username `svc@worker-1`, client id `svc-worker-1`. Store the password in the worker's secrets.
  */
 export function createServiceAccount(name: string): ServiceAccount {
   const account = { username: `${SERVICE_USERNAME_PREFIX}${name}`, password: randomBytes(24).toString('base64url'), clientId: `${SERVICE_CLIENT_ID_PREFIX}${name}` };
