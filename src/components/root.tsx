@@ -38,7 +38,7 @@ function messageText(message: UIMessage): string {
  * (labels and actions), so memoized message rows stay untouched while a stream runs.
  */
 export const ChatWindowRoot = forwardRef<HTMLDivElement, ChatWindowRootProps>(function ChatWindowRoot(
-  { chat, labels: labelOverrides, theme = 'system', highlightCode = true, asChild, className, children, ...rest },
+  { chat, labels: labelOverrides, theme = 'system', highlightCode = true, asChild, className, children, onKeyDown, ...rest },
   ref,
 ) {
   const labels = useLabels(labelOverrides);
@@ -94,6 +94,14 @@ export const ChatWindowRoot = forwardRef<HTMLDivElement, ChatWindowRootProps>(fu
               data-connection={chat.connection.status}
               data-theme={theme === 'system' ? undefined : theme}
               className={cx('csk-root', className)}
+              onKeyDown={(event: React.KeyboardEvent<HTMLDivElement>) => {
+                onKeyDown?.(event);
+                // Escape stops the answer from anywhere in the window, not only from the input.
+                if (!event.defaultPrevented && event.key === 'Escape' && chatRef.current.isStreaming) {
+                  event.preventDefault();
+                  stop();
+                }
+              }}
               {...rest}
             >
               {children}

@@ -109,6 +109,18 @@ describe('ChatWindow', () => {
     await act(async () => tick(10));
     expect(turn.cancelled).toBe(true);
     expect(document.activeElement).toBe(screen.getByRole('textbox', { name: 'Message' }));
+
+    // Escape works from the transcript too (keyboard users scrolling it).
+    turn = await startTurn(h, user, 'third');
+    await act(async () => {
+      turn.start('a3').text('Even more');
+      await tick(30);
+    });
+    container.querySelector<HTMLElement>('.csk-viewport-scroller')!.focus();
+    await user.keyboard('{Escape}');
+    await act(async () => tick(10));
+    expect(turn.cancelled).toBe(true);
+    expect(document.activeElement).toBe(screen.getByRole('textbox', { name: 'Message' }));
   });
 
   it('while offline, sending is disabled with a visible reason tied to the input; the draft stays editable', async () => {
