@@ -1,4 +1,4 @@
-import { Fragment, forwardRef, useCallback, type ComponentPropsWithoutRef } from 'react';
+import { Fragment, forwardRef, memo, useCallback, useRef, type ComponentPropsWithoutRef } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { UIMessage } from 'ai';
 import { useChatWindowActions, useChatWindowChat, useChatWindowScroll } from './chat-window-context.js';
@@ -60,12 +60,48 @@ export const ChatWindowMessageList = forwardRef<HTMLDivElement, ChatWindowMessag
       {virtualize ? (
         <VirtualRows messages={messages} isStreaming={isStreaming} estimate={estimateRowHeight} render={render} />
       ) : (
-        messages.map((message, index) => (
-          <Fragment key={message.id}>{render(message, rowState(messages, index, isStreaming))}</Fragment>
-        ))
+        <PlainRows messages={messages} isStreaming={isStreaming} render={render} />
       )}
       <ChatWindowErrorRow />
     </div>
+  );
+});
+
+type Render = (message: UIMessage, state: RowState) => React.ReactNode;
+
+/**
+ * The settled rows as one array that keeps its identity while only the live message changes, so
+ * a token skips the whole settled part of the list (not just each row) and costs the same with
+ * ten messages or a thousand.
+ */
+function useSettledPrefix(messages: readonly UIMessage[], end: number): readonly UIMessage[] {
+  const cache = useRef<readonly UIMessage[]>([]);
+  const previous = cache.current;
+  let same = previous.length === end;
+  for (let i = 0; same && i < end; i++) same = previous[i] === messages[i];
+  if (!same) cache.current = messages.slice(0, end);
+  return cache.current;
+}
+
+function PlainRows({ messages, isStreaming, render }: { messages: readonly UIMessage[]; isStreaming: boolean; render: Render }) {
+  const last = messages.length - 1;
+  const live = isStreaming && last >= 0 && messages[last].role === 'assistant' ? messages[last] : null;
+  const settled = useSettledPrefix(messages, live ? last : messages.length);
+  return (
+    <>
+      <SettledRows messages={settled} isStreaming={isStreaming} render={render} />
+      {live && <Fragment key={live.id}>{render(live, { streaming: true, canRegenerate: false })}</Fragment>}
+    </>
+  );
+}
+
+const SettledRows = memo(function SettledRows({ messages, isStreaming, render }: { messages: readonly UIMessage[]; isStreaming: boolean; render: Render }) {
+  return (
+    <>
+      {messages.map((message, index) => (
+        <Fragment key={message.id}>{render(message, rowState(messages, index, isStreaming))}</Fragment>
+      ))}
+    </>
   );
 });
 
