@@ -72,6 +72,7 @@ function writeLatest(): void {
     `Machine: ${m.cpus} vCPU (${m.cpuModel}), ${m.platform}, Node ${m.node}; shared with other work, so compare ratios within one run, not absolute times across runs.`,
     '',
   ];
+  parts.push(...goals(), '');
   for (const name of Object.keys(SUITES)) {
     const file = join(resultsDir, `${name}.json`);
     if (!existsSync(file)) continue;
@@ -80,6 +81,42 @@ function writeLatest(): void {
     for (const t of record.tables) parts.push(`### ${t.title}`, '', t.body, '');
   }
   writeFileSync(join(resultsDir, 'latest.md'), parts.join('\n'));
+}
+
+/** The issue's goals, checked against the newest results (absent suites are reported as such). */
+function goals(): string[] {
+  const read = <T,>(name: string): T | null => {
+    const file = join(resultsDir, `${name}.json`);
+    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { data: T }).data : null;
+  };
+  type Row = { contender: string; rate: number; latency: { p50: number }; bytesPerToken: number };
+  const lines = ['## Goals', '', '| goal | result |', '| --- | --- |'];
+  const latency = read<{ rows: Row[] }>('latency');
+  if (latency) {
+    const sse = (rate: number) => latency.rows.find((r) => r.contender === 'ai-sse' && r.rate === rate)!;
+    for (const name of ['mqtt-aedes', 'mqtt-mosquitto']) {
+      const p50 = latency.rows
+        .filter((r) => r.contender === name)
+        .map((r) => `${r.rate} tok/s ${r.latency.p50.toFixed(2)} vs ${sse(r.rate).latency.p50.toFixed(2)} ms (${(r.latency.p50 / sse(r.rate).latency.p50).toFixed(2)}x)`);
+      lines.push(`| ${name} p50 latency ≤ SSE | ${p50.join('; ')} |`);
+      const b = latency.rows.find((r) => r.contender === name && r.rate === 50)!;
+      lines.push(`| ${name} bytes/token ≤ SSE at 50 tok/s | ${b.bytesPerToken.toFixed(1)} vs ${sse(50).bytesPerToken.toFixed(1)} B (${(b.bytesPerToken / sse(50).bytesPerToken).toFixed(2)}x) ${b.bytesPerToken <= sse(50).bytesPerToken ? 'met' : 'NOT met'} |`);
+    }
+  } else lines.push('| latency, bytes | latency suite not run |');
+  const scale = read<{ rows: { broker: string; chats: number; lost: number }[] }>('scale');
+  if (scale) {
+    for (const r of scale.rows.filter((x) => x.chats === 1000)) lines.push(`| 1 000 concurrent chats, zero loss (${r.broker}) | lost ${r.lost} ${r.lost === 0 ? 'met' : 'NOT met'} |`);
+  } else lines.push('| 1 000 chats | scale suite not run |');
+  const react = read<{ tokens: number; rows: { variant: string; rowsPerCommit: number; otherRenders: number }[] }>('react');
+  if (react) {
+    for (const r of react.rows) {
+      // A turn legitimately touches a few other rows once (the new user row mounts, the previous
+      // answer loses its Regenerate button, a virtual row scrolls in); per token it must be none.
+      const met = r.otherRenders <= 3;
+      lines.push(`| only the live row re-renders (${r.variant}) | ${r.rowsPerCommit.toFixed(2)} rows per commit; other rows rendered ${r.otherRenders} times in ${react.tokens} tokens (one-offs per turn) ${met ? 'met' : 'NOT met'} |`);
+    }
+  } else lines.push('| live row only | react suite not run |');
+  return lines;
 }
 
 await main();

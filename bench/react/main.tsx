@@ -15,6 +15,8 @@ interface Commit {
   ms: number;
   at: number;
   rows: number;
+  /** Message ids of the rows that rendered in this commit. */
+  ids?: string[];
 }
 
 const params = new URLSearchParams(location.search);
@@ -37,6 +39,7 @@ const PERFORMED_WORK = 1;
 // Counts rows (fibers of the Message component) that performed work in this commit.
 (window as unknown as { __REACT_DEVTOOLS_GLOBAL_HOOK__: { benchListen(fn: (root: { current: Fiber }) => void): void } }).__REACT_DEVTOOLS_GLOBAL_HOOK__.benchListen((root) => {
   let rows = 0;
+  const ids: string[] = [];
   const stack: Fiber[] = [root.current];
   while (stack.length > 0) {
     const fiber = stack.pop()!;
@@ -45,7 +48,10 @@ const PERFORMED_WORK = 1;
       // change can still render the inner forwardRef under a memo bail-out: count that too.
       const inner = fiber.child;
       const innerRendered = inner !== null && inner !== fiber.alternate?.child && (inner.flags & PERFORMED_WORK) !== 0;
-      if ((fiber.flags & PERFORMED_WORK) !== 0 || innerRendered) rows++;
+      if ((fiber.flags & PERFORMED_WORK) !== 0 || innerRendered) {
+        rows++;
+        ids.push((fiber.memoizedProps as { message?: { id: string } }).message?.id ?? '?');
+      }
       continue; // rows do not nest
     }
     // A subtree React did not touch keeps its old child pointer (and stale flags): skip it,
@@ -55,7 +61,10 @@ const PERFORMED_WORK = 1;
   }
   rowsThisCommit = rows;
   const last = commits[commits.length - 1];
-  if (last && last.rows < 0) last.rows = rows;
+  if (last && last.rows < 0) {
+    last.rows = rows;
+    last.ids = ids;
+  }
 });
 
 interface Fiber {
@@ -65,6 +74,7 @@ interface Fiber {
   child: Fiber | null;
   sibling: Fiber | null;
   alternate: Fiber | null;
+  memoizedProps: unknown;
 }
 
 function App() {

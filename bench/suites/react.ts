@@ -29,6 +29,7 @@ interface Commit {
   ms: number;
   at: number;
   rows: number;
+  ids?: string[];
 }
 
 async function buildPage(): Promise<void> {
@@ -74,7 +75,7 @@ export async function runReact(ctx: SuiteContext): Promise<SuiteResult> {
   });
   const site = await serve(outDir);
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-  const rows: { variant: string; commitsPerSecond: number; p50: number; p95: number; max: number; rowsPerToken: number; rowsPerCommit: number; commits: number; seconds: number; rendered: string }[] = [];
+  const rows: { variant: string; commitsPerSecond: number; p50: number; p95: number; max: number; rowsPerToken: number; rowsPerCommit: number; otherRenders: number; otherRows: number; commits: number; seconds: number; rendered: string }[] = [];
   try {
     for (const virtualize of [false, true]) {
       const page = await browser.newPage({ viewport: { width: 900, height: 800 } });
@@ -97,6 +98,10 @@ export async function runReact(ctx: SuiteContext): Promise<SuiteResult> {
       const seconds = (streaming[streaming.length - 1].at - streaming[0].at) / 1000;
       const s = summarize(streaming.map((c) => c.ms));
       const rowRenders = streaming.reduce((a, c) => a + Math.max(0, c.rows), 0);
+      // The live row is the streaming assistant message: the last id rendered in the last commits.
+      const liveId = [...streaming].reverse().find((c) => c.ids && c.ids.length > 0)?.ids?.at(-1);
+      const otherRenders = streaming.reduce((a, c) => a + (c.ids ?? []).filter((id) => id !== liveId).length, 0);
+      const otherRows = new Set(streaming.flatMap((c) => (c.ids ?? []).filter((id) => id !== liveId))).size;
       rows.push({
         variant: virtualize ? 'virtualized' : 'all rows mounted (default)',
         commitsPerSecond: streaming.length / seconds,
@@ -105,10 +110,13 @@ export async function runReact(ctx: SuiteContext): Promise<SuiteResult> {
         max: s.max,
         rowsPerToken: rowRenders / tokens,
         rowsPerCommit: rowRenders / streaming.length,
+        otherRenders,
+        otherRows,
         commits: streaming.length,
         seconds,
         rendered: String(rendered),
       });
+      ctx.log(`react: other rows rendered: ${[...new Set(streaming.flatMap((c) => (c.ids ?? []).filter((id) => id !== liveId)))].join(', ')}; live row ${liveId}`);
       ctx.log(`react: ${virtualize ? 'virtualized' : 'default'}: ${streaming.length} commits in ${fmt(seconds)} s, p95 ${fmt(s.p95)} ms, ${fmt(rowRenders / tokens)} rows/token`);
     }
   } finally {
@@ -122,8 +130,8 @@ export async function runReact(ctx: SuiteContext): Promise<SuiteResult> {
       {
         title: `6. React: ChatWindow with 1 000 messages, one streaming at ${RATE} tok/s (Chromium headless, react-dom profiling build)`,
         body: table(
-          ['variant', 'commits/s', 'commit p50 ms', 'commit p95 ms', 'max ms', 'rows rendered / token', 'rows / commit'],
-          rows.map((r) => [r.variant, fmt(r.commitsPerSecond, 1), r.p50, r.p95, r.max, fmt(r.rowsPerToken, 3), fmt(r.rowsPerCommit, 2)]),
+          ['variant', 'commits/s', 'commit p50 ms', 'commit p95 ms', 'max ms', 'rows rendered / token', 'rows / commit', 'renders of other rows (distinct rows)'],
+          rows.map((r) => [r.variant, fmt(r.commitsPerSecond, 1), r.p50, r.p95, r.max, fmt(r.rowsPerToken, 3), fmt(r.rowsPerCommit, 2), `${r.otherRenders} (${r.otherRows})`]),
         ),
       },
     ],
