@@ -24,7 +24,8 @@ export interface UseCloudSignalChatOptions<UI extends UIMessage = UIMessage> ext
   throttle?: number;
   /**
    * Resume a live turn on mount and after a reconnect, and pick up turns started on another
-   * device. Default `true`.
+   * device. A finished turn whose answer is not in `messages` is fetched from the retained
+   * `complete` record too, so use a new chat id for a new conversation. Default `true`.
    */
   resume?: boolean;
 }
