@@ -92,7 +92,8 @@ export function useCloudSignalChat<UI extends UIMessage = UIMessage>(options: Us
       handledTurns.current.add(requestId);
       return;
     }
-    if (status !== 'ready' || handledTurns.current.has(requestId)) return;
+    // Ready, or showing a non-network error of an earlier turn: a new turn still gets picked up.
+    if (handledTurns.current.has(requestId)) return;
     const live = isActiveGeneration(activity.generation);
     const answerMissing = messageId !== null && !messages.some((m) => m.id === messageId);
     handledTurns.current.add(requestId);

@@ -209,4 +209,32 @@ describe('useCloudSignalChat', () => {
     expect(result.current.messages.map((m) => m.role)).toEqual(['user', 'assistant']);
     expect(textOf(result.current.messages[1])).toBe('once');
   });
+
+  it('picks up another device’s turn even while showing an earlier failure', async () => {
+    const { transport, result } = setup();
+    await act(async () => {
+      void result.current.sendMessage({ text: 'first' });
+      await tick();
+    });
+    act(() => transport.activity('c1').update({ requestId: 'r1', generation: 'thinking', startedHere: true }));
+    await act(async () => {
+      transport.lastTurn.fail(new Error('model overloaded'));
+      await tick(10);
+    });
+    expect(result.current.status).toBe('error');
+    expect(result.current.errorKind).toBe('other');
+    transport.hasLiveTurn = true;
+    await act(async () => {
+      transport.activity('c1').update({ requestId: 'r2', generation: 'generating', startedHere: false, userMessage: userMessage('u2', 'from the phone'), messageId: 'a2' });
+      await tick(10);
+    });
+    expect(transport.lastTurn.kind).toBe('reconnect');
+    await act(async () => {
+      transport.lastTurn.start('a2').text('phone answer').finish();
+      await tick(30);
+    });
+    expect(result.current.status).toBe('ready');
+    expect(textOf(result.current.messages.at(-1))).toBe('phone answer');
+    expect(result.current.messages.at(-2)?.id).toBe('u2');
+  });
 });
