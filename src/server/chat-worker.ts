@@ -51,6 +51,8 @@ export interface ChatWorkerStats {
   rateLimited: number;
   duplicates: number;
   notOwned: number;
+  /** Requests received through the shared subscription and handed to the member that owns them. */
+  forwarded: number;
   dropped: number;
   active: number;
 }
@@ -89,7 +91,7 @@ export async function createChatWorker(options: ChatWorkerOptions): Promise<Chat
   const chatQueues = new Map<string, Promise<unknown>>();
   const running = new Set<Promise<unknown>>();
   const shutdown = new AbortController();
-  const stats: ChatWorkerStats = { mode: 'shared', received: 0, served: 0, rejected: 0, rateLimited: 0, duplicates: 0, notOwned: 0, dropped: 0, active: 0 };
+  const stats: ChatWorkerStats = { mode: 'shared', received: 0, served: 0, rejected: 0, rateLimited: 0, duplicates: 0, notOwned: 0, forwarded: 0, dropped: 0, active: 0 };
   let membership: WorkerMembership | null = null;
   let accepting = true;
 
@@ -98,7 +100,9 @@ export async function createChatWorker(options: ChatWorkerOptions): Promise<Chat
 
   const onMessage = (topic: string, payload: Uint8Array): void => {
     const parsed = topics.parse(topic);
-    if (!parsed || parsed.channel !== 'request') return;
+    // A request another member received through the shared subscription and found ours.
+    const handedOver = parsed ? null : topics.parseWorkerInbox(topic, settings.group, workerId);
+    if (!handedOver && (!parsed || parsed.channel !== 'request')) return;
     if (!accepting) return;
     stats.received++;
     const decoded = decodeRequest(payload);
@@ -112,13 +116,22 @@ export async function createChatWorker(options: ChatWorkerOptions): Promise<Chat
       stats.duplicates++;
       return;
     }
-    if (membership && !membership.owns(request.requestId)) {
-      stats.notOwned++;
+    const address = handedOver ?? { userId: parsed!.userId, chatId: parsed!.chatId };
+    const owner = membership && !handedOver ? membership.owner(request.requestId) : workerId;
+    if (owner !== workerId) {
       seen.add(request.requestId);
+      if (stats.mode === 'rendezvous') {
+        stats.notOwned++;
+        return;
+      }
+      // Shared subscriptions hand each copy of a request (a client's QoS 1 retransmission, a
+      // re-sent request) to any member: only the owner's own memory of ids can drop the copies,
+      // so every copy goes to the owner, who serves it once.
+      stats.forwarded++;
+      void publishAsync(client, topics.workerInboxTopic(settings.group, owner, address), payload, { qos: 1 }).catch(settings.onError);
       return;
     }
     seen.add(request.requestId);
-    const address = { userId: parsed.userId, chatId: parsed.chatId };
     if (rateLimiter && !rateLimiter.take(address.userId)) {
       stats.rateLimited++;
       void publish(address, request.requestId, 'Too many requests: please wait a moment before sending another message.');
@@ -161,13 +174,16 @@ export async function createChatWorker(options: ChatWorkerOptions): Promise<Chat
 
   client.on('message', onMessage);
   const shared = await chooseSubscription(client, topics, settings, workerId);
-  if (!shared) {
-    stats.mode = 'rendezvous';
-    membership = new WorkerMembership(client, topics, settings.group, workerId, settings.presenceIntervalMs);
-    await membership.start();
-  }
+  if (!shared) stats.mode = 'rendezvous';
+  // Both modes know the live members: rendezvous to pick the one worker that serves a request,
+  // shared mode to send every copy of a request to that same worker.
+  membership = new WorkerMembership(client, topics, settings.group, workerId, settings.presenceIntervalMs);
+  await membership.start();
   const requestFilter = shared ? topics.sharedRequestFilter(settings.group) : topics.requestFilter();
-  client.on('connect', () => void subscribeAsync(client, requestFilter, 1).catch(() => undefined));
+  const inboxFilter = topics.workerInboxFilter(settings.group, workerId);
+  const filters = shared ? [requestFilter, inboxFilter] : [requestFilter];
+  if (shared) await subscribeAsync(client, inboxFilter, 1);
+  client.on('connect', () => void subscribeAsync(client, filters, 1).catch(() => undefined));
 
   return {
     workerId,
@@ -176,7 +192,7 @@ export async function createChatWorker(options: ChatWorkerOptions): Promise<Chat
     async close() {
       if (!accepting) return;
       accepting = false;
-      await unsubscribeAsync(client, requestFilter);
+      await unsubscribeAsync(client, filters);
       const drained = Promise.allSettled([...running]);
       const timer = setTimeout(() => shutdown.abort(new Error('worker shutting down')), settings.drainTimeoutMs);
       await drained;

@@ -1,8 +1,8 @@
 /**
- * Who else serves this worker group, for brokers that do not deliver shared subscriptions.
- * Each worker heartbeats a retained presence message; a request is served by the live member
- * with the highest rendezvous hash of its request id, so exactly one worker takes each turn
- * without any broker feature beyond plain subscriptions.
+ * Who else serves this worker group. Each worker heartbeats a retained presence message; a
+ * request is owned by the live member with the highest rendezvous hash of its request id. On
+ * brokers without shared subscriptions that is how exactly one worker takes each turn; with
+ * shared subscriptions it is where every copy of a request is sent, so copies are dropped once.
  */
 import { publishAsync, subscribeAsync, type MqttClientLike } from '../transport/mqtt-client.js';
 import type { TopicScheme } from '../transport/topics.js';
@@ -29,8 +29,15 @@ export class WorkerMembership {
     else if (id !== this.workerId) this.lastSeen.set(id, Date.now());
   };
 
+  /** Clean sessions forget subscriptions: without this, after a broker restart every worker would see itself alone and serve every request. */
+  private readonly onConnect = (): void => {
+    void subscribeAsync(this.client, this.topics.workerPresenceFilter(this.group), 1).catch(() => undefined);
+    void this.beat();
+  };
+
   async start(): Promise<void> {
     this.client.on('message', this.onMessage);
+    this.client.on('connect', this.onConnect);
     await subscribeAsync(this.client, this.topics.workerPresenceFilter(this.group), 1);
     await this.beat();
     this.timer = setInterval(() => void this.beat(), this.intervalMs);
@@ -39,6 +46,11 @@ export class WorkerMembership {
 
   /** True when this worker owns `requestId` among the members alive now. */
   owns(requestId: string): boolean {
+    return this.owner(requestId) === this.workerId;
+  }
+
+  /** The live member that owns `requestId` (this worker when it knows no better one). */
+  owner(requestId: string): string {
     const now = Date.now();
     let best = this.workerId;
     let bestScore = score(requestId, this.workerId);
@@ -50,7 +62,7 @@ export class WorkerMembership {
         bestScore = s;
       }
     }
-    return best === this.workerId;
+    return best;
   }
 
   get members(): number {
@@ -60,6 +72,7 @@ export class WorkerMembership {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.client.off('message', this.onMessage);
+    this.client.off('connect', this.onConnect);
     await publishAsync(this.client, this.topics.workerPresenceTopic(this.group, this.workerId), '', { qos: 1, retain: true }).catch(() => undefined);
   }
 

@@ -94,6 +94,33 @@ export class TopicScheme {
     return `${this.prefix}-sys/workers/${group}/+`;
   }
 
+  /**
+   * A worker's inbox for requests another member of its group received through the shared
+   * subscription but does not own: `{prefix}-sys/inbox/{group}/{workerId}/{userId}/{chatId}`.
+   */
+  workerInboxTopic(group: string, workerId: string, address: ChatAddress): string {
+    assertSegment('group', group);
+    assertSegment('clientId', workerId);
+    assertSegment('userId', address.userId);
+    assertSegment('chatId', address.chatId);
+    return `${this.prefix}-sys/inbox/${group}/${workerId}/${address.userId}/${address.chatId}`;
+  }
+
+  workerInboxFilter(group: string, workerId: string): string {
+    assertSegment('group', group);
+    assertSegment('clientId', workerId);
+    return `${this.prefix}-sys/inbox/${group}/${workerId}/+/+`;
+  }
+
+  /** The chat a worker inbox topic names, or null when `topic` is not in that inbox. */
+  parseWorkerInbox(topic: string, group: string, workerId: string): ChatAddress | null {
+    const base = this.workerInboxFilter(group, workerId).slice(0, -3);
+    if (!topic.startsWith(base)) return null;
+    const [userId, chatId, ...rest] = topic.slice(base.length).split('/');
+    if (rest.length > 0 || !isValidSegment(userId) || !isValidSegment(chatId)) return null;
+    return { userId, chatId };
+  }
+
   /** Topic a worker publishes to itself to learn whether shared subscriptions are delivered. */
   sharedProbeTopic(workerId: string): string {
     assertSegment('clientId', workerId);
