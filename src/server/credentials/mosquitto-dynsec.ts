@@ -2,7 +2,8 @@
  * Mosquitto issuer: per-user roles and per-tab accounts in Mosquitto's dynamic-security plugin,
  * provisioned over its control topic.
  *
- * - Each user has one role holding exactly that user's rights (dynamic security has no `%u`).
+ * - Each user has one role holding exactly that user's rights (dynamic security has no `%u`),
+ *   and each tab a role for its own `replay/{clientId}` topic (no `%c` either).
  * - Each (user, client id) pair has one account, username `{userId}.{clientId}`, bound to that
  *   client id. A `.` cannot appear in a user id, so no account name can clash with another
  *   user's, a service account (`svc@`) or an admin.
@@ -18,6 +19,8 @@ import type { MqttClientLike } from '../../transport/mqtt-client.js';
 import {
   DYNSEC_SERVICE_ROLE,
   dynsecDefaultAccessCommands,
+  dynsecTabRoleCommands,
+  dynsecTabRoleName,
   dynsecServiceRoleCommands,
   dynsecUserRoleCommands,
   dynsecUserRoleName,
@@ -105,8 +108,9 @@ export function createMosquittoDynsecIssuer(options: MosquittoDynsecIssuerOption
     const [info] = await control.send([{ command: 'getClient', username }]);
     if (info.error) return false;
     const client = (info.data as { client?: { clientid?: string; roles?: Array<{ rolename?: string }>; groups?: unknown[] } } | undefined)?.client;
-    const roleNames = (client?.roles ?? []).map((role) => role.rolename);
-    const ours = roleNames.length === 1 && roleNames[0] === dynsecUserRoleName(userId) && (client?.groups ?? []).length === 0 && client?.clientid === clientId;
+    const roleNames = (client?.roles ?? []).map((role) => role.rolename).sort();
+    const expected = [dynsecUserRoleName(userId), dynsecTabRoleName(userId, clientId)].sort();
+    const ours = roleNames.join('\n') === expected.join('\n') && (client?.groups ?? []).length === 0 && client?.clientid === clientId;
     if (!ours) throw new IssuerError('mosquitto-dynsec', `account ${username} exists and is not a chat account; refusing to take it over`);
     return true;
   };
@@ -116,8 +120,12 @@ export function createMosquittoDynsecIssuer(options: MosquittoDynsecIssuerOption
     clearTimeout(perUser?.get(clientId));
     perUser?.delete(clientId);
     if (perUser?.size === 0) accounts.delete(userId);
-    const [response] = await control.send([{ command: 'deleteClient', username: dynsecAccountName(userId, clientId) }]);
-    if (response.error && !/not found/i.test(response.error)) throw new IssuerError('mosquitto-dynsec', `deleteClient failed: ${response.error}`);
+    const responses = await control.send([
+      { command: 'deleteClient', username: dynsecAccountName(userId, clientId) },
+      { command: 'deleteRole', rolename: dynsecTabRoleName(userId, clientId) },
+    ]);
+    const failed = responses.find((response) => response.error && !/not found/i.test(response.error));
+    if (failed) throw new IssuerError('mosquitto-dynsec', `${failed.command} failed: ${failed.error}`);
   };
 
   const track = (userId: string, clientId: string, expiresAt: number) => {
@@ -161,7 +169,9 @@ export function createMosquittoDynsecIssuer(options: MosquittoDynsecIssuerOption
         if (await assertOurs(username, request.userId, clientId)) {
           await run([{ command: 'setClientPassword', username, password }]);
         } else {
-          await run([{ command: 'createClient', username, password, clientid: clientId, roles: [{ rolename: dynsecUserRoleName(request.userId) }] }], false);
+          await run(dynsecTabRoleCommands(scheme, request.userId, clientId));
+          const roles = [{ rolename: dynsecUserRoleName(request.userId) }, { rolename: dynsecTabRoleName(request.userId, clientId) }];
+          await run([{ command: 'createClient', username, password, clientid: clientId, roles }], false);
         }
         const expiresAt = now() + ttl * 1000;
         track(request.userId, clientId, expiresAt);

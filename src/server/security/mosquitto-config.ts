@@ -140,18 +140,36 @@ export function dynsecUserRoleName(userId: string): string {
 
 /**
  * The role of one user. Dynamic security has no `%u` substitution in 2.0, so each user gets a
- * role written out with its own id. `replay/+` covers the user's own client ids only: several
- * tabs share the account, so Mosquitto cannot tell them apart (the embedded broker can).
+ * role written out with its own id.
  */
 export function dynsecUserRoleCommands(scheme: TopicScheme, userId: string): DynsecCommand[] {
-  const base = scheme.topic({ userId, chatId: 'x' }, 'stream').replace(/\/x\/stream$/, '/+');
-  const reads = [`${base}/stream`, `${base}/status`, `${base}/complete`, `${base}/replay/+`];
+  const base = userBase(scheme, userId);
+  const reads = [`${base}/stream`, `${base}/status`, `${base}/complete`];
   const writes = [`${base}/request`, `${base}/control`];
   return roleCommands(dynsecUserRoleName(userId), [
     ...reads.map((topic): DynsecAcl => ({ acltype: 'subscribePattern', topic, allow: true })),
     ...reads.map((topic): DynsecAcl => ({ acltype: 'publishClientReceive', topic, allow: true })),
     ...writes.map((topic): DynsecAcl => ({ acltype: 'publishClientSend', topic, allow: true })),
   ]);
+}
+
+/** Name of the role that holds one tab's own replay topic. */
+export function dynsecTabRoleName(userId: string, clientId: string): string {
+  return `chat-tab-${userId}.${clientId}`;
+}
+
+/** The role of one tab: its own `replay/{clientId}` topics (no `%c` substitution in 2.0 either). */
+export function dynsecTabRoleCommands(scheme: TopicScheme, userId: string, clientId: string): DynsecCommand[] {
+  const topic = `${userBase(scheme, userId)}/replay/${clientId}`;
+  return roleCommands(dynsecTabRoleName(userId, clientId), [
+    { acltype: 'subscribePattern', topic, allow: true },
+    { acltype: 'publishClientReceive', topic, allow: true },
+  ]);
+}
+
+/** `{prefix}/{userId}/+`, built through the topic scheme so ids are validated the same way. */
+function userBase(scheme: TopicScheme, userId: string): string {
+  return scheme.topic({ userId, chatId: 'x' }, 'stream').replace(/\/x\/stream$/, '/+');
 }
 
 /**
