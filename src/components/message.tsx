@@ -1,5 +1,4 @@
 import { forwardRef, memo, useCallback, useEffect, useRef, useState, type ComponentPropsWithoutRef } from 'react';
-import { Slot } from '@radix-ui/react-slot';
 import type { UIMessage } from 'ai';
 import { useChatWindowActions } from './chat-window-context.js';
 import { MessageParts } from './message-parts.js';
@@ -13,7 +12,6 @@ export interface ChatWindowMessageProps extends Omit<ComponentPropsWithoutRef<'a
   canRegenerate?: boolean;
   /** Replace the default body; the actions and attributes stay. */
   children?: React.ReactNode;
-  asChild?: boolean;
 }
 
 function CopyButton({ message }: { message: UIMessage }) {
@@ -44,16 +42,15 @@ function CopyButton({ message }: { message: UIMessage }) {
  */
 export const ChatWindowMessage = memo(
   forwardRef<HTMLElement, ChatWindowMessageProps>(function ChatWindowMessage(
-    { message, streaming = false, canRegenerate = false, children, asChild, className, ...rest },
+    { message, streaming = false, canRegenerate = false, children, className, ...rest },
     ref,
   ) {
     const { labels, regenerate, highlightCode } = useChatWindowActions('ChatWindow.Message');
-    const Comp = asChild ? Slot : 'article';
     const author = message.role === 'user' ? labels.you : labels.assistant;
     const hasText = message.parts.some((p) => p.type === 'text' && p.text.length > 0);
     return (
-      <Comp
-        ref={ref as never}
+      <article
+        ref={ref}
         data-slot="message"
         data-role={message.role}
         data-state={streaming ? 'streaming' : 'settled'}
@@ -75,7 +72,7 @@ export const ChatWindowMessage = memo(
             )}
           </div>
         )}
-      </Comp>
+      </article>
     );
   }),
 );

@@ -1,5 +1,5 @@
 import { forwardRef, useCallback, useMemo, useRef, type ComponentPropsWithoutRef } from 'react';
-import { Slot } from '@radix-ui/react-slot';
+import { Slot, Slottable } from '@radix-ui/react-slot';
 import type { UIMessage } from 'ai';
 import {
   ChatActionsContext,
@@ -104,7 +104,8 @@ export const ChatWindowRoot = forwardRef<HTMLDivElement, ChatWindowRootProps>(fu
               }}
               {...rest}
             >
-              {children}
+              {/* With asChild, the caller's element becomes the root and the announcer goes inside it. */}
+              <Slottable>{children}</Slottable>
               <ChatWindowAnnouncer />
             </Comp>
           </InputRefContext.Provider>
