@@ -12,8 +12,10 @@ export function ChatWindowAnnouncer() {
   const wasStreaming = useRef(chat.isStreaming);
   useEffect(() => {
     if (chat.isStreaming === wasStreaming.current) return;
-    if (chat.isStreaming) setText(labels.responseStarted);
-    else if (chat.errorKind === 'network') {
+    if (chat.isStreaming) {
+      consumeStop(); // a stop pressed after the previous end must not mark this response
+      setText(labels.responseStarted);
+    } else if (chat.errorKind === 'network') {
       return; // keep wasStreaming: the resumed stream's end is this response's end
     } else if (chat.status === 'error') setText(labels.responseFailed);
     else if (consumeStop() || chat.generation.status === 'aborted') setText(labels.responseStopped);
