@@ -7,6 +7,7 @@ export interface ChatLabels {
   emptyState: string;
   you: string;
   assistant: string;
+  system: string;
   inputLabel: string;
   inputPlaceholder: string;
   send: string;
@@ -54,6 +55,7 @@ export const defaultLabels: ChatLabels = {
   emptyState: 'No messages yet. Ask anything to start.',
   you: 'You',
   assistant: 'Assistant',
+  system: 'System',
   inputLabel: 'Message',
   inputPlaceholder: 'Write a message…',
   send: 'Send',

@@ -46,7 +46,7 @@ export const ChatWindowMessage = memo(
     ref,
   ) {
     const { labels, regenerate, highlightCode } = useChatWindowActions('ChatWindow.Message');
-    const author = message.role === 'user' ? labels.you : labels.assistant;
+    const author = message.role === 'user' ? labels.you : message.role === 'system' ? labels.system : labels.assistant;
     const hasText = message.parts.some((p) => p.type === 'text' && p.text.length > 0);
     return (
       <article
