@@ -9,10 +9,10 @@
 import { pathToFileURL } from 'node:url';
 import { measureBundle } from '../bench/lib/bundle-size.js';
 
-/** gzip bytes. Measured 2026-11-21: kit 19 050, shipped 298 243 (MQTT.js ~100 KB of it, streamdown + parse5 + marked ~90 KB). */
+/** gzip bytes. Measured 2026-11-21 05:45 UTC: kit 20 275, shipped 299 315 (MQTT.js ~100 KB of it, streamdown + parse5 + marked ~90 KB). */
 export const BUDGET = {
-  kitGzipBytes: 22_000,
-  shippedGzipBytes: 343_000,
+  kitGzipBytes: 23_500,
+  shippedGzipBytes: 345_000,
 };
 
 async function check(): Promise<void> {

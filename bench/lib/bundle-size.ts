@@ -40,8 +40,8 @@ function kitFiles(entry: string): string[] {
   return [...seen];
 }
 
-export async function measureBundle(root: string): Promise<BundleSizes> {
-  const entry = join(root, 'dist', 'index.js');
+export async function measureBundle(root: string, distDir = join(root, 'dist')): Promise<BundleSizes> {
+  const entry = join(distDir, 'index.js');
   if (!existsSync(entry)) throw new Error('dist/index.js is missing: run `npm run build` first.');
   const files = kitFiles(entry);
   const kit = files.map((f) => readFileSync(f)).reduce((a, b) => Buffer.concat([a, b]), Buffer.alloc(0));
@@ -49,6 +49,8 @@ export async function measureBundle(root: string): Promise<BundleSizes> {
   try {
     const result = await build({
       entryPoints: [entry],
+      // Bare imports resolve from the project even when dist was built elsewhere.
+      nodePaths: [join(root, 'node_modules')],
       bundle: true,
       splitting: true,
       format: 'esm',

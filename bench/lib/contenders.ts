@@ -84,6 +84,8 @@ export interface OursOptions {
   /** Count stream messages with a spy subscriber on the broker's TCP port. */
   countMessages?: boolean;
   label?: string;
+  /** Embedded broker only: permessage-deflate on its WebSocket listener. */
+  compression?: boolean;
   /** Called on close after the worker stopped (e.g. to stop a broker the suite started). */
   onClose?: () => Promise<void>;
 }
@@ -96,7 +98,7 @@ export async function startOurs(options: OursOptions): Promise<Contender> {
   let wsPort = options.wsPort;
   if (!mqttUrl) {
     if (options.broker === 'aedes') {
-      aedes = await startEmbeddedBroker({ port: 0, wsPort: 0 });
+      aedes = await startEmbeddedBroker({ port: 0, wsPort: 0, compression: options.compression });
       ({ mqttUrl, wsUrl, wsPort } = aedes);
     } else {
       mosquitto = await startMosquitto({ auth: 'anonymous' });

@@ -17,7 +17,13 @@ interface TtftRow {
 }
 
 export async function runLatency(ctx: SuiteContext): Promise<SuiteResult> {
-  const contenders = [await startOurs({ broker: 'aedes' }), await startOurs({ broker: 'mosquitto' }), await startSse(), await startAiWebSocket()];
+  const contenders = [
+    await startOurs({ broker: 'aedes' }),
+    await startOurs({ broker: 'mosquitto' }),
+    await startOurs({ broker: 'aedes', compression: true, label: 'mqtt-aedes-deflate' }),
+    await startSse(),
+    await startAiWebSocket(),
+  ];
   const chatOf = (c: Contender) => `chat00000000000${contenders.indexOf(c)}`;
   try {
     await warmUp(contenders, chatOf);
