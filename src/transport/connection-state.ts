@@ -48,7 +48,8 @@ export function nextConnectionState(state: ConnectionSnapshot, event: Connection
     case 'lost':
       return { ...state, status: 'reconnecting', nextRetryAt: null, lastError: event.error ?? state.lastError };
     case 'retry-scheduled':
-      return { ...state, status: state.status === 'offline' ? 'offline' : 'reconnecting', nextRetryAt: event.at };
+      // A refused credential stays an error even if the client keeps retrying on its own (external MQTT.js clients do).
+      return { ...state, status: state.status === 'offline' || state.status === 'error' ? state.status : 'reconnecting', nextRetryAt: event.at };
     case 'attempt':
       return { ...state, status: state.connectedAt === null && state.attempt === 0 ? 'connecting' : 'reconnecting', attempt: state.attempt + 1, nextRetryAt: null };
     case 'failed':

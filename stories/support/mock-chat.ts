@@ -35,6 +35,8 @@ export interface Scenario {
   reconnectPeriod?: number;
   /** Simulated devices of the same user (each its own MQTT client and transport). */
   devices?: number;
+  /** The broker refuses the browsers' credentials (the worker still gets in). */
+  refuseBrowsers?: boolean;
 }
 
 export interface MockChatEnv {
@@ -152,7 +154,10 @@ function withReconnectSchedule(transport: CloudSignalChatTransport, client: Mock
 }
 
 export async function createMockChatEnv(scenario: Scenario = {}): Promise<MockChatEnv> {
-  const broker = createMockBroker({ latencyMs: scenario.latencyMs ?? 0 });
+  const broker = createMockBroker({
+    latencyMs: scenario.latencyMs ?? 0,
+    authenticate: scenario.refuseBrowsers ? ({ clientId }) => clientId === WORKER_ID : undefined,
+  });
   let turn = 0;
   const worker = await createChatWorker({
     client: broker.connect({ clientId: WORKER_ID }),
