@@ -46,7 +46,9 @@ interface LoadOutcome {
 
 /** Forks one load child; `next()` waits for its next IPC message. Killed after `timeoutMs`. */
 function child(timeoutMs: number) {
-  const proc = fork(join(here, 'scale-load.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // BENCH_PROFILE=dir writes a V8 CPU profile of each load process there (to find hot spots).
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const proc = fork(join(here, 'scale-load.ts'), [], { execArgv: ['--import', 'tsx', ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
   proc.once('exit', () => clearTimeout(timer));
   return {
@@ -113,11 +115,11 @@ function procCpuSeconds(pid: number): number {
 }
 
 export async function runScale(ctx: SuiteContext): Promise<SuiteResult> {
-  const counts = ctx.quick ? [1, 10, 100, 1000] : [1, 10, 100, 1000];
+  const counts = process.env.BENCH_SCALE_CHATS ? process.env.BENCH_SCALE_CHATS.split(',').map(Number) : [1, 10, 100, 1000];
   const seconds = ctx.quick ? 2 : 4;
   const rows: ScaleRow[] = [];
   for (const chats of counts) {
-    for (const kind of ['aedes', 'mosquitto'] as const) {
+    for (const kind of (process.env.BENCH_SCALE_BROKERS?.split(',') ?? ['aedes', 'mosquitto']) as ('aedes' | 'mosquitto')[]) {
       const embedded = kind === 'aedes' ? await startEmbeddedBroker({ port: 0, wsPort: 0 }) : undefined;
       const mosquitto = kind === 'mosquitto' ? await startMosquitto({ auth: 'anonymous' }) : undefined;
       const urls = embedded ?? mosquitto!;
