@@ -10,7 +10,8 @@
  * - Mosquitto cannot see the transport, so "a worker credential used from a browser" is refused
  *   by the client-id binding alone; the embedded broker also refuses service accounts on WebSocket.
  * - Mosquitto 2.0 has no per-client control over the retain flag: a browser's retained publish to
- *   its own `request` topic is stored (only workers can read it, flagged as retained).
+ *   its own `request` topic is stored (only workers can read it, flagged as retained), and so is
+ *   a retained will on that topic.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { MqttClient } from 'mqtt';
@@ -196,6 +197,30 @@ describe.each(targets)('ACL matrix: %s broker', (_name, start) => {
     await sleep(300);
     expect(received.filter((topic) => topic.startsWith('chat/bob/'))).toEqual([]);
     await client.endAsync(true);
+  });
+
+  test("wills: another user's topic or a worker channel never published; a retained will only on Mosquitto (its retain gap)", async () => {
+    const wills = [
+      { topic: scheme.topic({ userId: BOB, chatId: chatId() }, 'request'), retain: false },
+      { topic: scheme.topic({ userId: ALICE, chatId: chatId() }, 'status'), retain: false },
+      { topic: scheme.topic({ userId: ALICE, chatId: chatId() }, 'request'), retain: true },
+    ];
+    for (const will of wills) {
+      const credentials = await target.issue(ALICE, ALICE_TAB);
+      const outcome = await connect(target.wsUrl, { ...credentials, protocolVersion: target.browserProtocol, will: { topic: will.topic, payload: Buffer.from('last words'), qos: 1, retain: will.retain } }).then(
+        (client) => client,
+        () => null,
+      );
+      // Accepted or refused at CONNECT, the will must never come out: end the session abruptly.
+      if (outcome) {
+        outcome.stream.destroy();
+        await closedWithin(outcome, 1_000);
+      }
+      await sleep(300);
+      cases++;
+      expect({ will: will.topic, published: observed.some((message) => message.topic === will.topic) }).toEqual({ will: will.topic, published: will.retain && target.name === 'mosquitto' });
+      await outcome?.endAsync(true);
+    }
   });
 
   test('connect: expired, other user, tampered, anonymous are refused; valid credentials are accepted', async () => {
