@@ -18,6 +18,7 @@ const SUITES: Record<string, () => Promise<(ctx: SuiteContext) => Promise<SuiteR
   framing: async () => (await import('./suites/framing.js')).runFraming,
   react: async () => (await import('./suites/react.js')).runReact,
   bundle: async () => (await import('./suites/bundle.js')).runBundle,
+  anatomy: async () => (await import('./suites/anatomy.js')).runAnatomy,
 };
 
 const here = dirname(fileURLToPath(import.meta.url));
