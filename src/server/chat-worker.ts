@@ -98,13 +98,19 @@ export async function createChatWorker(options: ChatWorkerOptions): Promise<Chat
   const publish = (address: ChatAddress, requestId: string, errorText: string) =>
     publishStreamToMqtt(client, address, errorStream(errorText), { requestId, topicPrefix: topics.prefix, replayGraceMs: 0 }).catch(settings.onError);
 
-  const onMessage = (topic: string, payload: Uint8Array): void => {
+  const onMessage = (topic: string, payload: Uint8Array, packet?: unknown): void => {
     const parsed = topics.parse(topic);
     // A request another member received through the shared subscription and found ours.
     const handedOver = parsed ? null : topics.parseWorkerInbox(topic, settings.group, workerId);
     if (!handedOver && (!parsed || parsed.channel !== 'request')) return;
     if (!accepting) return;
     stats.received++;
+    // A retained request was stored, not sent now: Mosquitto cannot refuse a browser's retained
+    // publish, and serving it would re-run the turn on every worker (re)start.
+    if (parsed && (packet as { retain?: boolean } | undefined)?.retain) {
+      stats.dropped++;
+      return;
+    }
     const decoded = decodeRequest(payload);
     if (!decoded.ok) {
       stats.dropped++;

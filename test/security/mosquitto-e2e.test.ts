@@ -12,6 +12,7 @@ import { createMosquittoDynsecIssuer, type MosquittoDynsecIssuer } from '../../s
 import { createServiceAccount } from '../../src/server/credentials/service-account.js';
 import type { MqttClientLike } from '../../src/transport/mqtt-client.js';
 import { TopicScheme } from '../../src/transport/topics.js';
+import { encodeRequest } from '../../src/transport/envelope.js';
 import { scriptedChunkStream } from '../../src/testing/scripted-model.js';
 import { createTransport, runTurn, waitConnected } from '../helpers/chat-harness.js';
 import { startMosquitto, type MosquittoHandle } from '../helpers/mosquitto.js';
@@ -79,4 +80,32 @@ test("bob's credentials read nothing of alice's turn and cannot start one as ali
   expect(worker.stats.received - servedBefore).toBe(1);
   transport.close();
   await spy.endAsync(true);
+});
+
+test("a retained request planted by a browser (Mosquitto's retain gap) is dropped by a worker that starts later, not served", async () => {
+  const alice = await (await fetch(authUrl, { method: 'POST', headers: { 'x-user': 'alice' } })).json();
+  const planter = await mqtt.connectAsync(broker.wsUrl, { username: alice.username, password: alice.password, clientId: alice.clientId, reconnectPeriod: 0, protocolVersion: 5 });
+  const planted = encodeRequest({ requestId: 'plantedRequest1', trigger: 'submit-message', messages: [{ id: 'm1', role: 'user', parts: [{ type: 'text', text: 'replay me on every worker start' }] }] });
+  // Mosquitto accepts it (no per-client retain control): this is the gap being measured.
+  await planter.publishAsync(topics.topic({ userId: 'alice', chatId: 'c-planted' }, 'request'), planted, { qos: 1, retain: true });
+  await planter.endAsync(true);
+
+  const account = createServiceAccount('e2e-late-worker');
+  await issuer.provisionServiceAccount(account);
+  let served = 0;
+  const late = await createChatWorker({
+    url: broker.mqttUrl,
+    username: account.username,
+    password: account.password,
+    workerId: account.clientId,
+    rateLimit: false,
+    handler: ({ abortSignal }) => (served++, scriptedChunkStream({ text: 'x', signal: abortSignal })),
+  });
+  // Mosquitto 2.0 delivers it on subscribe (flagged retained), even to a shared subscription; the
+  // worker drops retained requests instead of re-running the turn.
+  await expect.poll(() => late.stats.received, { timeout: 3_000 }).toBe(1);
+  await sleep(300);
+  expect(late.stats.dropped).toBe(1);
+  expect(served).toBe(0);
+  await late.close();
 });
