@@ -223,6 +223,28 @@ describe.each(targets)('ACL matrix: %s broker', (_name, start) => {
     }
   });
 
+  test("session takeover: another user reusing alice's client id with a persistent session gets none of her messages", async () => {
+    const tab = 'csk_alicePersistent';
+    const topic = scheme.topic({ userId: ALICE, chatId: chatId() }, 'stream');
+    const alice = await connect(target.wsUrl, { ...(await target.issue(ALICE, tab)), protocolVersion: 4, clean: false });
+    await alice.subscribeAsync(topic, { qos: 1 });
+    await alice.endAsync();
+    // Queued for alice's offline session.
+    await observer.publishAsync(topic, 'for alice only', { qos: 1 });
+    const bobCredentials = await target.issue(BOB, 'csk_bobTab9');
+    const received: string[] = [];
+    const bob = await connect(target.wsUrl, { ...bobCredentials, clientId: tab, protocolVersion: 4, clean: false }).then(
+      (client) => (client.on('message', (t) => received.push(t)), client),
+      () => null,
+    );
+    await sleep(400);
+    cases++;
+    // Embedded: accepted, but every delivery is checked against bob's rights. Mosquitto: the
+    // credentials are bound to bob's own client id, so the connection is refused.
+    expect({ connected: bob !== null, received }).toEqual({ connected: target.name === 'embedded', received: [] });
+    await bob?.endAsync(true);
+  });
+
   test('connect: expired, other user, tampered, anonymous are refused; valid credentials are accepted', async () => {
     const valid = await target.issue(ALICE, ALICE_TAB);
     const bobs = await target.issue(BOB, 'csk_bobTab1');
