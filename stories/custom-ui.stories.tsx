@@ -1,4 +1,5 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
+import type { UIMessage } from 'ai';
 import { expect, waitFor, within } from 'storybook/test';
 import { useCloudSignalChat } from '../src/hooks/use-cloudsignal-chat.js';
 import { useConnectionState } from '../src/hooks/use-connection-state.js';
@@ -26,6 +27,11 @@ function CustomHeader({ transport }: { transport: ChatKitTransport }) {
   );
 }
 
+/** Module scope, so its identity is stable and settled rows are skipped on each token. */
+const renderRow = (message: UIMessage, state: { streaming: boolean; canRegenerate: boolean }) => (
+  <ChatWindow.Message message={message} streaming={state.streaming} canRegenerate={state.canRegenerate} data-custom-row="" />
+);
+
 /** The parts, composed differently: banner at the bottom, a custom message renderer, a custom jump button. */
 function CustomUI() {
   const env = useMockChatEnv({ tokenDelayMs: 30 });
@@ -41,11 +47,7 @@ function Composed({ transport, env }: { transport: ChatKitTransport; env: NonNul
       <ChatWindow.Root chat={chat} style={{ flex: 1 }} labels={{ send: 'Ask', inputPlaceholder: 'Ask the docs…' }}>
         <CustomHeader transport={transport} />
         <ChatWindow.Viewport>
-          <ChatWindow.MessageList
-            renderMessage={(message, state) => (
-              <ChatWindow.Message message={message} streaming={state.streaming} canRegenerate={state.canRegenerate} data-custom-row="" />
-            )}
-          />
+          <ChatWindow.MessageList renderMessage={renderRow} />
         </ChatWindow.Viewport>
         <div className="csk-footer">
           <ChatWindow.JumpToLatest asChild>

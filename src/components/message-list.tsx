@@ -14,7 +14,10 @@ export interface ChatWindowMessageListProps extends Omit<ComponentPropsWithoutRe
   virtualize?: boolean;
   /** Estimated row height in px for virtualization before a row is measured. Default 96. */
   estimateRowHeight?: number;
-  /** Render one message yourself; defaults to `<ChatWindow.Message>`. */
+  /**
+   * Render one message yourself; defaults to `<ChatWindow.Message>`. Pass a stable function
+   * (module scope or `useCallback`): a new one re-renders every settled row.
+   */
   renderMessage?: (message: UIMessage, state: { streaming: boolean; canRegenerate: boolean }) => React.ReactNode;
 }
 
