@@ -10,6 +10,9 @@ type BannerConnection = Pick<ConnectionSnapshot, 'status' | 'attempt' | 'nextRet
   retry: () => void;
 };
 
+/** How long after a reconnect a finished recovery still counts as part of it. */
+const RECOVERY_WINDOW_MS = 60_000;
+
 export type ReconnectBannerState =
   | 'hidden'
   | 'reconnecting'
@@ -43,7 +46,7 @@ export const ReconnectBanner = forwardRef<HTMLDivElement, ReconnectBannerProps>(
   const connection = connectionProp ?? chat?.connection;
   const recovery = recoveryProp ?? chat?.recovery;
   if (!connection) throw new Error('ReconnectBanner needs `chat` or `connection`.');
-  const { status, attempt, nextRetryAt, lastError, retry } = connection;
+  const { status, attempt, nextRetryAt, lastError, retry, connectedAt } = connection;
   const seconds = useCountdown(status === 'connected' ? null : nextRetryAt);
 
   // A recovery is only news to the user if they saw the connection go: remember when it did.
@@ -61,10 +64,12 @@ export const ReconnectBanner = forwardRef<HTMLDivElement, ReconnectBannerProps>(
   const [recoveredShownFor, setRecoveredShownFor] = useState<number | null>(null);
   useEffect(() => {
     if (lastRecoveredAt === null || droppedAt === null || lastRecoveredAt < droppedAt) return;
+    // Only a recovery that follows the reconnect is "reconnected, recovered N"; a gap repair much later is not.
+    if (connectedAt !== null && lastRecoveredAt - connectedAt > RECOVERY_WINDOW_MS) return;
     setRecoveredShownFor(lastRecoveredAt);
     const timer = setTimeout(() => setRecoveredShownFor(null), recoveredDuration);
     return () => clearTimeout(timer);
-  }, [lastRecoveredAt, droppedAt, recoveredDuration]);
+  }, [lastRecoveredAt, droppedAt, recoveredDuration, connectedAt]);
 
   let state: ReconnectBannerState = 'hidden';
   if (status === 'error') state = lastError?.kind === 'auth' ? 'auth-failed' : 'failed';

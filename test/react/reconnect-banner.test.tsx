@@ -125,4 +125,13 @@ describe('ReconnectBanner', () => {
     update({}, { resuming: false, recoveredChunks: 30, lastRecoveredAt: Date.now() });
     expect(banner().getAttribute('data-state')).toBe('hidden');
   });
+
+  it('a gap repair long after the reconnect is not announced as a reconnect recovery', () => {
+    const { update, banner } = setup();
+    update({ status: 'reconnecting', attempt: 1 });
+    update({ status: 'connected', attempt: 0, connectedAt: Date.now() });
+    act(() => vi.advanceTimersByTime(5 * 60_000));
+    update({}, { resuming: false, recoveredChunks: 3, lastRecoveredAt: Date.now() });
+    expect(banner().getAttribute('data-state')).toBe('hidden');
+  });
 });
