@@ -5,10 +5,11 @@
  *
  * `kill()` simulates a crash (SIGKILL, state kept); `restart()` starts the same broker again on
  * the same ports; `stop()` is final (SIGTERM, then the temp dir is removed). A process-exit
- * hook kills whatever a crashed test left running.
+ * hook kills what a failed test left running, and brokers orphaned by a test process that was
+ * killed outright are reaped at the next start.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync, chownSync, chmodSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync, chownSync, chmodSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,6 +70,48 @@ function installExitHook(): void {
   process.on('exit', () => {
     for (const child of running) if (child.pid && child.exitCode === null) child.kill('SIGKILL');
   });
+}
+
+const OWNER_FILE = 'harness.json';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A test process killed hard (e.g. a timed-out Vitest worker) cannot stop its broker. Each broker
+ * dir records its owner; the next start kills brokers whose owner is gone, and only those: the
+ * broker's command line must name that very dir's config.
+ */
+function reapOrphans(): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(tmpdir()).filter((name) => name.startsWith('mosquitto-'));
+  } catch {
+    return;
+  }
+  for (const name of entries) {
+    const dir = join(tmpdir(), name);
+    let owner: { ownerPid: number; brokerPid: number };
+    try {
+      owner = JSON.parse(readFileSync(join(dir, OWNER_FILE), 'utf8'));
+    } catch {
+      continue;
+    }
+    if (isAlive(owner.ownerPid)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${owner.brokerPid}/cmdline`, 'utf8');
+      if (cmdline.includes(join(dir, 'mosquitto.conf'))) process.kill(owner.brokerPid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** A free TCP port on 127.0.0.1 (closed again before returning: bind it promptly). */
@@ -132,6 +175,7 @@ function waitForExit(child: ChildProcess, timeoutMs: number): Promise<void> {
 /** Starts a Mosquitto broker for a test. Always pair with `await broker.stop()` (e.g. in `afterAll`). */
 export async function startMosquitto(options: StartMosquittoOptions = {}): Promise<MosquittoHandle> {
   installExitHook();
+  reapOrphans();
   const authMode = options.auth ?? 'anonymous';
   const dir = mkdtempSync(join(tmpdir(), 'mosquitto-'));
   const port = await freePort();
@@ -183,6 +227,7 @@ export async function startMosquitto(options: StartMosquittoOptions = {}): Promi
     proc.stdout?.on('data', (data: Buffer) => (output += data.toString()));
     proc.stderr?.on('data', (data: Buffer) => (output += data.toString()));
     proc.once('exit', () => running.delete(proc));
+    writeFileSync(join(dir, OWNER_FILE), JSON.stringify({ ownerPid: process.pid, brokerPid: proc.pid }));
     const deadline = Date.now() + (options.startTimeoutMs ?? 10_000);
     for (;;) {
       if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`mosquitto exited during start-up:\n${output}`);

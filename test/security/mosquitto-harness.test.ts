@@ -56,3 +56,24 @@ test('two brokers side by side get distinct free ports', async () => {
     await Promise.all([a.stop(), b.stop()]);
   }
 });
+
+test('a broker orphaned by a test process killed outright is reaped at the next start', async () => {
+  const { spawn } = await import('node:child_process');
+  // A child test process starts a broker and is then SIGKILLed: it cannot stop its broker.
+  const script = `import { startMosquitto } from ${JSON.stringify(new URL('../helpers/mosquitto.ts', import.meta.url).pathname)}; const b = await startMosquitto({ websockets: false }); console.log(JSON.stringify({ pid: b.pid, dir: b.dir })); setInterval(() => {}, 1000);`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve) => child.stdout!.once('data', (data: Buffer) => resolve(data.toString())));
+  const orphan = JSON.parse(line) as { pid: number; dir: string };
+  child.kill('SIGKILL');
+  await new Promise((resolve) => child.once('exit', resolve));
+  expect(alive(orphan.pid)).toBe(true);
+
+  const next = await startMosquitto({ websockets: false });
+  try {
+    await expect.poll(() => alive(orphan.pid), { timeout: 3_000 }).toBe(false);
+    expect(existsSync(orphan.dir)).toBe(false);
+    expect(alive(next.pid)).toBe(true);
+  } finally {
+    await next.stop();
+  }
+});
