@@ -78,6 +78,9 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
   wss.on('connection', (socket, request) => {
     aedes.handle(new CoalescingWebSocketStream(socket), request);
   });
+  // `ws` re-emits the HTTP server's errors (EADDRINUSE on listen) on the WebSocketServer; without a
+  // listener that is an uncaught exception instead of the readable rejection `listen` gives below.
+  wss.on('error', () => undefined);
 
   try {
     await listen(tcp, settings.port, settings.host, 'MQTT');
