@@ -21,7 +21,8 @@ export default mergeConfig(
         headless: true,
         provider: playwright({
           launchOptions: {
-            executablePath: '/usr/bin/chromium',
+            // Debian's Chromium; never a downloaded browser. CHROMIUM_PATH overrides it elsewhere.
+            executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
             args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
           },
         }),
