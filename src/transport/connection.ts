@@ -192,7 +192,7 @@ export class ConnectionManager {
     try {
       // Fresh credentials on every connect: a stored password may have expired while we were away.
       if (options.authEndpoint) {
-        this.credentials = await fetchCredentials(options.authEndpoint, { headers: options.headers, fetch: options.fetch });
+        this.credentials = await fetchCredentials(options.authEndpoint, { headers: options.headers, fetch: options.fetch, clientId: this.clientIdValue });
         if (this.credentials.userId && !this.userIdValue) this.userIdValue = this.credentials.userId;
         if (this.credentials.clientId) this.clientIdValue = this.credentials.clientId;
       }
@@ -261,7 +261,7 @@ export class ConnectionManager {
       try {
         // The live session keeps its old password; the fresh one is used when the broker ends
         // the session at expiry, so the reconnect right after is immediate and accepted.
-        this.credentials = await fetchCredentials(endpoint, { headers, fetch: doFetch });
+        this.credentials = await fetchCredentials(endpoint, { headers, fetch: doFetch, clientId: this.clientIdValue });
         const live = this.client as unknown as { options?: Record<string, unknown> } | null;
         if (live?.options) {
           live.options.username = this.credentials.username;

@@ -23,7 +23,7 @@ export interface NormalizedCredentials {
 
 export async function fetchCredentials(
   endpoint: string,
-  init: { headers?: Record<string, string>; fetch?: typeof fetch },
+  init: { headers?: Record<string, string>; fetch?: typeof fetch; clientId?: string },
 ): Promise<NormalizedCredentials> {
   const doFetch = init.fetch ?? globalThis.fetch;
   // A network failure propagates as the fetch TypeError: "broker/auth unreachable", retried with backoff.
@@ -31,7 +31,8 @@ export async function fetchCredentials(
     method: 'POST',
     headers: { 'content-type': 'application/json', ...init.headers },
     credentials: 'same-origin',
-    body: '{}',
+    // The client id lets issuers keep one account per tab across refreshes (Mosquitto dynsec).
+    body: JSON.stringify(init.clientId ? { clientId: init.clientId } : {}),
   });
   if (response.status === 401 || response.status === 403) {
     throw new AuthError(`The auth endpoint refused to issue MQTT credentials (HTTP ${response.status}).`, { status: response.status });
