@@ -9,11 +9,11 @@ import { ChatKitError } from '../transport/errors.js';
 export interface RequestLimits {
   /** Largest request payload in bytes. Default 256 KiB. */
   maxRequestBytes: number;
-  /** Most messages in one request. Default 200. */
+  /** Most messages in one request. Default 1 000 (the transport sends the whole thread each turn). */
   maxMessages: number;
 }
 
-export const DEFAULT_REQUEST_LIMITS: RequestLimits = { maxRequestBytes: 256 * 1024, maxMessages: 200 };
+export const DEFAULT_REQUEST_LIMITS: RequestLimits = { maxRequestBytes: 256 * 1024, maxMessages: 1_000 };
 
 export class InvalidRequestError extends ChatKitError {
   constructor(message: string) {

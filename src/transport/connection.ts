@@ -159,6 +159,7 @@ export class ConnectionManager {
       client.off('close', this.onClose);
       client.off('error', this.onError);
       client.off('offline', this.onOffline);
+      client.off('reconnect', this.onExternalReconnect);
       // Only clients we created are ours to end.
       if (this.mode.kind === 'managed') (client as { end?: (force: boolean) => void }).end?.(true);
     }
@@ -177,6 +178,7 @@ export class ConnectionManager {
     client.on('close', this.onClose);
     client.on('error', this.onError);
     client.on('offline', this.onOffline);
+    client.on('reconnect', this.onExternalReconnect);
     if (client.connected) queueMicrotask(() => this.onConnect());
   }
 
@@ -301,8 +303,15 @@ export class ConnectionManager {
         this.scheduleRetry();
       }
     } else {
-      this.dispatch({ type: 'retry-scheduled', at: now() });
+      // An app-owned client retries on its own period: show when, if it tells us.
+      const period = (this.client as { options?: { reconnectPeriod?: number } } | null)?.options?.reconnectPeriod;
+      if (period && period > 0) this.dispatch({ type: 'retry-scheduled', at: now() + period });
     }
+  };
+
+  /** An app-owned client started an attempt: count it, like our own attempts. */
+  private readonly onExternalReconnect = (): void => {
+    if (!this.closed) this.dispatch({ type: 'attempt' });
   };
 
   private readonly onError = (error: Error & { code?: number }): void => {
