@@ -211,17 +211,27 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoStack> {
     // --- The model call: counted, abortable by Stop and by a killed worker ------------------
     const turns = { started: 0, aborted: 0 };
     const makeHandler =
-      (life?: AbortSignal): ChatTurnHandler =>
-      async ({ messages, abortSignal }) => {
+      (via: 'MQTT' | 'HTTP', life?: AbortSignal): ChatTurnHandler =>
+      async ({ messages, abortSignal, userId, chatId }) => {
+        const turn = `${userId}/${chatId}`;
         turns.started++;
-        abortSignal.addEventListener('abort', () => turns.aborted++, { once: true });
+        log(`turn ${turn} (via ${via}): model call started`);
+        abortSignal.addEventListener(
+          'abort',
+          () => {
+            turns.aborted++;
+            log(`turn ${turn}: model call aborted (${abortSignal.reason instanceof Error ? abortSignal.reason.message : 'stop'})`);
+          },
+          { once: true },
+        );
         return streamText({
           model: model.model,
           system: SYSTEM_PROMPT,
           messages: await convertToModelMessages(messages),
           abortSignal: life ? AbortSignal.any([abortSignal, life]) : abortSignal,
+          onFinish: ({ usage }) => log(`turn ${turn}: done, ${usage.outputTokens ?? '?'} tokens`),
           onError: ({ error }) => {
-            if (!abortSignal.aborted && !life?.aborted) log(`model error: ${error instanceof Error ? error.message : String(error)}`);
+            if (!abortSignal.aborted && !life?.aborted) log(`turn ${turn}: model error: ${error instanceof Error ? error.message : String(error)}`);
           },
         });
       };
@@ -240,7 +250,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoStack> {
         password: credentials.password,
         // The embedded broker binds each service account to its client id (`svc-...`).
         workerId: credentials.clientId ?? `svc-demo-worker-${shortId()}`,
-        handler: makeHandler(life.signal),
+        handler: makeHandler('MQTT', life.signal),
         drainTimeoutMs: 2_000,
         onError: (error) => {
           if (!life.signal.aborted) log(`worker error: ${error instanceof Error ? error.message : String(error)}`);
@@ -280,7 +290,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoStack> {
     const chatRoute = toNodeHandler(
       createChatRequestHandler({
         client: triggerClient as unknown as MqttClientLike,
-        handler: makeHandler(),
+        handler: makeHandler('HTTP'),
         authenticate,
         onError: (error) => log(`HTTP trigger: ${error instanceof Error ? error.message : String(error)}`),
       }),
@@ -373,6 +383,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoStack> {
         client.stream?.destroy();
         client.end(true);
         workerLife?.abort(new Error('worker killed'));
+        log(`worker ${current.workerId} killed (simulated crash)`);
       },
       startWorker,
       close() {
