@@ -11,6 +11,7 @@ import { isValidRequestId } from '../transport/envelope.js';
 import { ChatKitError } from '../transport/errors.js';
 import { ControlRouter } from './control-router.js';
 import { TurnPublisher, type PublishedTurn } from './turn-publisher.js';
+import { enableNoDelay } from './no-delay.js';
 
 /** Something that can become a UI message chunk stream: a `streamText` result or the stream itself. */
 export type ChunkSource = ReadableStream<UIMessageChunk> | { toUIMessageStream(options?: object): ReadableStream<UIMessageChunk> | AsyncIterable<UIMessageChunk> };
@@ -81,6 +82,8 @@ export async function publishStreamToMqtt(
   if (!isValidRequestId(requestId)) throw new ChatKitError('invalid-request', 'requestId must match [A-Za-z0-9_-]{1,64}');
   const topics = schemeFor(settings.topicPrefix);
   const messageId = options.messageId ?? `msg_${requestId}`;
+  // Every publisher, not only createChatWorker's client: the HTTP trigger publishes with the app's client.
+  enableNoDelay(client);
   const turn = new TurnPublisher({
     client,
     topics,
