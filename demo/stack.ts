@@ -309,6 +309,15 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoStack> {
       userHeader: DEMO_USER_HEADER,
     };
     const httpServer = createServer();
+    // Runs after Vite's close (cleanups run in reverse): Vite ends its HMR WebSockets, which
+    // `closeAllConnections` does not touch and `close` would wait for.
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          httpServer.close(() => resolve());
+          httpServer.closeAllConnections();
+        }),
+    );
     const { createServer: createViteServer } = await import('vite');
     const { default: react } = await import('@vitejs/plugin-react');
     const demoDir = fileURLToPath(new URL('.', import.meta.url));
@@ -344,13 +353,6 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoStack> {
       });
     });
     await listen(httpServer, options.port ?? DEMO_DEFAULT_PORT, host, 'HTTP', '--port / PORT');
-    cleanups.push(
-      () =>
-        new Promise<void>((resolve) => {
-          httpServer.close(() => resolve());
-          httpServer.closeAllConnections();
-        }),
-    );
     const port = (httpServer.address() as { port: number }).port;
 
     const stats = (): DemoStats => ({

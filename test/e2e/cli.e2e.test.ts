@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
+import { chatPage, launchChromium, newRecordedContext } from './helpers.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 /** The developer's keys and broker settings must not leak into what is tested. */
@@ -102,6 +103,30 @@ describe('npm run demo', () => {
       expect(run.stderr()).toBe(`demo: ${what} port ${port} on 127.0.0.1 is already in use. Choose another with ${hint} (0 picks a free port).\n`);
     } finally {
       server.close();
+    }
+  });
+
+  test('Ctrl+C with a page open mid-answer (HMR socket, broker socket, running turn) stops within a few seconds', async () => {
+    const run = runDemo(['--port', '0', '--mqtt-port', '0', '--ws-port', '0']);
+    const [, url] = await waitForOutput(run, /Open\s+(http:\/\/127\.0\.0\.1:\d+\/)/);
+    const browser = await launchChromium();
+    try {
+      const page = await (await newRecordedContext(browser)).newPage();
+      await page.goto(`${url}?user=e2e-ctrl-c&chat=c1`);
+      const chat = chatPage(page);
+      await chat.connected();
+      await chat.ask('How does this work?');
+      await chat.answerLength(40);
+
+      const stoppedAt = Date.now();
+      run.child.kill('SIGINT');
+      const exit = await run.exited;
+      expect(exit.code).toBe(0);
+      // The running answer gets two seconds to finish, then everything closes.
+      expect(Date.now() - stoppedAt).toBeLessThan(6_000);
+      expect(run.stdout()).toContain('demo: stopped');
+    } finally {
+      await browser.close();
     }
   });
 });
