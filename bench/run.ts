@@ -16,6 +16,7 @@ const SUITES: Record<string, () => Promise<(ctx: SuiteContext) => Promise<SuiteR
   scale: async () => (await import('./suites/scale.js')).runScale,
   coalescing: async () => (await import('./suites/coalescing.js')).runCoalescing,
   framing: async () => (await import('./suites/framing.js')).runFraming,
+  nodelay: async () => (await import('./suites/nodelay.js')).runNoDelay,
   react: async () => (await import('./suites/react.js')).runReact,
   bundle: async () => (await import('./suites/bundle.js')).runBundle,
   anatomy: async () => (await import('./suites/anatomy.js')).runAnatomy,
