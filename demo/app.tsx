@@ -9,7 +9,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import config from 'virtual:demo-config';
-import { ChatWindow, CloudSignalChatTransport, isValidSegment, useCloudSignalChat } from '../src/index.js';
+import { ChatWindow, isValidSegment, useCloudSignalChat } from '../src/index.js';
 import '../src/styles.css';
 import './demo.css';
 
@@ -42,7 +42,7 @@ function App() {
   const user = explicitUser ?? sessionUser();
   const connected = chat.connection.status === 'connected';
   const dropConnection = () => {
-    if (chat.transport instanceof CloudSignalChatTransport) chat.transport.dropConnection();
+    chat.transport.dropConnection?.();
   };
   const shareUrl = `/?${new URLSearchParams({ ...(user ? { user } : {}), chat: chatId }).toString()}`;
 

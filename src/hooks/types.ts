@@ -22,5 +22,7 @@ export interface ChatKitTransport<UI extends UIMessage = UIMessage> extends Chat
   chat(chatId: string): ChatActivityHandle;
   /** Reconnect now instead of waiting for the scheduled attempt. */
   retry(): void;
+  /** Destroys the socket as a network failure would (demos, fault tests). */
+  dropConnection?(): void;
   close(): void;
 }
