@@ -56,9 +56,12 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
   const aedes = await Aedes.createBroker({ ...settings.aedes });
   const brokerAuth = settings.auth ? applyBrokerAuth(aedes, settings.auth) : undefined;
   const sockets = new Set<Socket>();
+  /** Set by close(): a connection that still slips in is refused, never served by a closing Aedes. */
+  let stopping = false;
 
   // noDelay: without it the first packets of every connection wait on Nagle (~40 ms).
   const tcp: NetServer = createNetServer({ noDelay: true }, (socket) => {
+    if (stopping) return void socket.destroy();
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     aedes.handle(socket);
@@ -67,6 +70,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
     res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket only');
   });
   http.on('connection', (socket) => {
+    if (stopping) return void socket.destroy();
     socket.setNoDelay(true);
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -105,11 +109,20 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
     close() {
       closing ??= (async () => {
         brokerAuth?.dispose();
+        // Stop accepting before anything else. The HTTP server used to stay open until the
+        // WebSocket server had closed, and a client reconnecting in that window (backoff from the
+        // drop we cause here) got a CONNACK from the closing Aedes and stayed attached to it: a
+        // zombie session that never received anything again (found by the chaos suite).
+        stopping = true;
+        const listenersClosed = [
+          new Promise<void>((resolve) => tcp.close(() => resolve())),
+          new Promise<void>((resolve) => http.close(() => resolve())),
+        ];
         for (const client of wss.clients) client.terminate();
         for (const socket of sockets) socket.destroy();
         await Promise.all([
-          new Promise<void>((resolve) => tcp.close(() => resolve())),
-          new Promise<void>((resolve) => wss.close(() => http.close(() => resolve()))),
+          ...listenersClosed,
+          new Promise<void>((resolve) => wss.close(() => resolve())),
           new Promise<void>((resolve) => aedes.close(() => resolve())),
         ]);
       })();
