@@ -145,8 +145,7 @@ export class TurnPublisher {
     this.envelopes++;
     this.bytes += payload.length;
     if (chunks.some((chunk) => chunk.type === 'text-delta' || chunk.type === 'reasoning-delta')) this.lastDeltaFlushAt = Date.now();
-    const { client, topics, address, streamQos } = this.options;
-    this.track(publishAsync(client, topics.topic(address, 'stream'), payload, { qos: streamQos }));
+    this.publishStream(payload);
   }
 
   /** Answers a client's `replay`: every logged chunk from `fromSeq`, to that client only. */
@@ -215,8 +214,20 @@ export class TurnPublisher {
     // The last chunk already went out without the end flag: re-send it flagged (readers dedupe by seq).
     const last = this.log.length - 1;
     if (last < 0) return;
+    this.publishStream(encodeStream({ requestId: this.options.requestId, seq: last, chunks: [this.log[last]], end: true }));
+  }
+
+  /**
+   * QoS 0 stream envelopes are not waited for: MQTT.js calls a QoS 0 publish back on the socket's
+   * `drain`, which never comes when the socket dies with a full buffer (a broker restart), and
+   * `finish()` then hung forever, blocking every later turn of the chat on this worker (found by
+   * the chaos suite). A lost envelope is what replay repairs.
+   */
+  private publishStream(payload: string): void {
     const { client, topics, address, streamQos } = this.options;
-    this.track(publishAsync(client, topics.topic(address, 'stream'), encodeStream({ requestId: this.options.requestId, seq: last, chunks: [this.log[last]], end: true }), { qos: streamQos }));
+    const sent = publishAsync(client, topics.topic(address, 'stream'), payload, { qos: streamQos });
+    if (streamQos === 1) this.track(sent);
+    else void sent.catch(() => undefined);
   }
 
   private track(promise: Promise<void>): Promise<void> {
