@@ -101,6 +101,8 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
   private readonly finishedTurns = new Set<string>();
   /** Turns whose reader this instance lost to a network drop, by chat: resumed even if retained state was lost. */
   private readonly interruptedTurns = new Map<string, string>();
+  /** MQTT-triggered requests no reader has finished with yet, by request id: sent again while no worker shows the turn. */
+  private readonly requestPayloads = new Map<string, { topic: string; payload: string }>();
   private closed = false;
   private statsFlush: ReturnType<typeof setTimeout> | undefined;
 
@@ -248,9 +250,11 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
     const channel = this.channelFor(chatId);
     const release = this.retainChannel(channel);
     let handedOver = false;
+    let interruptedId: string | undefined;
     try {
       await channel.ready();
       const interrupted = this.interruptedTurns.get(chatId);
+      interruptedId = interrupted;
       this.interruptedTurns.delete(chatId);
       // After a drop we follow the interrupted turn only: the retained status may still be the previous turn's.
       const status = await channel.waitForStatus(this.options.reconnectTimeout, (s) => !interrupted || s.requestId === interrupted);
@@ -279,6 +283,8 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
       return reader.stream;
     } finally {
       if (!handedOver) release();
+      const resumed = interruptedId !== undefined && channel.readers.has(interruptedId);
+      if (interruptedId !== undefined && !resumed) this.requestPayloads.delete(interruptedId);
     }
   }
 
@@ -332,8 +338,11 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
       streamTimeout: this.options.streamTimeout,
       replayRetryMs: this.options.replayRetryMs,
       requestReplay: (from) => void channel.publishControl({ op: 'replay', requestId, fromSeq: from, clientId: this.manager.clientId! }),
+      resendRequest: () => this.resendRequest(requestId),
       onSettled: (settled, outcome, error) => {
         if (channel.readers.get(requestId) === settled) channel.readers.delete(requestId);
+        // A turn lost to a network drop is resumed later and may still need its request.
+        if (!(error instanceof TypeError)) this.requestPayloads.delete(requestId);
         if (outcome === 'complete') this.finishedTurns.add(requestId);
         // A dead worker must not leave the status saying "generating" forever.
         if (error instanceof StreamTimeoutError) channel.markTimedOut(requestId, error.message);
@@ -361,7 +370,9 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
         body,
         clientId: this.manager.clientId,
       });
-      await publishAsync(client, this.topics.topic(channel.address, 'request'), payload, { qos: 1 }).catch((error: Error) => {
+      const topic = this.topics.topic(channel.address, 'request');
+      this.requestPayloads.set(requestId, { topic, payload });
+      await publishAsync(client, topic, payload, { qos: 1 }).catch((error: Error) => {
         throw createNetworkError(error.message);
       });
       return;
@@ -389,6 +400,15 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
       const text = await response.text().catch(() => '');
       throw new RequestRejectedError(`The chat endpoint answered HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`, response.status);
     }
+  }
+
+  /** Publishes a turn's request again (see TurnReaderOptions.resendRequest); only while connected. */
+  private resendRequest(requestId: string): void {
+    const entry = this.requestPayloads.get(requestId);
+    const client = this.manager.current;
+    if (!entry || !client?.connected) return;
+    this.counters.requestsResent++;
+    void publishAsync(client, entry.topic, entry.payload, { qos: 1 }).catch(() => undefined);
   }
 
   private count(reason: DropReason | 'received' | 'replay-requested'): void {

@@ -5,6 +5,8 @@ export interface TransportStats {
   received: number;
   dropped: Record<DropReason, number>;
   replaysRequested: number;
+  /** Requests sent again because no worker had shown the turn yet (see TurnReader). */
+  requestsResent: number;
   chunksRecovered: number;
 }
 
@@ -13,6 +15,7 @@ export function emptyStats(): TransportStats {
     received: 0,
     dropped: { malformed: 0, version: 0, invalid: 0, foreign: 0, stale: 0, duplicate: 0, oversized: 0 },
     replaysRequested: 0,
+    requestsResent: 0,
     chunksRecovered: 0,
   };
 }

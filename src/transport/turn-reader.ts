@@ -18,6 +18,13 @@ export interface TurnReaderOptions {
   replayRetryMs: number;
   /** Asks the worker for chunks from `fromSeq` on. */
   requestReplay(fromSeq: number): void;
+  /**
+   * Sends the turn's request again. Called while no worker has shown any sign of the turn (no
+   * status, no chunk), after `replayRetryMs` and then at doubling intervals: a request the broker
+   * acknowledged can still die with it, or arrive before any worker has subscribed again after a
+   * restart. Workers drop copies of a request id they already have.
+   */
+  resendRequest?(): void;
   /** Called once when the reader ends for any reason; `error` is what a failed reader failed with. */
   onSettled(reader: TurnReader, outcome: 'complete' | 'error' | 'cancel', error?: unknown): void;
 }
@@ -35,6 +42,9 @@ export class TurnReader {
   private controller!: ReadableStreamDefaultController<UIMessageChunk>;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private replayTimer: ReturnType<typeof setTimeout> | undefined;
+  private resendTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A worker has shown the turn (a status or a chunk of it). */
+  private seenWorker = false;
   private settled = false;
 
   constructor(private readonly options: TurnReaderOptions) {
@@ -47,6 +57,7 @@ export class TurnReader {
       cancel: () => this.settle('cancel'),
     });
     this.armIdleTimer();
+    if (options.resendRequest) this.armResend(options.replayRetryMs);
   }
 
   get isSettled(): boolean {
@@ -57,8 +68,14 @@ export class TurnReader {
   push(envelope: StreamEnvelope, viaReplay: boolean): void {
     if (this.settled) return;
     this.armIdleTimer();
+    this.acknowledged();
     const { seq, chunks } = envelope;
-    if (envelope.end) this.endSeq = seq + chunks.length - 1;
+    // An end flag may only end the turn at or after what was already seen: a stale or spoofed
+    // duplicate flagged `end` must not cut a live turn short.
+    if (envelope.end) {
+      const candidate = seq + chunks.length - 1;
+      if (candidate >= this.nextSeq - 1 && candidate >= this.highestPending()) this.endSeq = candidate;
+    }
     for (let i = 0; i < chunks.length; i++) {
       const chunkSeq = seq + i;
       if (chunkSeq < this.nextSeq || this.pending.has(chunkSeq)) {
@@ -79,6 +96,7 @@ export class TurnReader {
   onStatus(status: StatusEnvelope): void {
     if (this.settled || status.requestId !== this.requestId) return;
     this.armIdleTimer();
+    this.acknowledged();
     // Only a final status says where the turn ends; a live one may overtake its own chunks.
     if (FINAL_TURN_STATES.has(status.state) && this.endSeq === null) this.endSeq = status.lastSeq;
     this.afterProgress();
@@ -153,8 +171,29 @@ export class TurnReader {
     }, this.options.replayRetryMs);
   }
 
+  private highestPending(): number {
+    let highest = -1;
+    for (const seq of this.pending.keys()) if (seq > highest) highest = seq;
+    return highest;
+  }
+
   private hasGap(): boolean {
     return this.pending.size > 0 || (this.endSeq !== null && this.nextSeq <= this.endSeq);
+  }
+
+  /** A worker has the turn: no more copies of the request. */
+  private acknowledged(): void {
+    this.seenWorker = true;
+    clearTimeout(this.resendTimer);
+    this.resendTimer = undefined;
+  }
+
+  private armResend(delayMs: number): void {
+    this.resendTimer = setTimeout(() => {
+      if (this.settled || this.seenWorker) return;
+      this.options.resendRequest?.();
+      this.armResend(Math.min(delayMs * 2, this.options.streamTimeout));
+    }, delayMs);
   }
 
   private armIdleTimer(): void {
@@ -167,6 +206,7 @@ export class TurnReader {
     this.settled = true;
     clearTimeout(this.idleTimer);
     clearTimeout(this.replayTimer);
+    clearTimeout(this.resendTimer);
     this.pending.clear();
     this.options.onSettled(this, outcome, error);
   }
