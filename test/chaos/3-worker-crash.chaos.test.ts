@@ -52,14 +52,18 @@ describe.each(BROKER_KINDS)('worker crash mid-turn on %s', (kind) => {
     for (let r = 0; r < 3; r++) turns.push(...(await round(`spread${r}`, 15, 10)));
     const before = share();
 
-    // 2. Crash worker 0 while every client is mid-turn.
-    const victim = workers[0];
+    // 2. Crash, while every client is mid-turn, the worker running most of the turns (ownership
+    // is by hash, so a fixed choice could hold none of them).
+    let victim = workers[0];
     let killedAt = 0;
     const crashTurns = await round('crash', 60, 25, async () => {
       await sleep(500);
+      const running = (w: WorkerProcess) => w.served.filter((key) => key.startsWith(`${kind}-crash-`)).length;
+      victim = workers.reduce((best, w) => (running(w) > running(best) ? w : best));
       killedAt = Date.now();
       await victim.crash();
     });
+    const victimIndex = workers.indexOf(victim);
     const orphaned = crashTurns.filter((t) => victim.served.includes(t.script.key));
     const survivors = crashTurns.filter((t) => !victim.served.includes(t.script.key));
     const timeouts: number[] = [];
@@ -85,6 +89,7 @@ describe.each(BROKER_KINDS)('worker crash mid-turn on %s', (kind) => {
       mismatches: turns.filter((t) => t.problems.length > 0).length,
       notes: {
         mode: workers[0].mode,
+        victim: victim.workerId,
         servedBeforeCrash: before,
         orphanedTurns: orphaned.length,
         timeoutAfterKillMs: timeouts.length ? `${Math.min(...timeouts)}..${Math.max(...timeouts)}` : 'none',
@@ -97,9 +102,8 @@ describe.each(BROKER_KINDS)('worker crash mid-turn on %s', (kind) => {
     for (const n of before) expect(n).toBeGreaterThan(0);
     expect(orphaned.length).toBeGreaterThan(0);
     for (const ms of timeouts) expect(ms).toBeLessThanOrEqual(STREAM_TIMEOUT_MS + 250);
-    expect(after[0]).toBe(0);
-    expect(after[1] + after[2]).toBe(3 * CLIENTS);
-    expect(after[1]).toBeGreaterThan(0);
-    expect(after[2]).toBeGreaterThan(0);
+    expect(after[victimIndex]).toBe(0);
+    expect(after.reduce((a, b) => a + b, 0)).toBe(3 * CLIENTS);
+    for (const [i, n] of after.entries()) if (i !== victimIndex) expect(n).toBeGreaterThan(0);
   });
 });

@@ -41,6 +41,8 @@ export interface LoadOptions {
   keepOpen?: boolean;
   /** Transports of an earlier run (kept open) to use again, by client index. */
   reuse?: CloudSignalChatTransport[];
+  /** Keep only failing turns (and counts of the rest): a soak must not measure its own records. */
+  failuresOnly?: boolean;
 }
 
 export interface CheckedTurn {
@@ -54,7 +56,10 @@ export interface CheckedTurn {
 }
 
 export interface LoadResult {
+  /** Every checked turn, or only the failing ones with `failuresOnly`. */
   turns: CheckedTurn[];
+  turnCount: number;
+  deltaCount: number;
   transports: CloudSignalChatTransport[];
   /** Replay requests the transports sent (gap repair and catch-up). */
   replayRequests: number;
@@ -78,6 +83,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     contexts.push({ index, clientId, userId: `${options.label}_u${index}`, chatId: `${options.label}_chat${index}`, transport });
   }
   const turns: CheckedTurn[] = [];
+  let turnCount = 0;
+  let deltaCount = 0;
   await Promise.all(
     contexts.map(async (context) => {
       for (let turn = 0; turn < options.turnsPerClient && Date.now() - started < options.budgetMs; turn++) {
@@ -93,7 +100,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
           readerStall: plan.readerStall,
           onChunk: (chunk) => plan.onChunk?.(chunk, ++delivered),
         });
-        turns.push(slim({ client: context.index, turn, script, outcome, problems: checkTurn(outcome, expectedText(script)) }));
+        const checked = slim({ client: context.index, turn, script, outcome, problems: checkTurn(outcome, expectedText(script)) });
+        turnCount++;
+        deltaCount += checked.deltas ?? 0;
+        if (!options.failuresOnly || checked.problems.length > 0) turns.push(checked);
         const think = options.thinkMs?.() ?? 0;
         if (think > 0) await new Promise((resolve) => setTimeout(resolve, think));
       }
@@ -109,7 +119,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     duplicatesDropped += stats.dropped.duplicate;
     if (!options.keepOpen) transport.close();
   }
-  return { turns, transports: contexts.map((c) => c.transport), replayRequests, chunksRecovered, duplicatesDropped };
+  return { turns, turnCount, deltaCount, transports: contexts.map((c) => c.transport), replayRequests, chunksRecovered, duplicatesDropped };
 }
 
 /**

@@ -26,6 +26,8 @@ export interface ChaosWorker {
   served: string[];
   /** The script keys of those turns, in the same order. */
   servedKeys: string[];
+  /** Turns started, also when ids are not recorded. */
+  readonly servedCount: number;
 }
 
 export async function startChaosWorker(
@@ -33,9 +35,12 @@ export async function startChaosWorker(
   workerId: string,
   extra: Partial<ChatWorkerOptions> = {},
   onServe?: (key: string, requestId: string) => void,
+  /** Record ids and keys (off in the soak, whose heap must show the kit's memory only). */
+  record = true,
 ): Promise<ChaosWorker> {
   const served: string[] = [];
   const servedKeys: string[] = [];
+  let servedCount = 0;
   const worker = await createChatWorker({
     url,
     workerId,
@@ -43,12 +48,22 @@ export async function startChaosWorker(
     rateLimit: false,
     handler: ({ body, requestId, abortSignal }) => {
       const script = body.chaos as ChaosScript;
-      served.push(requestId);
-      servedKeys.push(script.key);
+      servedCount++;
+      if (record) {
+        served.push(requestId);
+        servedKeys.push(script.key);
+      }
       onServe?.(script.key, requestId);
       return scriptedChunkStream({ text: turnText(script.key, script.tokens), tokenDelayMs: script.delayMs, signal: abortSignal });
     },
     ...extra,
   });
-  return { worker, served, servedKeys };
+  return {
+    worker,
+    served,
+    servedKeys,
+    get servedCount() {
+      return servedCount;
+    },
+  };
 }
