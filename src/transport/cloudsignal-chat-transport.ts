@@ -100,7 +100,7 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
   /** Turns this instance delivered to the end: resuming them again would duplicate them. */
   private readonly finishedTurns = new Set<string>();
   /** Turns whose reader this instance lost to a network drop, by chat: resumed even if retained state was lost. */
-  private readonly interruptedTurns = new Map<string, string>();
+  private readonly interruptedTurns = new Map<string, { requestId: string; shown: number }>();
   /** MQTT-triggered requests no reader has finished with yet, by request id: sent again while no worker shows the turn. */
   private readonly requestPayloads = new Map<string, { topic: string; payload: string }>();
   private closed = false;
@@ -144,7 +144,7 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
         // useChat resumes only after a TypeError that mentions "network".
         for (const channel of this.channels.values()) {
           for (const reader of [...channel.readers.values()]) {
-            this.interruptedTurns.set(channel.address.chatId, reader.requestId);
+            this.interruptedTurns.set(channel.address.chatId, { requestId: reader.requestId, shown: reader.nextSeq });
             reader.fail(createNetworkError(reason));
           }
         }
@@ -253,7 +253,8 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
     let interruptedId: string | undefined;
     try {
       await channel.ready();
-      const interrupted = this.interruptedTurns.get(chatId);
+      const interruption = this.interruptedTurns.get(chatId);
+      const interrupted = interruption?.requestId;
       interruptedId = interrupted;
       this.interruptedTurns.delete(chatId);
       // After a drop we follow the interrupted turn only: the retained status may still be the previous turn's.
@@ -262,7 +263,7 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
         // Retained state can vanish (a broker restart without persistence) while the worker still
         // holds the turn: ask it directly. A dead worker ends this as a stream timeout.
         channel.setRecovery({ resuming: true });
-        const reader = this.openReader(channel, interrupted, 0, release);
+        const reader = this.openReader(channel, interrupted, 0, release, interruption?.shown);
         handedOver = true;
         reader.requestCatchUp();
         return reader.stream;
@@ -277,7 +278,7 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
       }
       channel.setRecovery({ resuming: true });
       // Replay the live turn from its start: the worker holds every chunk until `complete`.
-      const reader = this.openReader(channel, status.requestId, 0, release);
+      const reader = this.openReader(channel, status.requestId, 0, release, status.requestId === interrupted ? interruption?.shown : 0);
       handedOver = true;
       reader.requestCatchUp();
       return reader.stream;
@@ -330,11 +331,13 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
     return channel.retain();
   }
 
-  private openReader(channel: ChatChannel, requestId: string, fromSeq: number, release: () => void): TurnReader {
+  /** `alreadyShown`: chunks the consumer saw before a drop; replayed again, they are not counted as recovered. */
+  private openReader(channel: ChatChannel, requestId: string, fromSeq: number, release: () => void, alreadyShown = 0): TurnReader {
     channel.readers.get(requestId)?.close();
     const reader = new TurnReader({
       requestId,
       fromSeq,
+      alreadyShown,
       streamTimeout: this.options.streamTimeout,
       replayRetryMs: this.options.replayRetryMs,
       requestReplay: (from) => void channel.publishControl({ op: 'replay', requestId, fromSeq: from, clientId: this.manager.clientId! }),

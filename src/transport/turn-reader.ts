@@ -13,6 +13,8 @@ export interface TurnReaderOptions {
   requestId: string;
   /** First sequence number this reader must deliver (0 for a whole turn). */
   fromSeq: number;
+  /** Sequence numbers below this were shown before a drop: replaying them recovers nothing. */
+  alreadyShown?: number;
   streamTimeout: number;
   /** How long a replay request may stay unanswered before it is sent again. */
   replayRetryMs: number;
@@ -32,7 +34,7 @@ export interface TurnReaderOptions {
 export class TurnReader {
   readonly requestId: string;
   readonly stream: ReadableStream<UIMessageChunk>;
-  /** Chunks delivered that came through replay (the recovery count). */
+  /** Chunks that came through replay and had not been shown before (the recovery count). */
   recovered = 0;
   /** Next sequence number to deliver. */
   nextSeq: number;
@@ -131,8 +133,8 @@ export class TurnReader {
 
   private deliver(chunk: UIMessageChunk, viaReplay: boolean): void {
     this.controller.enqueue(chunk);
+    if (viaReplay && this.nextSeq >= (this.options.alreadyShown ?? 0)) this.recovered++;
     this.nextSeq++;
-    if (viaReplay) this.recovered++;
   }
 
   private drainPending(): void {

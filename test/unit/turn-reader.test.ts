@@ -5,12 +5,13 @@ import { TurnReader } from '../../src/transport/turn-reader.js';
 
 const d = (text: string): UIMessageChunk => ({ type: 'text-delta', id: 't', delta: text });
 
-function setup(fromSeq = 0) {
+function setup(fromSeq = 0, alreadyShown = 0) {
   const replays: number[] = [];
   const settled: string[] = [];
   const reader = new TurnReader({
     requestId: 'r',
     fromSeq,
+    alreadyShown,
     streamTimeout: 5_000,
     replayRetryMs: 1_000,
     requestReplay: (from) => replays.push(from),
@@ -45,6 +46,13 @@ describe('TurnReader', () => {
     expect(reader.recovered).toBe(1);
     expect(reader.duplicates).toBe(3);
     expect(settled).toEqual(['complete']);
+  });
+
+  test('a resumed turn counts as recovered only what was not shown before the drop', async () => {
+    const { reader, done } = setup(0, 2);
+    reader.push({ requestId: 'r', seq: 0, chunks: [d('a'), d('b'), d('c'), d('d')], end: true }, true);
+    await done;
+    expect(reader.recovered).toBe(2);
   });
 
   test('re-asks for a replay while the gap stays open', async () => {
