@@ -8,6 +8,9 @@
  */
 import { parseArgs } from 'node:util';
 import { DEMO_DEFAULT_PORT, DemoConfigError, PortInUseError, startDemo, type DemoOptions } from './stack.js';
+
+/** The flag and variable that move each listener's port. */
+const PORT_FLAGS: Record<string, string> = { HTTP: '--port / PORT', MQTT: '--mqtt-port / MQTT_PORT', WebSocket: '--ws-port / MQTT_WS_PORT' };
 import { DEFAULT_TOKENS_PER_SECOND } from './simulated-model.js';
 import type { ModelChoice } from './model.js';
 
@@ -81,7 +84,7 @@ let stack;
 try {
   stack = await startDemo(options);
 } catch (error) {
-  if (error instanceof PortInUseError) fail(`${error.message} Choose another with ${error.hint} (0 picks a free port).`);
+  if (error instanceof PortInUseError) fail(`${error.message} Choose another with ${PORT_FLAGS[error.what] ?? '--port'} (0 picks a free port).`);
   if (error instanceof DemoConfigError) fail(error.message);
   fail(error instanceof Error ? error.message : String(error));
 }

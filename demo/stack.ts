@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { convertToModelMessages, streamText } from 'ai';
 import type { Plugin } from 'vite';
-import { startEmbeddedBroker, EMBEDDED_BROKER_DEFAULTS, type EmbeddedBroker } from '../src/broker/index.js';
+import { listen, startEmbeddedBroker, EMBEDDED_BROKER_DEFAULTS, type EmbeddedBroker } from '../src/broker/index.js';
+export { PortInUseError } from '../src/broker/index.js';
 import {
   createChatRequestHandler,
   createChatWorker,
@@ -26,10 +27,10 @@ import {
 } from '../src/server/index.js';
 import { isValidSegment, type MqttClientLike } from '../src/transport/index.js';
 import { selectModel, type DemoModel, type ModelChoice } from './model.js';
-import { listen, PortInUseError, readCookie, sendJson } from './node-http.js';
+import { readCookie, sendJson } from './node-http.js';
 import type { DemoPageConfig } from './config.js';
 
-export { PortInUseError } from './node-http.js';
+
 
 export const DEMO_DEFAULT_PORT = 5173;
 /** The demo's session cookie: the user id the auth endpoint and the HTTP trigger act for. */
@@ -174,16 +175,12 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoStack> {
       // A fresh signing secret and fresh worker accounts every run: nothing to configure or leak.
       const jwtSecret = randomBytes(32);
       const accounts = { worker: createServiceAccount('demo-worker'), trigger: createServiceAccount('demo-trigger') } satisfies Record<string, ServiceAccount>;
-      try {
-        embeddedBroker = await startEmbeddedBroker({
-          host,
-          port: options.mqttPort ?? EMBEDDED_BROKER_DEFAULTS.port,
-          wsPort: options.wsPort ?? EMBEDDED_BROKER_DEFAULTS.wsPort,
-          auth: { jwtSecret, serviceAccounts: [accounts.worker, accounts.trigger], onDenied: (event) => log(`broker refused ${event.stage} of ${event.username ?? event.clientId}${event.topic ? ` on ${event.topic}` : ''}: ${event.reason}`) },
-        });
-      } catch (error) {
-        throw brokerPortError(error);
-      }
+      embeddedBroker = await startEmbeddedBroker({
+        host,
+        port: options.mqttPort ?? EMBEDDED_BROKER_DEFAULTS.port,
+        wsPort: options.wsPort ?? EMBEDDED_BROKER_DEFAULTS.wsPort,
+        auth: { jwtSecret, serviceAccounts: [accounts.worker, accounts.trigger], onDenied: (event) => log(`broker refused ${event.stage} of ${event.username ?? event.clientId}${event.topic ? ` on ${event.topic}` : ''}: ${event.reason}`) },
+      });
       const broker = embeddedBroker;
       cleanups.push(() => broker.close());
       mqttUrl = broker.mqttUrl;
@@ -352,7 +349,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoStack> {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
       });
     });
-    await listen(httpServer, options.port ?? DEMO_DEFAULT_PORT, host, 'HTTP', '--port / PORT');
+    await listen(httpServer, options.port ?? DEMO_DEFAULT_PORT, host, 'HTTP');
     const port = (httpServer.address() as { port: number }).port;
 
     const stats = (): DemoStats => ({
@@ -399,12 +396,6 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoStack> {
   }
 }
 
-/** The broker's own EADDRINUSE message, with the flag and variable that move the port. */
-function brokerPortError(error: unknown): unknown {
-  if (!(error instanceof Error) || !/already in use/.test(error.message)) return error;
-  const hint = /WebSocket/.test(error.message) ? '--ws-port / MQTT_WS_PORT' : '--mqtt-port / MQTT_PORT';
-  return new PortInUseError(error.message.replace(/ Choose another port.*$/, ''), hint);
-}
 
 /** `import config from 'virtual:demo-config'` in the page: what the server knows and the page needs. */
 function demoConfigPlugin(config: DemoPageConfig): Plugin {

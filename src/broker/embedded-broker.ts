@@ -7,6 +7,7 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import { Aedes, type AedesOptions } from 'aedes';
 import { WebSocketServer } from 'ws';
 import { CoalescingWebSocketStream } from './websocket-stream.js';
+import { listen } from './listen.js';
 import { applyBrokerAuth, DEFAULT_BROWSER_MAX_PACKET_SIZE, type BrokerAuthOptions } from './auth.js';
 
 export interface EmbeddedBrokerOptions {
@@ -131,20 +132,3 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
   };
 }
 
-/** Listens, turning "port taken" into a message a person can act on. */
-function listen(server: NetServer | HttpServer, port: number, host: string, what: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException) => {
-      server.off('listening', onListening);
-      if (error.code === 'EADDRINUSE') reject(new Error(`${what} port ${port} on ${host} is already in use. Choose another port (or 0 for any free port).`));
-      else reject(error);
-    };
-    const onListening = () => {
-      server.off('error', onError);
-      resolve();
-    };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    server.listen(port, host);
-  });
-}

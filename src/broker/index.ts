@@ -2,3 +2,4 @@
 export { startEmbeddedBroker, EMBEDDED_BROKER_DEFAULTS, type EmbeddedBroker, type EmbeddedBrokerOptions } from './embedded-broker.js';
 export { applyBrokerAuth, DEFAULT_BROWSER_MAX_PACKET_SIZE, DEFAULT_SERVICE_MAX_PACKET_SIZE, type BrokerAuth, type BrokerAuthOptions, type BrokerServiceAccount, type DeniedEvent } from './auth.js';
 export { authorize, mayReceive, BROWSER_READ_CHANNELS, BROWSER_WRITE_CHANNELS, type Principal, type AclAction, type AclDecision } from './acl.js';
+export { PortInUseError, listen } from './listen.js';
