@@ -14,6 +14,7 @@ import { DEFAULT_REQUEST_LIMITS, validateTurnRequest, type RequestLimits } from 
 import { runTurn, type ChatTurnHandler } from './turn-runner.js';
 import { WorkerMembership } from './worker-membership.js';
 import { keepReconnecting } from './reconnect.js';
+import { enableNoDelay } from './no-delay.js';
 
 export interface ChatWorkerOptions {
   /** A connected client. Give this or `url`. */
@@ -262,12 +263,6 @@ async function connectServiceClient(settings: ChatWorkerOptions, topics: TopicSc
   return client as unknown as MqttClientLike;
 }
 
-/** Nagle's algorithm holds small writes for ~40 ms: exactly the first tokens of a turn. */
-function enableNoDelay(client: MqttClientLike): void {
-  const stream = (client as { stream?: { setNoDelay?: (on: boolean) => void; _socket?: { setNoDelay?: (on: boolean) => void }; socket?: { setNoDelay?: (on: boolean) => void } } }).stream;
-  stream?.setNoDelay?.(true);
-  stream?.socket?.setNoDelay?.(true);
-}
 
 function errorStream(errorText: string): ReadableStream {
   return new ReadableStream({
