@@ -3,6 +3,7 @@
  * through shared subscriptions where the broker delivers them; where it does not (Aedes), the
  * worker detects it and falls back to rendezvous ownership among live workers.
  */
+import { setMaxListeners } from 'node:events';
 import mqtt from 'mqtt';
 import { decodeRequest, type RequestEnvelope } from '../transport/envelope.js';
 import { randomId } from '../transport/ids.js';
@@ -92,6 +93,9 @@ export async function createChatWorker(options: ChatWorkerOptions): Promise<Chat
   const chatQueues = new Map<string, Promise<unknown>>();
   const running = new Set<Promise<unknown>>();
   const shutdown = new AbortController();
+  // Every running turn listens on it (and lets go when it ends): the default cap of 10 made any
+  // worker with more than ten turns at once warn about a leak it does not have.
+  setMaxListeners(0, shutdown.signal);
   const stats: ChatWorkerStats = { mode: 'shared', received: 0, served: 0, rejected: 0, rateLimited: 0, duplicates: 0, notOwned: 0, forwarded: 0, dropped: 0, active: 0 };
   let membership: WorkerMembership | null = null;
   let accepting = true;
