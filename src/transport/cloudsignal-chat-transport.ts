@@ -22,6 +22,9 @@ import { assertSegment, DEFAULT_TOPIC_PREFIX, TopicScheme } from './topics.js';
 import { TurnReader } from './turn-reader.js';
 
 type HeadersInput = Record<string, string> | Headers;
+
+/** How many delivered turn ids a transport remembers (see `rememberFinished`). */
+const FINISHED_TURNS_KEPT = 1_000;
 type Resolvable<T> = T | (() => T | Promise<T>);
 
 /** Options of {@link CloudSignalChatTransport}. Defaults live in {@link TRANSPORT_DEFAULTS}. */
@@ -272,7 +275,7 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
       if (status.state === 'done' || status.state === 'error' || status.state === 'aborted') {
         const complete = await channel.waitForComplete(status.requestId, this.options.reconnectTimeout);
         if (!complete) return null;
-        this.finishedTurns.add(complete.requestId);
+        this.rememberFinished(complete.requestId);
         channel.setRecovery({ resuming: false, recoveredChunks: complete.chunks.length, lastRecoveredAt: Date.now() });
         return streamOfComplete(complete);
       }
@@ -346,7 +349,7 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
         if (channel.readers.get(requestId) === settled) channel.readers.delete(requestId);
         // A turn lost to a network drop is resumed later and may still need its request.
         if (!(error instanceof TypeError)) this.requestPayloads.delete(requestId);
-        if (outcome === 'complete') this.finishedTurns.add(requestId);
+        if (outcome === 'complete') this.rememberFinished(requestId);
         // A dead worker must not leave the status saying "generating" forever.
         if (error instanceof StreamTimeoutError) channel.markTimedOut(requestId, error.message);
         if (settled.recovered > 0 || channel.activity.getSnapshot().recovery.resuming) {
@@ -403,6 +406,17 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
       const text = await response.text().catch(() => '');
       throw new RequestRejectedError(`The chat endpoint answered HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`, response.status);
     }
+  }
+
+  /**
+   * Remembers a delivered turn, keeping the most recent {@link FINISHED_TURNS_KEPT}: only a chat's
+   * latest turns can come back through `reconnectToStream`, and an unbounded set grew by one id
+   * per turn for the life of the page (chaos soak).
+   */
+  private rememberFinished(requestId: string): void {
+    this.finishedTurns.delete(requestId);
+    this.finishedTurns.add(requestId);
+    if (this.finishedTurns.size > FINISHED_TURNS_KEPT) this.finishedTurns.delete(this.finishedTurns.values().next().value as string);
   }
 
   /** Publishes a turn's request again (see TurnReaderOptions.resendRequest); only while connected. */
