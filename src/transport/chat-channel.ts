@@ -125,6 +125,10 @@ export class ChatChannel {
       this.unsubscribing = unsubscribing;
     }
     this.subscribed = null;
+    // The retained status and complete come again with the next subscribe; holding them (a
+    // complete is a whole answer) for every chat ever opened is what would grow with the page.
+    this.latestStatus = null;
+    this.latestComplete = null;
     this.onIdle(this);
   }
 
