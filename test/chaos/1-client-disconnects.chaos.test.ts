@@ -4,32 +4,18 @@
  * the rest of the turn (the answer then comes back from the retained `complete`). The consumer
  * resumes like useChat; each turn must render its exact text once.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { BROKER_KINDS, startChaosBroker, type ChaosBroker } from './lib/brokers.js';
-import { FaultProxy } from './lib/fault-proxy.js';
+import { describe, expect, test } from 'vitest';
+import { BROKER_KINDS } from './lib/brokers.js';
+import { useChaosStack } from './lib/stack.js';
 import { countChunks, failures, runLoad, seededRandom } from './lib/load.js';
 import { recordRow } from './lib/results.js';
-import { startChaosWorker, type ChaosWorker } from './lib/workers.js';
 
 const CLIENTS = 50;
 const TURNS_PER_CLIENT = 12;
 const BUDGET_MS = 45_000;
 
 describe.each(BROKER_KINDS)('client disconnects mid-turn on %s', (kind) => {
-  let broker: ChaosBroker;
-  let proxy: FaultProxy;
-  const workers: ChaosWorker[] = [];
-
-  beforeAll(async () => {
-    broker = await startChaosBroker(kind);
-    proxy = await FaultProxy.start(broker.wsUrl);
-    for (let i = 0; i < 2; i++) workers.push(await startChaosWorker(broker.mqttUrl, `s1_${kind}_w${i}`));
-  });
-  afterAll(async () => {
-    for (const { worker } of workers) await worker.close();
-    await proxy?.close();
-    await broker?.close();
-  });
+  const stack = useChaosStack(kind, 's1');
 
   test('every turn renders its exact text once across destroyed sockets, clean closes and long gaps', async () => {
     const started = Date.now();
@@ -37,7 +23,7 @@ describe.each(BROKER_KINDS)('client disconnects mid-turn on %s', (kind) => {
     const faults = { destroy: 0, clean: 0, gap: 0, missed: 0 };
     const result = await runLoad({
       label: `s1${kind.slice(0, 3)}`,
-      wsUrl: proxy.url,
+      wsUrl: stack.proxy.url,
       clients: CLIENTS,
       turnsPerClient: TURNS_PER_CLIENT,
       budgetMs: BUDGET_MS,
@@ -54,9 +40,9 @@ describe.each(BROKER_KINDS)('client disconnects mid-turn on %s', (kind) => {
             if (fired || delivered !== at) return;
             fired = true;
             if (how === 'gap') {
-              proxy.block(client.clientId, gapMs);
+              stack.proxy.block(client.clientId, gapMs);
               faults.gap++;
-            } else if (proxy.drop(client.clientId, how)) faults[how]++;
+            } else if (stack.proxy.drop(client.clientId, how)) faults[how]++;
             else faults.missed++;
           },
         };
@@ -65,7 +51,7 @@ describe.each(BROKER_KINDS)('client disconnects mid-turn on %s', (kind) => {
     const { turns } = result;
     const mismatches = turns.filter((t) => t.problems.length > 0).length;
     const disconnects = turns.reduce((n, t) => n + t.outcome.disconnects, 0);
-    const served = workers.flatMap((w) => w.served);
+    const served = stack.workers.flatMap((w) => w.served);
     recordRow({
       scenario: '1 client disconnects',
       broker: kind,
@@ -74,10 +60,10 @@ describe.each(BROKER_KINDS)('client disconnects mid-turn on %s', (kind) => {
       chunks: countChunks(turns),
       replays: turns.reduce((n, t) => n + t.outcome.replays, 0) + result.replayRequests,
       mismatches,
-      notes: { injected: faults, resumedFromStart: turns.reduce((n, t) => n + t.outcome.replays, 0), replayRequests: result.replayRequests, servedPerWorker: workers.map((w) => w.served.length), mode: workers[0].worker.stats.mode },
+      notes: { injected: faults, resumedFromStart: turns.reduce((n, t) => n + t.outcome.replays, 0), replayRequests: result.replayRequests, servedPerWorker: stack.workers.map((w) => w.served.length), mode: stack.workers[0].worker.stats.mode },
       durationMs: Date.now() - started,
     });
-    expect(failures(turns, 5, workers.flatMap((w) => w.servedKeys))).toBe('');
+    expect(failures(turns, 5, stack.workers.flatMap((w) => w.servedKeys))).toBe('');
     expect(turns.length).toBe(CLIENTS * TURNS_PER_CLIENT);
     // Every turn ran its handler exactly once, on exactly one worker.
     expect(new Set(served).size).toBe(served.length);

@@ -2,40 +2,26 @@
  * Scenario 5: the proxy drops 5% of the `stream` messages between broker and clients (QoS 0:
  * gone for good). Gap replay must repair every turn: exact text, no error, and replays happen.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { BROKER_KINDS, startChaosBroker, type ChaosBroker } from './lib/brokers.js';
-import { FaultProxy } from './lib/fault-proxy.js';
+import { describe, expect, test } from 'vitest';
+import { BROKER_KINDS } from './lib/brokers.js';
+import { useChaosStack } from './lib/stack.js';
 import { countChunks, failures, runLoad, seededRandom } from './lib/load.js';
 import { recordRow } from './lib/results.js';
-import { startChaosWorker, type ChaosWorker } from './lib/workers.js';
 
 const CLIENTS = 30;
 const TURNS_PER_CLIENT = 6;
 const LOSS_RATE = 0.05;
 
 describe.each(BROKER_KINDS)('5%% stream message loss on %s', (kind) => {
-  let broker: ChaosBroker;
-  let proxy: FaultProxy;
-  const workers: ChaosWorker[] = [];
-
-  beforeAll(async () => {
-    broker = await startChaosBroker(kind);
-    proxy = await FaultProxy.start(broker.wsUrl);
-    for (let i = 0; i < 2; i++) workers.push(await startChaosWorker(broker.mqttUrl, `s5_${kind}_w${i}`));
-  });
-  afterAll(async () => {
-    for (const { worker } of workers) await worker.close();
-    await proxy?.close();
-    await broker?.close();
-  });
+  const stack = useChaosStack(kind, 's5');
 
   test('gap replay repairs every turn', async () => {
     const started = Date.now();
-    proxy.loss = { rate: LOSS_RATE, match: (topic) => topic.endsWith('/stream'), random: seededRandom(kind === 'aedes' ? 5 : 55) };
+    stack.proxy.loss = { rate: LOSS_RATE, match: (topic) => topic.endsWith('/stream'), random: seededRandom(kind === 'aedes' ? 5 : 55) };
     const random = seededRandom(kind === 'aedes' ? 7 : 77);
     const result = await runLoad({
       label: `s5${kind.slice(0, 3)}`,
-      wsUrl: proxy.url,
+      wsUrl: stack.proxy.url,
       clients: CLIENTS,
       turnsPerClient: TURNS_PER_CLIENT,
       budgetMs: 40_000,
@@ -51,13 +37,13 @@ describe.each(BROKER_KINDS)('5%% stream message loss on %s', (kind) => {
       chunks: countChunks(turns),
       replays: result.replayRequests,
       mismatches: turns.filter((t) => t.problems.length > 0).length,
-      notes: { streamMessages: proxy.counters.matched, dropped: proxy.counters.lost, chunksRecovered: result.chunksRecovered, duplicatesDropped: result.duplicatesDropped },
+      notes: { streamMessages: stack.proxy.counters.matched, dropped: stack.proxy.counters.lost, chunksRecovered: result.chunksRecovered, duplicatesDropped: result.duplicatesDropped },
       durationMs: Date.now() - started,
     });
     expect(failures(turns)).toBe('');
     expect(turns.length).toBe(CLIENTS * TURNS_PER_CLIENT);
     // The fault really happened, at about the rate asked, and was repaired by replay.
-    expect(proxy.counters.lost / proxy.counters.matched).toBeGreaterThan(LOSS_RATE / 2);
+    expect(stack.proxy.counters.lost / stack.proxy.counters.matched).toBeGreaterThan(LOSS_RATE / 2);
     expect(result.replayRequests).toBeGreaterThan(0);
     expect(result.chunksRecovered).toBeGreaterThan(0);
   });

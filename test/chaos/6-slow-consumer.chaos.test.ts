@@ -3,31 +3,17 @@
  * (the UI thread busy) or its network path holds every packet for seconds and then delivers the
  * backlog at once. Either way the turn must catch up to the exact text, in order, without error.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { BROKER_KINDS, startChaosBroker, type ChaosBroker } from './lib/brokers.js';
-import { FaultProxy } from './lib/fault-proxy.js';
+import { describe, expect, test } from 'vitest';
+import { BROKER_KINDS } from './lib/brokers.js';
+import { useChaosStack } from './lib/stack.js';
 import { countChunks, failures, runLoad, seededRandom } from './lib/load.js';
 import { recordRow } from './lib/results.js';
-import { startChaosWorker, type ChaosWorker } from './lib/workers.js';
 
 const CLIENTS = 20;
 const TURNS_PER_CLIENT = 3;
 
 describe.each(BROKER_KINDS)('slow consumer on %s', (kind) => {
-  let broker: ChaosBroker;
-  let proxy: FaultProxy;
-  const workers: ChaosWorker[] = [];
-
-  beforeAll(async () => {
-    broker = await startChaosBroker(kind);
-    proxy = await FaultProxy.start(broker.wsUrl);
-    for (let i = 0; i < 2; i++) workers.push(await startChaosWorker(broker.mqttUrl, `s6_${kind}_w${i}`));
-  });
-  afterAll(async () => {
-    for (const { worker } of workers) await worker.close();
-    await proxy?.close();
-    await broker?.close();
-  });
+  const stack = useChaosStack(kind, 's6');
 
   test('a client that stalls for seconds mid-turn catches up exactly', async () => {
     const started = Date.now();
@@ -35,7 +21,7 @@ describe.each(BROKER_KINDS)('slow consumer on %s', (kind) => {
     const stalls = { reader: 0, network: 0, totalMs: 0 };
     const result = await runLoad({
       label: `s6${kind.slice(0, 3)}`,
-      wsUrl: proxy.url,
+      wsUrl: stack.proxy.url,
       clients: CLIENTS,
       turnsPerClient: TURNS_PER_CLIENT,
       budgetMs: 40_000,
@@ -54,7 +40,7 @@ describe.each(BROKER_KINDS)('slow consumer on %s', (kind) => {
           onChunk: (_chunk, delivered) => {
             if (fired || delivered !== at) return;
             fired = true;
-            if (proxy.stall(client.clientId, ms)) stalls.network++;
+            if (stack.proxy.stall(client.clientId, ms)) stalls.network++;
           },
         };
       },
