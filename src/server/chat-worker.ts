@@ -3,7 +3,6 @@
  * through shared subscriptions where the broker delivers them; where it does not (Aedes), the
  * worker detects it and falls back to rendezvous ownership among live workers.
  */
-import { setMaxListeners } from 'node:events';
 import mqtt from 'mqtt';
 import { decodeRequest, type RequestEnvelope } from '../transport/envelope.js';
 import { randomId } from '../transport/ids.js';
@@ -92,10 +91,9 @@ export async function createChatWorker(options: ChatWorkerOptions): Promise<Chat
   const seen = new RecentIds(10_000);
   const chatQueues = new Map<string, Promise<unknown>>();
   const running = new Set<Promise<unknown>>();
-  const shutdown = new AbortController();
-  // Every running turn listens on it (and lets go when it ends): the default cap of 10 made any
-  // worker with more than ten turns at once warn about a leak it does not have.
-  setMaxListeners(0, shutdown.signal);
+  // One controller per running turn rather than one shared shutdown signal with a listener per
+  // turn (Node warns past ten listeners); `close()` aborts them all after the drain timeout.
+  const turnAborts = new Set<AbortController>();
   const stats: ChatWorkerStats = { mode: 'shared', received: 0, served: 0, rejected: 0, rateLimited: 0, duplicates: 0, notOwned: 0, forwarded: 0, dropped: 0, active: 0 };
   let membership: WorkerMembership | null = null;
   let accepting = true;
@@ -175,11 +173,15 @@ export async function createChatWorker(options: ChatWorkerOptions): Promise<Chat
       await publish(address, request.requestId, error instanceof Error ? error.message : 'Invalid request.');
       return;
     }
+    const turnAbort = new AbortController();
+    turnAborts.add(turnAbort);
     try {
-      await runTurn({ client, topics, address, request, messages, handler: settings.handler, publish: settings.publish, signal: shutdown.signal });
+      await runTurn({ client, topics, address, request, messages, handler: settings.handler, publish: settings.publish, signal: turnAbort.signal });
       stats.served++;
     } catch (error) {
       settings.onError?.(error);
+    } finally {
+      turnAborts.delete(turnAbort);
     }
   };
 
@@ -205,7 +207,9 @@ export async function createChatWorker(options: ChatWorkerOptions): Promise<Chat
       accepting = false;
       await unsubscribeAsync(client, filters);
       const drained = Promise.allSettled([...running]);
-      const timer = setTimeout(() => shutdown.abort(new Error('worker shutting down')), settings.drainTimeoutMs);
+      const timer = setTimeout(() => {
+        for (const turnAbort of turnAborts) turnAbort.abort(new Error('worker shutting down'));
+      }, settings.drainTimeoutMs);
       await drained;
       clearTimeout(timer);
       await membership?.stop();
