@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { useCloudSignalChat } from '../../src/hooks/use-cloudsignal-chat.js';
@@ -11,6 +11,15 @@ import { expectNoAxeViolations } from './axe.js';
  * mock broker (the same world the stories run in, here under jsdom).
  */
 let env: MockChatEnv | null = null;
+// Updates here come from live sockets and timers, not from the test's own actions, so there is
+// nothing to wrap in act(): the test waits on what the DOM shows instead.
+const actEnvironment = globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean };
+beforeAll(() => {
+  actEnvironment.IS_REACT_ACT_ENVIRONMENT = false;
+});
+afterAll(() => {
+  actEnvironment.IS_REACT_ACT_ENVIRONMENT = true;
+});
 afterEach(async () => {
   await env?.dispose();
   env = null;
