@@ -58,35 +58,39 @@ async function streamSome(h: ReturnType<typeof createHarness>, user: ReturnType<
 
 const moreText = 'More text that keeps arriving below the fold while the user reads back. ';
 
+/** A chat window with 10 messages of history, stubbed geometry, and an answer streaming. */
+async function streamingWindow() {
+  const user = userEvent.setup();
+  const h = createHarness(history(10));
+  const { container } = render(<h.App />);
+  const geo = stubGeometry(container);
+  const turn = await streamSome(h, user);
+  return { user, h, container, geo, turn };
+}
+
+/** More streamed text arrives and the window has had time to react. */
+async function moreArrives(turn: Awaited<ReturnType<typeof streamSome>>): Promise<void> {
+  await act(async () => {
+    turn.text(moreText);
+    await tick(20);
+  });
+}
+
 describe('stick to bottom', () => {
   it('follows the stream while the user is at the bottom', async () => {
-    const user = userEvent.setup();
-    const h = createHarness(history(10));
-    const { container } = render(<h.App />);
-    const geo = stubGeometry(container);
-    const turn = await streamSome(h, user);
+    const { user, h, container, geo, turn } = await streamingWindow();
     for (let i = 0; i < 5; i++) {
-      await act(async () => {
-        turn.text(moreText);
-        await tick(20);
-      });
+      await moreArrives(turn);
       expect(geo.distanceFromBottom()).toBe(0);
     }
     expect(screen.queryByRole('button', { name: /Jump to latest/ })).toBeNull();
   });
 
   it('a wheel up stops following at once, and arriving text is counted as unread', async () => {
-    const user = userEvent.setup();
-    const h = createHarness(history(10));
-    const { container } = render(<h.App />);
-    const geo = stubGeometry(container);
-    const turn = await streamSome(h, user);
+    const { user, h, container, geo, turn } = await streamingWindow();
     const before = geo.scroller.scrollTop;
     fireEvent.wheel(geo.scroller, { deltaY: -120 });
-    await act(async () => {
-      turn.text(moreText);
-      await tick(20);
-    });
+    await moreArrives(turn);
     // The view did not move: the user keeps their place.
     expect(geo.scroller.scrollTop).toBe(before);
     expect(geo.distanceFromBottom()).toBeGreaterThan(0);
@@ -96,11 +100,7 @@ describe('stick to bottom', () => {
   });
 
   it('scrolling up (scrollbar, keys) releases; a new message adds to the unread count', async () => {
-    const user = userEvent.setup();
-    const h = createHarness(history(10));
-    const { container } = render(<h.App />);
-    const geo = stubGeometry(container);
-    const turn = await streamSome(h, user);
+    const { user, h, container, geo, turn } = await streamingWindow();
     act(() => geo.scrollTo(geo.scroller.scrollTop - 300));
     expect(screen.getByRole('button', { name: 'Jump to latest' })).toBeTruthy(); // nothing new yet
     await act(async () => {
@@ -121,63 +121,36 @@ describe('stick to bottom', () => {
   });
 
   it('an up key in the transcript releases too', async () => {
-    const user = userEvent.setup();
-    const h = createHarness(history(10));
-    const { container } = render(<h.App />);
-    const geo = stubGeometry(container);
-    const turn = await streamSome(h, user);
+    const { user, h, container, geo, turn } = await streamingWindow();
     geo.scroller.focus();
     fireEvent.keyDown(geo.scroller, { key: 'PageUp' });
-    await act(async () => {
-      turn.text(moreText);
-      await tick(20);
-    });
+    await moreArrives(turn);
     expect(geo.distanceFromBottom()).toBeGreaterThan(0);
     expect(screen.getByRole('button', { name: /Jump to latest/ })).toBeTruthy();
   });
 
   it('Jump to latest scrolls down, clears the count, follows again and focuses the input', async () => {
-    const user = userEvent.setup();
-    const h = createHarness(history(10));
-    const { container } = render(<h.App />);
-    const geo = stubGeometry(container);
-    const turn = await streamSome(h, user);
+    const { user, h, container, geo, turn } = await streamingWindow();
     fireEvent.wheel(geo.scroller, { deltaY: -50 });
     act(() => geo.scrollTo(geo.scroller.scrollTop - 200));
-    await act(async () => {
-      turn.text(moreText);
-      await tick(20);
-    });
+    await moreArrives(turn);
     await user.click(screen.getByRole('button', { name: /Jump to latest 1 new message/ }));
     expect(geo.distanceFromBottom()).toBe(0);
     expect(screen.queryByRole('button', { name: /Jump to latest/ })).toBeNull();
     expect(document.activeElement).toBe(screen.getByRole('textbox', { name: 'Message' }));
-    await act(async () => {
-      turn.text(moreText);
-      await tick(20);
-    });
+    await moreArrives(turn);
     expect(geo.distanceFromBottom()).toBe(0);
   });
 
   it('scrolling back to the bottom by hand re-attaches and clears unread', async () => {
-    const user = userEvent.setup();
-    const h = createHarness(history(10));
-    const { container } = render(<h.App />);
-    const geo = stubGeometry(container);
-    const turn = await streamSome(h, user);
+    const { user, h, container, geo, turn } = await streamingWindow();
     fireEvent.wheel(geo.scroller, { deltaY: -50 });
     act(() => geo.scrollTo(0));
-    await act(async () => {
-      turn.text(moreText);
-      await tick(20);
-    });
+    await moreArrives(turn);
     expect(screen.getByRole('button', { name: /1 new message/ })).toBeTruthy();
     act(() => geo.scrollTo(geo.scroller.scrollHeight));
     expect(screen.queryByRole('button', { name: /Jump to latest/ })).toBeNull();
-    await act(async () => {
-      turn.text(moreText);
-      await tick(20);
-    });
+    await moreArrives(turn);
     expect(geo.distanceFromBottom()).toBe(0);
   });
 
@@ -197,17 +170,10 @@ describe('stick to bottom', () => {
   });
 
   it('a touch drag down (content moving up) releases', async () => {
-    const user = userEvent.setup();
-    const h = createHarness(history(10));
-    const { container } = render(<h.App />);
-    const geo = stubGeometry(container);
-    const turn = await streamSome(h, user);
+    const { user, h, container, geo, turn } = await streamingWindow();
     fireEvent.touchStart(geo.scroller, { touches: [{ clientY: 100 }] });
     fireEvent.touchMove(geo.scroller, { touches: [{ clientY: 160 }] });
-    await act(async () => {
-      turn.text(moreText);
-      await tick(20);
-    });
+    await moreArrives(turn);
     expect(geo.distanceFromBottom()).toBeGreaterThan(0);
     expect(screen.getByRole('button', { name: /Jump to latest 1 new message/ })).toBeTruthy();
   });
