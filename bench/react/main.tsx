@@ -9,15 +9,8 @@ import { createRoot } from 'react-dom/client';
 import type { UIMessage } from 'ai';
 import { ChatWindow, useCloudSignalChat } from '../../src/index.js';
 import '../../src/styles.css';
+import type { Commit } from './commit.js';
 
-interface Commit {
-  phase: string;
-  ms: number;
-  at: number;
-  rows: number;
-  /** Message ids of the rows that rendered in this commit. */
-  ids?: string[];
-}
 
 const params = new URLSearchParams(location.search);
 const wsUrl = params.get('ws')!;

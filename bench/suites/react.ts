@@ -17,6 +17,7 @@ import { createChatWorker } from '../../src/server/index.js';
 import { pacedSource, TokenClock } from '../lib/source.js';
 import { fmt, summarize, table } from '../lib/stats.js';
 import type { SuiteContext, SuiteResult } from '../lib/suite.js';
+import type { Commit } from '../react/commit.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pageRoot = join(here, '..', 'react');
@@ -24,13 +25,6 @@ const outDir = join(pageRoot, 'dist');
 const RATE = 200;
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-interface Commit {
-  phase: string;
-  ms: number;
-  at: number;
-  rows: number;
-  ids?: string[];
-}
 
 async function buildPage(): Promise<void> {
   await build({

@@ -1,0 +1,9 @@
+/** One React commit as the benchmark page records it and the Node suite reads it back. */
+export interface Commit {
+  phase: string;
+  ms: number;
+  at: number;
+  rows: number;
+  /** Message ids of the rows that rendered in this commit. */
+  ids?: string[];
+}
