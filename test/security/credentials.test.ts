@@ -10,13 +10,14 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { createCredentialsHandler } from '../../src/server/credentials/handler.js';
 import { createJwtIssuer, verifyChatToken, MIN_SECRET_BYTES } from '../../src/server/credentials/jwt.js';
 import { createCloudSignalIssuer } from '../../src/server/credentials/cloudsignal.js';
-import { createMosquittoDynsecIssuer, dynsecAccountName, type MosquittoDynsecIssuer } from '../../src/server/credentials/mosquitto-dynsec.js';
+import { dynsecAccountName, type MosquittoDynsecIssuer } from '../../src/server/credentials/mosquitto-dynsec.js';
 import { createDynsecControl } from '../../src/server/credentials/dynsec-control.js';
 import { createServiceAccount } from '../../src/server/credentials/service-account.js';
 import { CredentialError, InvalidTokenError, IssuerError } from '../../src/server/credentials/errors.js';
 import type { CredentialIssuer, IssueRequest } from '../../src/server/credentials/types.js';
 import { startEmbeddedBroker } from '../../src/broker/embedded-broker.js';
-import { startMosquitto, type MosquittoHandle } from '../helpers/mosquitto.js';
+import type { MosquittoHandle } from '../helpers/mosquitto.js';
+import { startDynsecStack } from '../helpers/dynsec.js';
 import { tryConnect, closedWithin, sleep } from './acl-targets.js';
 
 const SECRET = 'credentials-test-secret-0123456789abcdef';
@@ -270,10 +271,7 @@ describe('Mosquitto dynamic-security issuer (real Mosquitto)', () => {
   let issuer: MosquittoDynsecIssuer;
 
   beforeAll(async () => {
-    broker = await startMosquitto({ auth: 'dynsec' });
-    admin = await mqtt.connectAsync(broker.mqttUrl, { username: broker.admin!.username, password: broker.admin!.password, clientId: 'cred-admin', reconnectPeriod: 0 });
-    issuer = createMosquittoDynsecIssuer({ admin: admin as unknown as MqttClientLike });
-    await issuer.setup();
+    ({ broker, admin, issuer } = await startDynsecStack('cred-admin'));
     await issuer.setup(); // idempotent
   });
 

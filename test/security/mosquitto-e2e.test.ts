@@ -8,14 +8,14 @@ import { createServer, type Server } from 'node:http';
 import mqtt, { type MqttClient } from 'mqtt';
 import { createChatWorker, toNodeHandler, type ChatWorker } from '../../src/server/index.js';
 import { createCredentialsHandler } from '../../src/server/credentials/handler.js';
-import { createMosquittoDynsecIssuer, type MosquittoDynsecIssuer } from '../../src/server/credentials/mosquitto-dynsec.js';
+import type { MosquittoDynsecIssuer } from '../../src/server/credentials/mosquitto-dynsec.js';
 import { createServiceAccount } from '../../src/server/credentials/service-account.js';
-import type { MqttClientLike } from '../../src/transport/mqtt-client.js';
 import { TopicScheme } from '../../src/transport/topics.js';
 import { encodeRequest } from '../../src/transport/envelope.js';
 import { scriptedChunkStream } from '../../src/testing/scripted-model.js';
 import { createTransport, runTurn, waitConnected } from '../helpers/chat-harness.js';
-import { startMosquitto, type MosquittoHandle } from '../helpers/mosquitto.js';
+import type { MosquittoHandle } from '../helpers/mosquitto.js';
+import { startDynsecStack } from '../helpers/dynsec.js';
 import { sleep } from './acl-targets.js';
 
 const ANSWER = Array.from({ length: 60 }, (_, i) => `t${i}`).join(' ');
@@ -28,10 +28,7 @@ let server: Server;
 let authUrl: string;
 
 beforeAll(async () => {
-  broker = await startMosquitto({ auth: 'dynsec' });
-  admin = await mqtt.connectAsync(broker.mqttUrl, { username: broker.admin!.username, password: broker.admin!.password, clientId: 'e2e-admin', reconnectPeriod: 0 });
-  issuer = createMosquittoDynsecIssuer({ admin: admin as unknown as MqttClientLike });
-  await issuer.setup();
+  ({ broker, admin, issuer } = await startDynsecStack('e2e-admin'));
   const account = createServiceAccount('e2e-worker');
   await issuer.provisionServiceAccount(account);
   worker = await createChatWorker({
