@@ -1,6 +1,7 @@
 /** Browser-safe transport layer: no React, no Node built-ins. */
 export { CloudSignalChatTransport, TRANSPORT_DEFAULTS, type CloudSignalChatTransportOptions, type ChatHandle } from './cloudsignal-chat-transport.js';
-export { TopicScheme, DEFAULT_TOPIC_PREFIX, CHANNELS, isValidSegment, type Channel, type ChatAddress } from './topics.js';
+export { TopicScheme, DEFAULT_TOPIC_PREFIX, CHANNELS, USER_CHANNELS, isValidSegment, type Channel, type UserChannel, type ChatAddress } from './topics.js';
+export type * from './conversation.js';
 export * from './envelope.js';
 export * from './errors.js';
 export type { MqttClientLike, PublishOptions, QoS, SubscriptionGrant, MqttClientEvents } from './mqtt-client.js';
