@@ -9,6 +9,7 @@
 import { SignJWT, jwtVerify, errors as joseErrors, type JWTPayload, type JWTVerifyGetKey, type CryptoKey, type KeyObject } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { TopicScheme, assertSegment } from '../../transport/topics.js';
+import { bindClientId } from '../../transport/client-ids.js';
 import { CredentialError, InvalidTokenError } from './errors.js';
 import type { CredentialIssuer, IssueRequest, IssuedCredentials } from './types.js';
 
@@ -79,7 +80,8 @@ export function emqxAclFor(scheme: TopicScheme, userId: string): EmqxAclRule[] {
 }
 
 /**
- * Creates an issuer of signed chat tokens. Username = user id, password = the token.
+ * Creates an issuer of signed chat tokens. Username = user id, password = the token, client id
+ * `{userId}_{suffix}` (the tab's own when it already is one, see `client-ids.ts`).
  *
  * @example
  * const issuer = createJwtIssuer({ secret: process.env.MQTT_JWT_SECRET! });
@@ -111,7 +113,8 @@ export function createJwtIssuer(options: JwtIssuerOptions): CredentialIssuer {
       if (options.issuer) jwt = jwt.setIssuer(options.issuer);
       if (options.audience) jwt = jwt.setAudience(options.audience);
       const token = await jwt.sign(key);
-      return { username: request.userId, password: token, expiresAt: exp * 1000 };
+      // The embedded broker accepts this token only with a client id bound to the user.
+      return { username: request.userId, password: token, clientId: bindClientId(request.userId, request.clientId), expiresAt: exp * 1000 };
     },
   };
 }
