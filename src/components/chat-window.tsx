@@ -1,7 +1,8 @@
 import { forwardRef, useId } from 'react';
 import { ChatWindowRoot, type ChatWindowRootProps } from './root.js';
 import { ChatWindowViewport } from './viewport.js';
-import { ChatWindowMessageList } from './message-list.js';
+import { ChatWindowMessageList, type ChatWindowMessageListProps } from './message-list.js';
+import { ChatWindowSuggestions } from './suggestions.js';
 import { ChatWindowMessage } from './message.js';
 import { ChatWindowComposer, type ChatWindowComposerProps } from './composer.js';
 import { ChatWindowJumpToLatest } from './jump-to-latest.js';
@@ -19,10 +20,14 @@ export interface ChatWindowProps
   /** Heading shown above the transcript; omit for none. A string title also names the window. */
   title?: React.ReactNode;
   placeholder?: string;
+  /** Starter prompts in an empty chat. */
+  suggestions?: readonly string[];
+  /** Follow-up prompts under the latest answer, or a function of the messages. */
+  followUps?: ChatWindowMessageListProps['followUps'];
 }
 
 const ChatWindowImpl = forwardRef<HTMLDivElement, ChatWindowProps>(function ChatWindow(
-  { chat, labels, virtualize, title, placeholder, name, onSend, attachments, maxAttachmentBytes, accept, offlineSend, ...rest },
+  { chat, labels, virtualize, title, placeholder, name, suggestions, followUps, onSend, attachments, maxAttachmentBytes, accept, offlineSend, ...rest },
   ref,
 ) {
   const titleId = useId();
@@ -40,7 +45,7 @@ const ChatWindowImpl = forwardRef<HTMLDivElement, ChatWindowProps>(function Chat
       </div>
       <ReconnectBanner chat={chat} labels={labels} />
       <ChatWindowViewport>
-        <ChatWindowMessageList virtualize={virtualize} />
+        <ChatWindowMessageList virtualize={virtualize} suggestions={suggestions} followUps={followUps} />
       </ChatWindowViewport>
       <div className="csk-footer" data-slot="footer">
         <ChatWindowJumpToLatest />
@@ -60,7 +65,7 @@ const ChatWindowImpl = forwardRef<HTMLDivElement, ChatWindowProps>(function Chat
 /**
  * A complete chat window: `<ChatWindow chat={useCloudSignalChat(...)} />`. For your own layout,
  * compose the parts: `ChatWindow.Root`, `.Viewport`, `.MessageList`, `.Message`, `.Composer`,
- * `.JumpToLatest`, `.ErrorRow`, `.ThinkingRow`, plus `StatusIndicator` and `ReconnectBanner`.
+ * `.JumpToLatest`, `.ErrorRow`, `.ThinkingRow`, `.Suggestions`, plus `StatusIndicator` and `ReconnectBanner`.
  */
 export const ChatWindow = Object.assign(ChatWindowImpl, {
   Root: ChatWindowRoot,
@@ -71,5 +76,6 @@ export const ChatWindow = Object.assign(ChatWindowImpl, {
   JumpToLatest: ChatWindowJumpToLatest,
   ErrorRow: ChatWindowErrorRow,
   ThinkingRow: ChatWindowThinkingRow,
+  Suggestions: ChatWindowSuggestions,
   Announcer: ChatWindowAnnouncer,
 });

@@ -93,6 +93,7 @@ export interface ChatLabels {
   followUps: string;
   loadingHistory: string;
   loadingOlder: string;
+  showOlder: string;
   historyError: string;
   /** Chat list. */
   chatList: string;
@@ -212,6 +213,7 @@ export const defaultLabels: ChatLabels = {
   followUps: 'Suggested follow-ups',
   loadingHistory: 'Loading the conversation…',
   loadingOlder: 'Loading older messages…',
+  showOlder: 'Show older messages',
   historyError: 'The conversation could not be loaded.',
   chatList: 'Chats',
   newChat: 'New chat',

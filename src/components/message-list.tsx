@@ -6,6 +6,8 @@ import { ChatWindowMessage } from './message.js';
 import { ChatWindowErrorRow } from './error-row.js';
 import { ChatWindowThinkingRow } from './thinking-row.js';
 import { MessageVersions } from './message-versions.js';
+import { historyOf, useLoadOlder } from './history.js';
+import { ChatWindowSuggestions } from './suggestions.js';
 import { cx } from './cx.js';
 
 export interface ChatWindowMessageListProps extends Omit<ComponentPropsWithoutRef<'div'>, 'children'> {
@@ -21,6 +23,10 @@ export interface ChatWindowMessageListProps extends Omit<ComponentPropsWithoutRe
    * (module scope or `useCallback`): a new one re-renders every settled row.
    */
   renderMessage?: (message: UIMessage, state: RowState) => React.ReactNode;
+  /** Starter prompts shown in an empty chat; one click sends one. */
+  suggestions?: readonly string[];
+  /** Follow-up prompts shown under the latest settled answer (a list, or computed from the messages). */
+  followUps?: readonly string[] | ((messages: readonly UIMessage[]) => readonly string[]);
 }
 
 /** How a row's message stands. Only the last row's state follows the chat's status. */
@@ -79,14 +85,22 @@ function rowState(messages: readonly UIMessage[], index: number, tail: TailStatu
  * the error row at the end.
  */
 export const ChatWindowMessageList = forwardRef<HTMLDivElement, ChatWindowMessageListProps>(function ChatWindowMessageList(
-  { virtualize = false, estimateRowHeight = 96, renderMessage, className, ...rest },
+  { virtualize = false, estimateRowHeight = 96, renderMessage, suggestions, followUps, className, ...rest },
   ref,
 ) {
   const chat = useChatWindowChat('ChatWindow.MessageList');
   const { labels } = useChatWindowActions('ChatWindow.MessageList');
   const transcript = useTranscriptState('ChatWindow.MessageList');
+  const { viewportRef } = useChatWindowScroll('ChatWindow.MessageList');
   const { messages, isStreaming } = chat;
   const tail = tailStatus(chat);
+  const history = historyOf(chat);
+  const { loadingOlder, loadOlder } = useLoadOlder(history, viewportRef, messages);
+  const loading = history.status === 'loading' && messages.length === 0;
+  const empty = messages.length === 0 && !isStreaming && history.status === 'ready';
+  const lastMessage = messages[messages.length - 1];
+  const showFollowUps = followUps !== undefined && tail === 'idle' && chat.status === 'ready' && lastMessage?.role === 'assistant';
+  const followUpItems = showFollowUps ? (typeof followUps === 'function' ? followUps(messages) : followUps) : [];
   const render = useCallback(
     (message: UIMessage, state: RowState) =>
       renderMessage ? (
@@ -109,23 +123,65 @@ export const ChatWindowMessageList = forwardRef<HTMLDivElement, ChatWindowMessag
       ref={ref}
       role="log"
       aria-label={labels.transcript}
-      aria-busy={isStreaming}
+      aria-busy={isStreaming || loading}
       data-slot="message-list"
-      data-state={isStreaming ? 'streaming' : 'idle'}
+      data-state={isStreaming ? 'streaming' : loading ? 'loading' : 'idle'}
       className={cx('csk-message-list', className)}
       {...rest}
     >
-      {messages.length === 0 && !isStreaming && <p className="csk-empty" data-slot="empty">{labels.emptyState}</p>}
+      {loading && <HistorySkeleton label={labels.loadingHistory} />}
+      {history.status === 'error' && messages.length === 0 && (
+        <p className="csk-empty" data-slot="history-error" role="alert">
+          {labels.historyError}
+        </p>
+      )}
+      {history.hasOlder && messages.length > 0 && (
+        <div className="csk-older" data-slot="load-older">
+          {loadingOlder ? (
+            <p role="status" className="csk-older-status">
+              {labels.loadingOlder}
+            </p>
+          ) : (
+            <button type="button" className="csk-button csk-button-ghost" onClick={() => void loadOlder()}>
+              {labels.showOlder}
+            </button>
+          )}
+        </div>
+      )}
+      {empty && (
+        <div className="csk-empty" data-slot="empty">
+          <p className="csk-empty-text">{labels.emptyState}</p>
+          {suggestions && <ChatWindowSuggestions items={suggestions} kind="starter" />}
+        </div>
+      )}
       {virtualize ? (
         <VirtualRows messages={messages} tail={tail} transcript={transcript} estimate={estimateRowHeight} render={render} />
       ) : (
         <PlainRows messages={messages} tail={tail} transcript={transcript} render={render} />
       )}
       {waitingForAnswer && <ChatWindowThinkingRow />}
+      {followUpItems.length > 0 && <ChatWindowSuggestions items={followUpItems} kind="follow-up" />}
       <ChatWindowErrorRow />
     </div>
   );
 });
+
+/** Placeholder rows while a stored chat loads: never "No messages yet" for a chat that has some. */
+function HistorySkeleton({ label }: { label: string }) {
+  return (
+    <div className="csk-skeleton" data-slot="history-skeleton">
+      <p role="status" className="csk-visually-hidden">
+        {label}
+      </p>
+      {[60, 85, 45, 75].map((width, i) => (
+        <div key={i} className="csk-skeleton-row" data-role={i % 2 === 0 ? 'user' : 'assistant'} aria-hidden="true">
+          <span className="csk-skeleton-bar" style={{ width: `${width}%` }} />
+          {i % 2 === 1 && <span className="csk-skeleton-bar" style={{ width: `${width - 20}%` }} />}
+        </div>
+      ))}
+    </div>
+  );
+}
 
 type Render = (message: UIMessage, state: RowState) => React.ReactNode;
 
