@@ -296,6 +296,8 @@ export class TurnService {
         // The answer still reaches every device live and through `complete`; the store is told nothing.
         this.options.onError?.(storeError);
       }
+      // From here on a lookup answers from the store: finished, before any device sees it so.
+      this.live.delete(key);
     });
     release();
     this.stats.served++;
