@@ -17,3 +17,6 @@ export { INITIAL_CHAT_ACTIVITY, type ChatActivitySnapshot, type RecoverySnapshot
 export { emptyStats, totalDropped, type TransportStats, type DropReason } from './stats.js';
 export { backoffDelay, type BackoffOptions } from './backoff.js';
 export type { MqttCredentials } from './credentials.js';
+export { PlainTokenChatTransport, PLAIN_TOKEN_DEFAULTS, type PlainTokenChatTransportOptions } from './plain-token-transport.js';
+export { PLAIN_TOKEN_DONE, PLAIN_TOKEN_STOP, PLAIN_TOKEN_STATUSES, encodePlainTokenRequest, decodePlainTokenStatus, decodePlainTokenResponse, type PlainTokenStatus, type PlainTokenRequest } from './plain-token-protocol.js';
+export { plainTokenTopic, DEFAULT_PLAIN_TOKEN_PREFIX, PLAIN_TOKEN_CHANNELS, type PlainTokenChannel } from './topics.js';
