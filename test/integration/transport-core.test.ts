@@ -49,7 +49,7 @@ describe('CloudSignalChatTransport over the embedded broker', () => {
     expect(turn.text).toBe(ANSWER);
     expect(turn.types[0]).toBe('start');
     expect(turn.types.at(-1)).toBe('finish');
-    await expect.poll(() => watcher.statuses.map((s) => s.state)).toEqual(['thinking', 'generating', 'done']);
+    await expect.poll(() => watcher.statuses.map((s) => s.state)).toEqual(['queued', 'thinking', 'generating', 'done']);
     transport.close();
     await watcher.close();
   });
