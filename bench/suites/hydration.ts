@@ -3,8 +3,9 @@
  * (`history` queries on `~/query`, answers on `~/answer/{clientId}`) newest first: one first screen,
  * then older pages until `hasOlder` is false. Against it, the AI SDK pattern: an HTTP GET route that
  * returns the chat's `UIMessage[]` as JSON, read whole before anything shows. Both read the same
- * PGlite store in a temp dir, both clients are already connected (a page that is open), both
- * measured from the client side of the wire, interleaved.
+ * PGlite store in a temp dir (the worker's own query responder answers the MQTT side), both
+ * clients are already connected (a page that is open), both measured from the client side of the
+ * wire, interleaved.
  */
 import { createServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -19,7 +20,7 @@ import type { ChatStore } from '../../src/server/store/chat-store.js';
 import type { MessagePage } from '../../src/transport/conversation.js';
 import { decodeAnswer, encodeQuery } from '../../src/transport/envelope.js';
 import { TopicScheme } from '../../src/transport/topics.js';
-import { startHistoryResponder, type HistoryResponder } from '../lib/history-responder.js';
+import { createChatWorker, type ChatWorker } from '../../src/server/chat-worker.js';
 import { fmt, rotate, summarize, table } from '../lib/stats.js';
 import type { SuiteContext, SuiteResult } from '../lib/suite.js';
 import { bytesReadFrom } from '../lib/wire-bytes.js';
@@ -86,7 +87,16 @@ async function seed(store: ChatStore, size: number): Promise<void> {
 /** Ours: history queries over MQTT over WebSocket, newest page first. */
 async function startMqtt(name: string, store: ChatStore, compression: boolean): Promise<Contender> {
   const broker: EmbeddedBroker = await startEmbeddedBroker({ port: 0, wsPort: 0, compression });
-  const responder: HistoryResponder = await startHistoryResponder(broker.mqttUrl, store);
+  // The real worker answers the queries (its QueryResponder); no turn runs in this suite.
+  const worker: ChatWorker = await createChatWorker({
+    url: broker.mqttUrl,
+    store,
+    rateLimit: false,
+    queryRateLimit: false,
+    handler: () => {
+      throw new Error('hydration bench: no turns');
+    },
+  });
   const topics = new TopicScheme();
   const clientId = `bench-device-${compression ? 'z' : 'p'}`;
   const client: MqttClient = await mqtt.connectAsync(broker.wsUrl, { clientId, reconnectPeriod: 0 });
@@ -127,7 +137,7 @@ async function startMqtt(name: string, store: ChatStore, compression: boolean): 
     },
     async close() {
       await client.endAsync();
-      await responder.close();
+      await worker.close();
       await broker.close();
     },
   };
@@ -219,7 +229,7 @@ export async function runHydration(ctx: SuiteContext): Promise<SuiteResult> {
           body,
         },
       ],
-      data: { firstScreen: FIRST_SCREEN, olderPage: OLDER_PAGE, responder: 'bench/lib/history-responder.ts (minimal, same codecs)', rows },
+      data: { firstScreen: FIRST_SCREEN, olderPage: OLDER_PAGE, responder: "the worker's QueryResponder (createChatWorker)", rows },
     };
   } finally {
     for (const c of contenders) await c.close();
