@@ -6,7 +6,7 @@
  * Topics are only ever interpreted through {@link TopicScheme.parse}, so the ACL cannot disagree
  * with the builder the browser and the worker use.
  */
-import { TopicScheme, type Channel } from '../transport/topics.js';
+import { TopicScheme, type Channel, type UserChannel } from '../transport/topics.js';
 
 /** Who is asking: a signed-in browser (bound to one user id) or a worker's service account. */
 export type Principal =
@@ -25,6 +25,10 @@ export type AclDecision = { allow: true; qos?: number } | { allow: false; reason
 export const BROWSER_READ_CHANNELS: readonly Channel[] = ['stream', 'status', 'complete', 'replay'];
 /** Channels a browser may write, always under its own user id, QoS ≤ 1, never retained. */
 export const BROWSER_WRITE_CHANNELS: readonly Channel[] = ['request', 'control'];
+/** User-level channels a browser may read (`answer` only for its own client id). */
+export const BROWSER_READ_USER_CHANNELS: readonly UserChannel[] = ['answer', 'chats'];
+/** User-level channels a browser may write. */
+export const BROWSER_WRITE_USER_CHANNELS: readonly UserChannel[] = ['query'];
 /** Highest QoS the design uses; browsers are held to it. */
 export const BROWSER_MAX_QOS = 1;
 
@@ -74,6 +78,13 @@ function authorizeBrowser(scheme: TopicScheme, principal: Extract<Principal, { k
     // Wildcards would reach other users' chats or at best re-state exact topics the transport
     // already names, so the simplest safe rule is: browsers subscribe to exact topics only.
     if (hasWildcard(shared.filter)) return deny('browsers may not subscribe with wildcards');
+    const user = scheme.parseUser(shared.filter);
+    if (user) {
+      if (user.userId !== principal.userId) return deny("another user's topics");
+      if (!BROWSER_READ_USER_CHANNELS.includes(user.channel)) return deny(`browsers may not read ${user.channel}`);
+      if (user.channel === 'answer' && user.clientId !== principal.clientId) return deny("another client's answers");
+      return { allow: true, qos: Math.min(action.qos, BROWSER_MAX_QOS) };
+    }
     const parsed = scheme.parse(shared.filter);
     if (!parsed) return deny('not a chat topic');
     if (parsed.userId !== principal.userId) return deny("another user's chat");
@@ -81,10 +92,14 @@ function authorizeBrowser(scheme: TopicScheme, principal: Extract<Principal, { k
     if (parsed.channel === 'replay' && parsed.clientId !== principal.clientId) return deny("another client's replay topic");
     return { allow: true, qos: Math.min(action.qos, BROWSER_MAX_QOS) };
   }
-  const parsed = scheme.parse(action.topic);
-  if (!parsed) return deny('not a chat topic');
-  if (parsed.userId !== principal.userId) return deny("another user's chat");
-  if (!BROWSER_WRITE_CHANNELS.includes(parsed.channel)) return deny(`browsers may not publish ${parsed.channel}`);
+  const user = scheme.parseUser(action.topic);
+  const parsed = user ? null : scheme.parse(action.topic);
+  if (user) {
+    if (user.userId !== principal.userId) return deny("another user's topics");
+    if (!BROWSER_WRITE_USER_CHANNELS.includes(user.channel)) return deny(`browsers may not publish ${user.channel}`);
+  } else if (!parsed) return deny('not a chat topic');
+  else if (parsed.userId !== principal.userId) return deny("another user's chat");
+  else if (!BROWSER_WRITE_CHANNELS.includes(parsed.channel)) return deny(`browsers may not publish ${parsed.channel}`);
   if (action.retain) return deny('browsers may not publish retained messages');
   if (action.qos > BROWSER_MAX_QOS) return deny(`browsers may not publish with QoS ${action.qos}`);
   return { allow: true };

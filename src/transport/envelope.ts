@@ -10,6 +10,7 @@
  * so one bad message can be dropped and counted without touching the live stream.
  */
 import type { UIMessage, UIMessageChunk } from 'ai';
+import type { ChatPage, ChatSummary, MessagePage, TurnLookup } from './conversation.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -51,7 +52,11 @@ export interface CompleteEnvelope {
   at: number;
 }
 
-/** A turn as the client asks for it on `request`. Identity is never part of it: it is the topic's. */
+/**
+ * A turn as the client asks for it on `request`. Identity is never part of it: it is the topic's.
+ * History is the server's: `messages` carries only what is new (the user message, or the assistant
+ * message whose tool outputs or approvals continue the turn); the worker loads the rest from its store.
+ */
 export interface RequestEnvelope {
   requestId: string;
   trigger: 'submit-message' | 'regenerate-message';
@@ -282,4 +287,137 @@ export function mergeDeltas(chunks: readonly UIMessageChunk[]): UIMessageChunk[]
 /** Deltas carrying provider metadata are kept apart: merging would drop one side's metadata. */
 function sameKeys(a: object, b: object): boolean {
   return Object.keys(a).length === 3 && Object.keys(b).length === 3;
+}
+
+/** A question a client asks on its user's `~/query` topic; answered on its own `~/answer/{clientId}`. */
+export type QueryEnvelope =
+  | { queryId: string; clientId: string; op: 'history'; chatId: string; after?: number; before?: number; limit?: number }
+  | { queryId: string; clientId: string; op: 'list'; before?: number; limit?: number }
+  | { queryId: string; clientId: string; op: 'rename'; chatId: string; title: string }
+  | { queryId: string; clientId: string; op: 'delete'; chatId: string }
+  | { queryId: string; clientId: string; op: 'turn'; chatId: string; requestId: string };
+
+/** The result each query op answers with. */
+export interface QueryResults {
+  history: MessagePage;
+  list: ChatPage;
+  rename: { chat: ChatSummary };
+  delete: { deleted: boolean };
+  turn: TurnLookup;
+}
+
+/** Why a query was refused; `code` is stable, `message` is for logs. */
+export interface QueryError {
+  code: 'not-found' | 'invalid' | 'rate-limited' | 'unavailable' | 'internal';
+  message: string;
+}
+
+/** The answer to one query: a result, or an error. */
+export type AnswerEnvelope = { queryId: string; result: unknown } | { queryId: string; error: QueryError };
+
+/** A change to a user's chat list, fanned out on `~/chats` to every device of the user. */
+export type ChatEventEnvelope = { eventId: string; op: 'upsert'; chat: ChatSummary } | { eventId: string; op: 'delete'; chatId: string };
+
+const QUERY_OPS = ['history', 'list', 'rename', 'delete', 'turn'] as const;
+const CHAT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const MAX_TITLE = 200;
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+export function encodeQuery(query: QueryEnvelope): string {
+  const { queryId, clientId, ...rest } = query;
+  return JSON.stringify({ v: PROTOCOL_VERSION, r: queryId, cid: clientId, ...rest });
+}
+
+/** Shape check of a query; ids are topic-safe, numbers are non-negative integers, titles bounded. */
+export function decodeQuery(payload: string | Uint8Array): Decoded<QueryEnvelope> {
+  const h = head(payload);
+  if (!h.ok) return h;
+  const { r, cid, op, chatId, after, before, limit, title, requestId } = h.value;
+  if (typeof cid !== 'string' || !REQUEST_ID.test(cid)) return fail('invalid');
+  if (!(QUERY_OPS as readonly unknown[]).includes(op)) return fail('invalid');
+  const base = { queryId: r as string, clientId: cid };
+  const optional = (value: unknown) => value === undefined || isCount(value);
+  if (op === 'list') {
+    if (!optional(before) || !optional(limit)) return fail('invalid');
+    return { ok: true, value: { ...base, op, ...(before !== undefined ? { before: before as number } : {}), ...(limit !== undefined ? { limit: limit as number } : {}) } };
+  }
+  if (typeof chatId !== 'string' || !CHAT_ID.test(chatId)) return fail('invalid');
+  switch (op) {
+    case 'history':
+      if (!optional(after) || !optional(before) || !optional(limit)) return fail('invalid');
+      return {
+        ok: true,
+        value: {
+          ...base,
+          op,
+          chatId,
+          ...(after !== undefined ? { after: after as number } : {}),
+          ...(before !== undefined ? { before: before as number } : {}),
+          ...(limit !== undefined ? { limit: limit as number } : {}),
+        },
+      };
+    case 'rename':
+      if (typeof title !== 'string' || title.trim() === '' || title.length > MAX_TITLE) return fail('invalid');
+      return { ok: true, value: { ...base, op, chatId, title } };
+    case 'delete':
+      return { ok: true, value: { ...base, op, chatId } };
+    default:
+      if (!isValidRequestId(requestId)) return fail('invalid');
+      return { ok: true, value: { ...base, op: 'turn', chatId, requestId } };
+  }
+}
+
+export function encodeAnswer(answer: AnswerEnvelope): string {
+  return JSON.stringify(
+    'error' in answer
+      ? { v: PROTOCOL_VERSION, r: answer.queryId, err: answer.error }
+      : { v: PROTOCOL_VERSION, r: answer.queryId, res: answer.result },
+  );
+}
+
+/** Decodes the envelope only; the asker checks `result` against the op it asked (it knows which). */
+export function decodeAnswer(payload: string | Uint8Array): Decoded<AnswerEnvelope> {
+  const h = head(payload);
+  if (!h.ok) return h;
+  const { r, res, err } = h.value;
+  if (err !== undefined) {
+    const e = err as Partial<QueryError> | null;
+    if (e === null || typeof e !== 'object' || typeof e.code !== 'string' || typeof e.message !== 'string') return fail('invalid');
+    return { ok: true, value: { queryId: r as string, error: { code: e.code as QueryError['code'], message: e.message } } };
+  }
+  if (res === undefined) return fail('invalid');
+  return { ok: true, value: { queryId: r as string, result: res } };
+}
+
+export function isChatSummary(value: unknown): value is ChatSummary {
+  const c = value as ChatSummary | null;
+  return (
+    c !== null &&
+    typeof c === 'object' &&
+    typeof c.chatId === 'string' &&
+    CHAT_ID.test(c.chatId) &&
+    typeof c.title === 'string' &&
+    typeof c.createdAt === 'number' &&
+    typeof c.updatedAt === 'number'
+  );
+}
+
+export function encodeChatEvent(event: ChatEventEnvelope): string {
+  return JSON.stringify(
+    event.op === 'upsert'
+      ? { v: PROTOCOL_VERSION, r: event.eventId, op: 'upsert', chat: event.chat }
+      : { v: PROTOCOL_VERSION, r: event.eventId, op: 'delete', chatId: event.chatId },
+  );
+}
+
+export function decodeChatEvent(payload: string | Uint8Array): Decoded<ChatEventEnvelope> {
+  const h = head(payload);
+  if (!h.ok) return h;
+  const { r, op, chat, chatId } = h.value;
+  if (op === 'upsert' && isChatSummary(chat)) return { ok: true, value: { eventId: r as string, op, chat } };
+  if (op === 'delete' && typeof chatId === 'string' && CHAT_ID.test(chatId)) return { ok: true, value: { eventId: r as string, op, chatId } };
+  return fail('invalid');
 }

@@ -8,6 +8,17 @@ import { InvalidTopicSegmentError } from './errors.js';
 export const CHANNELS = ['request', 'control', 'stream', 'status', 'complete', 'replay'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
+/**
+ * Channels of a user rather than of one chat, under `{prefix}/{userId}/~/...`: `query` (browser →
+ * worker: history pages, chat list, rename, delete, turn lookups), `answer/{clientId}` (worker → that
+ * one client) and `chats` (worker → every device of the user: chat list changes). `~` can never be a
+ * chat id (see {@link isValidSegment}), so these topics cannot collide with a chat's.
+ */
+export const USER_CHANNELS = ['query', 'answer', 'chats'] as const;
+export type UserChannel = (typeof USER_CHANNELS)[number];
+/** The level that separates a user's own channels from their chats'. */
+export const USER_LEVEL = '~';
+
 /** Default first topic level. */
 export const DEFAULT_TOPIC_PREFIX = 'chat';
 
@@ -125,6 +136,45 @@ export class TopicScheme {
   sharedProbeTopic(workerId: string): string {
     assertSegment('clientId', workerId);
     return `${this.prefix}-sys/probe/${workerId}`;
+  }
+
+  /** A user-level topic; `answer` needs the receiving client id. */
+  userTopic(userId: string, channel: Exclude<UserChannel, 'answer'>): string;
+  userTopic(userId: string, channel: 'answer', clientId: string): string;
+  userTopic(userId: string, channel: UserChannel, clientId?: string): string {
+    assertSegment('userId', userId);
+    const base = `${this.prefix}/${userId}/${USER_LEVEL}/${channel}`;
+    if (channel !== 'answer') return base;
+    assertSegment('clientId', clientId);
+    return `${base}/${clientId}`;
+  }
+
+  /** The user-level topics a browser subscribes to: its own answers and the chat list feed. */
+  userSubscriptions(userId: string, clientId: string): string[] {
+    return [this.userTopic(userId, 'answer', clientId), this.userTopic(userId, 'chats')];
+  }
+
+  /** The filter a worker subscribes to for every user's queries. */
+  queryFilter(): string {
+    return `${this.prefix}/+/${USER_LEVEL}/query`;
+  }
+
+  /** The shared-subscription form of {@link queryFilter} for a worker group. */
+  sharedQueryFilter(group: string): string {
+    assertSegment('group', group);
+    return `$share/${group}/${this.queryFilter()}`;
+  }
+
+  /** Parses a user-level topic; null for chat topics and anything foreign or malformed. */
+  parseUser(topic: string): { userId: string; channel: UserChannel; clientId?: string } | null {
+    const levels = topic.split('/');
+    if (levels.slice(0, this.depth).join('/') !== this.prefix) return null;
+    const [userId, marker, channel, clientId, ...rest] = levels.slice(this.depth);
+    if (rest.length > 0 || marker !== USER_LEVEL || !isValidSegment(userId)) return null;
+    if (!(USER_CHANNELS as readonly string[]).includes(channel ?? '')) return null;
+    if (channel === 'answer') return isValidSegment(clientId) ? { userId, channel, clientId } : null;
+    if (clientId !== undefined) return null;
+    return { userId, channel: channel as UserChannel };
   }
 
   /** Parses a topic of this scheme; returns null for anything else (foreign or malformed). */
