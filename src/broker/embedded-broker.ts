@@ -9,6 +9,7 @@ import { WebSocketServer } from 'ws';
 import { CoalescingWebSocketStream } from './websocket-stream.js';
 import { listen } from './listen.js';
 import { applyBrokerAuth, DEFAULT_BROWSER_MAX_PACKET_SIZE, type BrokerAuthOptions } from './auth.js';
+import { joinBrokerCluster, type BrokerClusterOptions } from './cluster.js';
 
 export interface EmbeddedBrokerOptions {
   /** TCP port; 0 picks a free one. Default 1883. */
@@ -30,6 +31,11 @@ export interface EmbeddedBrokerOptions {
    * latency tail (zlib runs on the libuv thread pool). Worth it on metered or slow links.
    */
   compression?: boolean;
+  /**
+   * Run as one node of a cluster whose nodes share state through Redis (see `joinBrokerCluster`):
+   * clients of every node see each other's messages, retained state and wills.
+   */
+  cluster?: BrokerClusterOptions;
 }
 
 export interface EmbeddedBroker {
@@ -54,7 +60,8 @@ const COMPRESSION = { threshold: 0, serverMaxWindowBits: 11, clientMaxWindowBits
 
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): Promise<EmbeddedBroker> {
   const settings = { ...EMBEDDED_BROKER_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof EMBEDDED_BROKER_DEFAULTS & EmbeddedBrokerOptions;
-  const aedes = await Aedes.createBroker({ ...settings.aedes });
+  const cluster = settings.cluster ? await joinBrokerCluster(settings.cluster) : undefined;
+  const aedes = await Aedes.createBroker({ ...cluster?.aedes, ...settings.aedes });
   const brokerAuth = settings.auth ? applyBrokerAuth(aedes, settings.auth) : undefined;
   const sockets = new Set<Socket>();
   /** Set by close(): a connection that still slips in is refused, never served by a closing Aedes. */
@@ -94,6 +101,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
     tcp.close();
     http.close();
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    await cluster?.close();
     throw error;
   }
   const port = (tcp.address() as { port: number }).port;
@@ -126,6 +134,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
           new Promise<void>((resolve) => wss.close(() => resolve())),
           new Promise<void>((resolve) => aedes.close(() => resolve())),
         ]);
+        await cluster?.close();
       })();
       return closing;
     },
