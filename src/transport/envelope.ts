@@ -68,7 +68,8 @@ export interface RequestEnvelope {
 
 export type ControlEnvelope =
   | { op: 'abort'; requestId: string }
-  | { op: 'replay'; requestId: string; fromSeq: number; clientId: string };
+  /** `toSeq` (exclusive, optional): the end of the gap the client is missing; without it, everything from `fromSeq`. */
+  | { op: 'replay'; requestId: string; fromSeq: number; clientId: string; toSeq?: number };
 
 export type DecodeFailure = 'malformed' | 'version' | 'invalid';
 export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: DecodeFailure };
@@ -245,17 +246,17 @@ export function encodeControl(control: ControlEnvelope): string {
   return JSON.stringify(
     control.op === 'abort'
       ? { v: PROTOCOL_VERSION, op: 'abort', r: control.requestId }
-      : { v: PROTOCOL_VERSION, op: 'replay', r: control.requestId, s: control.fromSeq, cid: control.clientId },
+      : { v: PROTOCOL_VERSION, op: 'replay', r: control.requestId, s: control.fromSeq, cid: control.clientId, ...(control.toSeq !== undefined ? { t: control.toSeq } : {}) },
   );
 }
 
 export function decodeControl(payload: string | Uint8Array): Decoded<ControlEnvelope> {
   const h = head(payload);
   if (!h.ok) return h;
-  const { op, r, s, cid } = h.value;
+  const { op, r, s, cid, t } = h.value;
   if (op === 'abort') return { ok: true, value: { op, requestId: r as string } };
-  if (op === 'replay' && isSeq(s) && typeof cid === 'string' && REQUEST_ID.test(cid)) {
-    return { ok: true, value: { op, requestId: r as string, fromSeq: s, clientId: cid } };
+  if (op === 'replay' && isSeq(s) && typeof cid === 'string' && REQUEST_ID.test(cid) && (t === undefined || (isSeq(t) && t > s))) {
+    return { ok: true, value: { op, requestId: r as string, fromSeq: s, clientId: cid, ...(t !== undefined ? { toSeq: t as number } : {}) } };
   }
   return fail('invalid');
 }
