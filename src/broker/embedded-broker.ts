@@ -10,18 +10,14 @@ import { WebSocketServer } from 'ws';
 import { DEFAULT_TOPIC_PREFIX } from '../transport/topics.js';
 import { CoalescingWebSocketStream } from './websocket-stream.js';
 import { listen } from './listen.js';
-<<<<<<< HEAD
-import { applyBrokerAuth, DEFAULT_BROWSER_MAX_PACKET_SIZE, type BrokerAuthOptions } from './auth.js';
-import { joinBrokerCluster, type BrokerClusterOptions } from './cluster.js';
-=======
 import { applyBrokerAuth, DEFAULT_BROWSER_MAX_PACKET_SIZE, DEFAULT_SERVICE_MAX_PACKET_SIZE, type BrokerAuthOptions } from './auth.js';
+import { joinBrokerCluster, type BrokerClusterOptions } from './cluster.js';
 import { ConnectionGuard, type GuardViolation } from './connection-guard.js';
 import { resolveBrokerLimits, type BrokerLimits } from './limits.js';
 import { installSubscriptionBudget } from './subscription-budget.js';
 import { installRetainedBudget } from './retained-budget.js';
 
 type Client = Parameters<NonNullable<AedesOptions['authenticate']>>[0];
->>>>>>> main
 
 export interface EmbeddedBrokerOptions {
   /** TCP port; 0 picks a free one. Default 1883. */
@@ -43,13 +39,11 @@ export interface EmbeddedBrokerOptions {
    * latency tail (zlib runs on the libuv thread pool). Worth it on metered or slow links.
    */
   compression?: boolean;
-<<<<<<< HEAD
   /**
    * Run as one node of a cluster whose nodes share state through Redis (see `joinBrokerCluster`):
    * clients of every node see each other's messages, retained state and wills.
    */
   cluster?: BrokerClusterOptions;
-=======
   /** Budgets per connection and per user (see {@link BrokerLimits}; defaults in `DEFAULT_BROKER_LIMITS`). */
   limits?: Partial<BrokerLimits>;
   /**
@@ -80,7 +74,6 @@ export interface EmbeddedBrokerStats {
   };
   /** Retained messages under users' topics, and how many were cleared for a user's budget. */
   retained: { messages: number; bytes: number; users: number; evicted: number };
->>>>>>> main
 }
 
 export interface EmbeddedBroker {
@@ -107,14 +100,10 @@ const COMPRESSION = { threshold: 0, serverMaxWindowBits: 11, clientMaxWindowBits
 
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): Promise<EmbeddedBroker> {
   const settings = { ...EMBEDDED_BROKER_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof EMBEDDED_BROKER_DEFAULTS & EmbeddedBrokerOptions;
-<<<<<<< HEAD
-  const cluster = settings.cluster ? await joinBrokerCluster(settings.cluster) : undefined;
-  const aedes = await Aedes.createBroker({ ...cluster?.aedes, ...settings.aedes });
-=======
   const limits = resolveBrokerLimits(settings.limits);
   const log = settings.log ?? ((line: string) => console.warn(line));
-  const aedes = await Aedes.createBroker({ ...settings.aedes });
->>>>>>> main
+  const cluster = settings.cluster ? await joinBrokerCluster(settings.cluster) : undefined;
+  const aedes = await Aedes.createBroker({ ...cluster?.aedes, ...settings.aedes });
   const brokerAuth = settings.auth ? applyBrokerAuth(aedes, settings.auth) : undefined;
   const packetSizes = {
     browserMaxPacketSize: settings.auth?.browserMaxPacketSize ?? DEFAULT_BROWSER_MAX_PACKET_SIZE,
