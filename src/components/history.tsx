@@ -1,17 +1,6 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState, type RefObject } from 'react';
 import type { UIMessage } from 'ai';
-
-/**
- * A stored conversation's loading state, as `useCloudSignalChat` exposes it on `chat.history`
- * when the chat is kept on the server. A chat without it is treated as ready.
- */
-export interface ChatHistoryState {
-  status: 'loading' | 'ready' | 'error';
-  /** Older messages exist that are not loaded yet. */
-  hasOlder: boolean;
-  /** Loads the next page of older messages (prepended to `chat.messages`). */
-  loadOlder(): Promise<void>;
-}
+import type { ChatHistoryState } from '../hooks/types.js';
 
 const READY: ChatHistoryState = { status: 'ready', hasOlder: false, loadOlder: async () => undefined };
 

@@ -4,7 +4,7 @@ export { ChatWindowViewport, type ChatWindowViewportProps } from './viewport.js'
 export { ChatWindowMessageList, type ChatWindowMessageListProps, type RowState, type MessageRowState } from './message-list.js';
 export { ChatWindowThinkingRow } from './thinking-row.js';
 export { ChatWindowSuggestions, type ChatWindowSuggestionsProps } from './suggestions.js';
-export { historyOf, type ChatHistoryState } from './history.js';
+export { historyOf } from './history.js';
 export { MessageVersions, ROOT_BRANCH, type BranchVersions, type VersionsSnapshot } from './message-versions.js';
 export { safeLinkUrl, safeImageUrl } from './safe-url.js';
 export { DEFAULT_MAX_ATTACHMENT_BYTES, formatBytes } from './attachments.js';

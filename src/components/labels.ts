@@ -41,7 +41,7 @@ export interface ChatLabels {
   responseStopped: string;
   responseFailed: string;
   connection: Record<'connecting' | 'connected' | 'reconnecting' | 'offline' | 'error', string>;
-  generation: Record<'idle' | 'queued' | 'thinking' | 'generating' | 'done' | 'error' | 'aborted', string>;
+  generation: Record<'idle' | 'queued' | 'thinking' | 'generating' | 'catching-up' | 'done' | 'error' | 'aborted', string>;
   statusSeparator: string;
   bannerReconnecting: string;
   bannerOffline: string;
@@ -164,6 +164,7 @@ export const defaultLabels: ChatLabels = {
     queued: 'Queued',
     thinking: 'Thinking',
     generating: 'Generating',
+    'catching-up': 'Catching up',
     done: 'Done',
     error: 'Error',
     aborted: 'Stopped',

@@ -10,7 +10,7 @@ import type { CloudSignalChat } from '../../src/hooks/use-cloudsignal-chat.js';
 import type { ConnectionState } from '../../src/hooks/use-connection-state.js';
 import type { GenerationStatus } from '../../src/hooks/use-generation-status.js';
 import type { ChatErrorKind } from '../../src/hooks/errors.js';
-import type { ChatHistoryState } from '../../src/components/history.js';
+import type { ChatHistoryState } from '../../src/hooks/types.js';
 import { ChatWindow, type ChatWindowProps } from '../../src/components/chat-window.js';
 
 export interface FrozenState {
