@@ -7,7 +7,7 @@
  * has the measurement). Raise one only with a reason in the commit message.
  */
 import { pathToFileURL } from 'node:url';
-import { measureBundle } from '../bench/lib/bundle-size.js';
+import { measureBundle } from './bundle-size.js';
 
 /** gzip bytes. Measured 2026-11-21 05:45 UTC: kit 20 275, shipped 299 315 (MQTT.js ~100 KB of it, streamdown + parse5 + marked ~90 KB). */
 export const BUDGET = {

@@ -11,6 +11,7 @@ import { DEFAULT_TOPIC_PREFIX } from '../transport/topics.js';
 import { CoalescingWebSocketStream } from './websocket-stream.js';
 import { listen } from './listen.js';
 import { applyBrokerAuth, DEFAULT_BROWSER_MAX_PACKET_SIZE, DEFAULT_SERVICE_MAX_PACKET_SIZE, type BrokerAuthOptions } from './auth.js';
+import { joinBrokerCluster, type BrokerClusterOptions } from './cluster.js';
 import { ConnectionGuard, type GuardViolation } from './connection-guard.js';
 import { resolveBrokerLimits, type BrokerLimits } from './limits.js';
 import { installSubscriptionBudget } from './subscription-budget.js';
@@ -38,6 +39,11 @@ export interface EmbeddedBrokerOptions {
    * latency tail (zlib runs on the libuv thread pool). Worth it on metered or slow links.
    */
   compression?: boolean;
+  /**
+   * Run as one node of a cluster whose nodes share state through Redis (see `joinBrokerCluster`):
+   * clients of every node see each other's messages, retained state and wills.
+   */
+  cluster?: BrokerClusterOptions;
   /** Budgets per connection and per user (see {@link BrokerLimits}; defaults in `DEFAULT_BROKER_LIMITS`). */
   limits?: Partial<BrokerLimits>;
   /**
@@ -96,7 +102,8 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
   const settings = { ...EMBEDDED_BROKER_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof EMBEDDED_BROKER_DEFAULTS & EmbeddedBrokerOptions;
   const limits = resolveBrokerLimits(settings.limits);
   const log = settings.log ?? ((line: string) => console.warn(line));
-  const aedes = await Aedes.createBroker({ ...settings.aedes });
+  const cluster = settings.cluster ? await joinBrokerCluster(settings.cluster) : undefined;
+  const aedes = await Aedes.createBroker({ ...cluster?.aedes, ...settings.aedes });
   const brokerAuth = settings.auth ? applyBrokerAuth(aedes, settings.auth) : undefined;
   const packetSizes = {
     browserMaxPacketSize: settings.auth?.browserMaxPacketSize ?? DEFAULT_BROWSER_MAX_PACKET_SIZE,
@@ -183,6 +190,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
     tcp.close();
     http.close();
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    await cluster?.close();
     throw error;
   }
   const port = (tcp.address() as { port: number }).port;
@@ -222,6 +230,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
           new Promise<void>((resolve) => wss.close(() => resolve())),
           new Promise<void>((resolve) => aedes.close(() => resolve())),
         ]);
+        await cluster?.close();
       })();
       return closing;
     },
