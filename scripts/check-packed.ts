@@ -40,6 +40,7 @@ const SERVER_IMPORTERS = ['app/page.tsx', 'app/api/chat/route.ts'];
 /** Every step of a full run: fewer means an early failure skipped the rest. */
 const STEP_COUNT = 13;
 
+/** Runs one step and records it; resolves with its value, or undefined when it failed. */
 async function step<T>(name: string, run: () => Promise<T>): Promise<T | undefined> {
   const started = performance.now();
   try {
@@ -53,6 +54,12 @@ async function step<T>(name: string, run: () => Promise<T>): Promise<T | undefin
     console.error(`FAIL  ${name}\n${detail}`);
     return undefined;
   }
+}
+
+/** Runs one step and records it; true when it passed. */
+async function passed(name: string, run: () => Promise<unknown>): Promise<boolean> {
+  await step(name, run);
+  return steps.find((recorded) => recorded.name === name)?.ok === true;
 }
 
 /** Runs a command to the end; rejects with its last output lines when it fails. */
@@ -174,18 +181,18 @@ async function main(): Promise<void> {
     const [nextDir, viteDir] = await Promise.all([
       (async () => {
         const dir = syncExample('nextjs');
-        if (!(await step('examples/nextjs: npm install the tarball (React 19)', () => installTarball(dir, tarball)))) return undefined;
-        const built = await step('examples/nextjs: next build (a Server Component and a route handler import the transport entry)', async () => {
+        if (!(await passed('examples/nextjs: npm install the tarball (React 19)', () => installTarball(dir, tarball)))) return undefined;
+        const built = await passed('examples/nextjs: next build (a Server Component and a route handler import the transport entry)', async () => {
           const stale = SERVER_IMPORTERS.filter((file) => !/from '@cloudsignal\/ai-chat-kit'/.test(readFileSync(join(dir, file), 'utf8')));
           if (stale.length > 0) throw new Error(`these files no longer import the transport entry: ${stale.join(', ')}`);
           return run('npx', ['next', 'build'], dir);
         });
-        return built !== undefined ? dir : undefined;
+        return built ? dir : undefined;
       })(),
       (async () => {
         const dir = syncExample('vite-react18');
-        if (!(await step('examples/vite-react18: npm install the tarball (React 18)', () => installTarball(dir, tarball)))) return undefined;
-        return (await step('examples/vite-react18: tsc + vite build', () => run('npm', ['run', 'build'], dir))) !== undefined ? dir : undefined;
+        if (!(await passed('examples/vite-react18: npm install the tarball (React 18)', () => installTarball(dir, tarball)))) return undefined;
+        return (await passed('examples/vite-react18: tsc + vite build', () => run('npm', ['run', 'build'], dir))) ? dir : undefined;
       })(),
     ]);
 

@@ -10,6 +10,7 @@ import { ChatWindowAnnouncer } from './announcer.js';
 import { StatusIndicator } from './status-indicator.js';
 import { ReconnectBanner } from './reconnect-banner.js';
 
+/** Props of {@link ChatWindow}: the chat, plus the root's labels, title and layout options. */
 export interface ChatWindowProps extends Omit<ChatWindowRootProps, 'children' | 'asChild' | 'title'> {
   /** Render only rows near the viewport; for long threads. */
   virtualize?: boolean;
@@ -44,6 +45,18 @@ const ChatWindowImpl = forwardRef<HTMLDivElement, ChatWindowProps>(function Chat
  * A complete chat window: `<ChatWindow chat={useCloudSignalChat(...)} />`. For your own layout,
  * compose the parts: `ChatWindow.Root`, `.Viewport`, `.MessageList`, `.Message`, `.Composer`,
  * `.JumpToLatest`, `.ErrorRow`, plus `StatusIndicator` and `ReconnectBanner`.
+ *
+ * @example
+ * ```tsx
+ * 'use client';
+ * import { ChatWindow, useCloudSignalChat } from '@cloudsignal/ai-chat-kit/react';
+ * import '@cloudsignal/ai-chat-kit/styles.css';
+ *
+ * export function Support() {
+ *   const chat = useCloudSignalChat({ id: 'support', transport: { wssUrl, authEndpoint: '/api/mqtt-token', api: '/api/chat' } });
+ *   return <ChatWindow chat={chat} title="Support" />;
+ * }
+ * ```
  */
 export const ChatWindow = Object.assign(ChatWindowImpl, {
   Root: ChatWindowRoot,

@@ -2,6 +2,7 @@ import { forwardRef, useCallback, useId, useState, type ComponentPropsWithoutRef
 import { useChatWindowActions, useChatWindowChat, useChatWindowInputRef, useChatWindowScroll } from './chat-window-context.js';
 import { cx } from './cx.js';
 
+/** Props of `ChatWindow.Composer`, the message box with Send and Stop. */
 export interface ChatWindowComposerProps extends Omit<ComponentPropsWithoutRef<'form'>, 'onSubmit' | 'children'> {
   /** Called instead of `chat.sendMessage({ text })`, e.g. to attach files or metadata. */
   onSend?: (text: string) => void | Promise<void>;

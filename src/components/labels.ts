@@ -50,6 +50,7 @@ export interface ChatLabels {
   dismiss: string;
 }
 
+/** Every built-in English string; override some with `labels`. */
 export const defaultLabels: ChatLabels = {
   transcript: 'Conversation',
   emptyState: 'No messages yet. Ask anything to start.',

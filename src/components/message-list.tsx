@@ -6,6 +6,7 @@ import { ChatWindowMessage } from './message.js';
 import { ChatWindowErrorRow } from './error-row.js';
 import { cx } from './cx.js';
 
+/** Props of `ChatWindow.MessageList`. */
 export interface ChatWindowMessageListProps extends Omit<ComponentPropsWithoutRef<'div'>, 'children'> {
   /**
    * Render only the rows near the viewport. Opt in for long threads (hundreds of messages);

@@ -4,6 +4,7 @@ import { useChatWindowActions } from './chat-window-context.js';
 import { MessageParts } from './message-parts.js';
 import { cx } from './cx.js';
 
+/** Props of `ChatWindow.Message`: one message of the conversation. */
 export interface ChatWindowMessageProps extends Omit<ComponentPropsWithoutRef<'article'>, 'children'> {
   message: UIMessage;
   /** This message is the one being streamed. */

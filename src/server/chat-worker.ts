@@ -16,6 +16,7 @@ import { WorkerMembership } from './worker-membership.js';
 import { keepReconnecting } from './reconnect.js';
 import { enableNoDelay } from './no-delay.js';
 
+/** Options of {@link createChatWorker}: a connection (`client`, or `url` and credentials) and the turn `handler`. */
 export interface ChatWorkerOptions {
   /** A connected client. Give this or `url`. */
   client?: MqttClientLike;
@@ -58,6 +59,7 @@ export interface ChatWorkerStats {
   active: number;
 }
 
+/** A running worker: its id, its client, live `stats`, and `close()` (drains running turns). */
 export interface ChatWorker {
   readonly workerId: string;
   readonly client: MqttClientLike;
@@ -76,6 +78,26 @@ const WORKER_DEFAULTS = {
   drainTimeoutMs: 10_000,
 };
 
+/**
+ * Starts a worker that serves the `request` topics (the transport's `trigger: 'mqtt'`): each
+ * request is validated, rate-limited, answered by `handler` and streamed back over MQTT. Workers
+ * with the same `group` share the load (shared subscriptions where the broker delivers them,
+ * rendezvous ownership where it does not).
+ *
+ * @example
+ * ```ts
+ * import { streamText, convertToModelMessages } from 'ai';
+ * import { createChatWorker } from '@cloudsignal/ai-chat-kit/server';
+ *
+ * const worker = await createChatWorker({
+ *   url: 'mqtts://broker.example.com:8883',
+ *   username: 'svc@worker-1', password: process.env.WORKER_SECRET, workerId: 'svc-worker-1',
+ *   handler: async ({ messages, abortSignal }) =>
+ *     streamText({ model, messages: await convertToModelMessages(messages), abortSignal }),
+ * });
+ * // on shutdown: await worker.close();
+ * ```
+ */
 export async function createChatWorker(options: ChatWorkerOptions): Promise<ChatWorker> {
   const settings = { ...WORKER_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof WORKER_DEFAULTS & ChatWorkerOptions;
   assertSegment('group', settings.group);

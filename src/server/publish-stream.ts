@@ -16,6 +16,7 @@ import { enableNoDelay } from './no-delay.js';
 /** Something that can become a UI message chunk stream: a `streamText` result or the stream itself. */
 export type ChunkSource = ReadableStream<UIMessageChunk> | { toUIMessageStream(options?: object): ReadableStream<UIMessageChunk> | AsyncIterable<UIMessageChunk> };
 
+/** Options of {@link publishStreamToMqtt}. */
 export interface PublishStreamOptions {
   /** The id the client filters on. Default: a fresh one. */
   requestId?: string;

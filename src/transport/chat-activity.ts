@@ -5,6 +5,7 @@
 import type { UIMessage } from 'ai';
 import type { TurnState } from './envelope.js';
 
+/** Whether a resume of the chat's turn is running, and what the last one recovered. */
 export interface RecoverySnapshot {
   /** A resume of this chat's turn is in progress. */
   resuming: boolean;
@@ -14,6 +15,7 @@ export interface RecoverySnapshot {
   lastRecoveredAt: number | null;
 }
 
+/** One chat's latest turn as this client knows it (`transport.chat(chatId).store`). */
 export interface ChatActivitySnapshot {
   /** Request id of the latest turn seen on this chat, null before any. */
   requestId: string | null;
@@ -32,6 +34,7 @@ export interface ChatActivitySnapshot {
   recovery: RecoverySnapshot;
 }
 
+/** A chat with no known turn. */
 export const INITIAL_CHAT_ACTIVITY: ChatActivitySnapshot = {
   requestId: null,
   generation: 'idle',

@@ -29,6 +29,10 @@ export interface MqttClientEvents {
   error: (error: Error) => void;
 }
 
+/**
+ * The MQTT client surface the kit uses: MQTT.js 5 clients, the in-memory client of
+ * `@cloudsignal/ai-chat-kit/testing`, or any wrapper with the same callback-style methods.
+ */
 export interface MqttClientLike {
   readonly connected: boolean;
   /** MQTT.js exposes its connect options here; the kit reads `clientId` and `protocolVersion`. */

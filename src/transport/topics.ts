@@ -6,6 +6,7 @@ import { InvalidTopicSegmentError } from './errors.js';
 
 /** Channels of a chat, see DESIGN.md. `replay` is followed by `/{clientId}`. */
 export const CHANNELS = ['request', 'control', 'stream', 'status', 'complete', 'replay'] as const;
+/** One channel of a chat: the last level(s) of its topics. */
 export type Channel = (typeof CHANNELS)[number];
 
 /**

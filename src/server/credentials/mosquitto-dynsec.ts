@@ -32,6 +32,7 @@ import { DEFAULT_TOKEN_TTL_SECONDS, MAX_TOKEN_TTL_SECONDS } from './jwt.js';
 import { assertServiceAccount, isServiceClientId, type ServiceAccount } from './service-account.js';
 import type { CredentialIssuer, IssueRequest, IssuedCredentials } from './types.js';
 
+/** Options of {@link createMosquittoDynsecIssuer}. */
 export interface MosquittoDynsecIssuerOptions {
   /** An MQTT connection authenticated as a dynamic-security admin (server-side only). */
   admin: MqttClientLike;
@@ -45,6 +46,7 @@ export interface MosquittoDynsecIssuerOptions {
   now?: () => number;
 }
 
+/** Issues Mosquitto dynamic-security accounts per browser tab; `setup()` prepares the roles once. */
 export interface MosquittoDynsecIssuer extends CredentialIssuer {
   /** Idempotent: default-deny access and the worker role. Run once before issuing. */
   setup(): Promise<void>;

@@ -11,7 +11,9 @@
 import { randomBytes } from 'node:crypto';
 import { CredentialError } from './errors.js';
 
+/** Usernames of service accounts (workers, triggers) start with this; browsers' never do. */
 export const SERVICE_USERNAME_PREFIX = 'svc@';
+/** Client ids of service accounts start with this; browsers' never do. */
 export const SERVICE_CLIENT_ID_PREFIX = 'svc-';
 
 /** A worker's broker credentials. */
@@ -24,10 +26,12 @@ export interface ServiceAccount {
 
 const NAME = /^[A-Za-z0-9_-]{1,48}$/;
 
+/** True when `username` names a service account (`svc@name`). */
 export function isServiceUsername(username: string | undefined): boolean {
   return typeof username === 'string' && username.startsWith(SERVICE_USERNAME_PREFIX) && NAME.test(username.slice(SERVICE_USERNAME_PREFIX.length));
 }
 
+/** True when `clientId` is a service account's (`svc-...`). */
 export function isServiceClientId(clientId: string | undefined): boolean {
   return typeof clientId === 'string' && clientId.startsWith(SERVICE_CLIENT_ID_PREFIX);
 }

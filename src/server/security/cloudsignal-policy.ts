@@ -8,6 +8,7 @@
 import { TopicScheme } from '../../transport/topics.js';
 import { serviceRoots } from '../../broker/acl.js';
 
+/** One rule of a CloudSignal ACL policy. */
 export interface CloudSignalAclRule {
   action: 'pub' | 'sub';
   topic: string;
@@ -17,6 +18,7 @@ export interface CloudSignalAclRule {
   qos?: number[];
 }
 
+/** A CloudSignal ACL policy document, as {@link createCloudSignalPolicy} writes it. */
 export interface CloudSignalAclPolicy {
   schema: 'cloudsignal://acl/v2';
   default: 'deny';
