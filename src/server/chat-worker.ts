@@ -1,41 +1,73 @@
 /**
- * `createChatWorker`: serves the `request` topics of every user and chat. Workers scale out
- * through shared subscriptions where the broker delivers them; where it does not (Aedes), the
- * worker detects it and falls back to rendezvous ownership among live workers.
+ * `createChatWorker`: serves the `request` topics of every user and chat, and every user's
+ * `~/query` topic, over one chat store. Workers scale out through shared subscriptions where the
+ * broker delivers them; where it does not (Aedes), the worker detects it and falls back to
+ * rendezvous ownership among live workers. A chat is owned by one live worker, so its turns run
+ * one after another against the stored history.
  */
 import mqtt from 'mqtt';
-import { decodeRequest, type RequestEnvelope } from '../transport/envelope.js';
+import type { UIMessage } from 'ai';
+import { decodeQuery, decodeRequest, type QueryEnvelope } from '../transport/envelope.js';
 import { randomId } from '../transport/ids.js';
-import { publishAsync, subscribeAsync, unsubscribeAsync, type MqttClientLike } from '../transport/mqtt-client.js';
+import { publishAsync, type MqttClientLike } from '../transport/mqtt-client.js';
 import { assertSegment, DEFAULT_TOPIC_PREFIX, TopicScheme, type ChatAddress } from '../transport/topics.js';
-import { publishStreamToMqtt, type PublishStreamOptions } from './publish-stream.js';
+import type { ServiceAccount } from './credentials/service-account.js';
+import { DEFAULT_MERGE_WINDOW_MS, type PublishStreamOptions } from './publish-stream.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limiter.js';
-import { DEFAULT_REQUEST_LIMITS, validateTurnRequest, type RequestLimits } from './request-validation.js';
-import { runTurn, type ChatTurnHandler } from './turn-runner.js';
+import { assertRequestSize, DEFAULT_REQUEST_LIMITS, InvalidRequestError, validateTurnRequest, type RequestLimits } from './request-validation.js';
+import { RequestDedupe } from './request-dedupe.js';
+import type { ChatTurnHandler } from './turn-runner.js';
+import { TurnService, type TurnPublishSettings } from './turn-service.js';
+import { DEFAULT_QUERY_LIMITS, QueryResponder, type QueryLimits } from './query-responder.js';
+import { DEFAULT_REPLAY_BUDGET, type ReplayBudget } from './turn-publisher.js';
 import { WorkerMembership } from './worker-membership.js';
+import { MessageDispatcher, type Route } from './message-dispatcher.js';
 import { keepReconnecting } from './reconnect.js';
 import { enableNoDelay } from './no-delay.js';
+import type { ChatStore } from './store/chat-store.js';
+import { createMemoryChatStore } from './store/memory-chat-store.js';
+import { fromCallbacks, type ChatStoreCallbacks } from './store/callbacks-chat-store.js';
 
 /** Options of {@link createChatWorker}: a connection (`client`, or `url` and credentials) and the turn `handler`. */
 export interface ChatWorkerOptions {
-  /** A connected client. Give this or `url`. */
+  /** A connected client. Give this, `url` or `urls`. */
   client?: MqttClientLike;
   /** Broker URL (mqtt://, mqtts://, ws://); the worker connects with a service account. */
   url?: string;
+  /**
+   * Several URLs of one broker cluster: the worker connects to the first that answers and, when its
+   * node dies, moves to the next, keeping its running turns (chunks published meanwhile are queued
+   * and replayable from the turn's log).
+   */
+  urls?: string[];
+  /** The worker's service account, as `createServiceAccount` returns it: its client id becomes the worker id. */
+  account?: ServiceAccount;
   username?: string;
   password?: string;
   handler: ChatTurnHandler;
+  /** Where conversations live. Default: an in-memory store (nothing survives the process). */
+  store?: ChatStore;
+  /** Instead of `store`: the app's own persistence, as the AI SDK's persistence guide writes it (see `fromCallbacks` for its limits). */
+  loadMessages?: ChatStoreCallbacks['loadMessages'];
+  saveMessages?: ChatStoreCallbacks['saveMessages'];
   /** Shared subscription group. Default `chat-workers`. */
   group?: string;
   topicPrefix?: string;
   /** `auto` probes the broker; `on` trusts it; `off` always uses rendezvous ownership. */
   sharedSubscriptions?: 'auto' | 'on' | 'off';
   limits?: Partial<RequestLimits>;
+  queryLimits?: Partial<QueryLimits>;
   /** Per-user turn rate limit. Default 30 turns per minute. `false` disables it. */
   rateLimit?: RateLimitOptions | false;
-  publish?: Omit<PublishStreamOptions, 'requestId' | 'topicPrefix' | 'abortController' | 'userMessage' | 'onStart'>;
+  /** Per-user query rate limit. Default 120 queries per minute. `false` disables it. */
+  queryRateLimit?: RateLimitOptions | false;
+  /** Per-client replay rate limit, all turns together. Default 120 replays per minute. `false` disables it. */
+  replayRateLimit?: RateLimitOptions | false;
+  /** Replays answered per turn and per client of a turn. Default {@link DEFAULT_REPLAY_BUDGET}. */
+  replayBudget?: Partial<ReplayBudget>;
+  publish?: Omit<PublishStreamOptions, 'requestId' | 'topicPrefix' | 'abortController' | 'userMessage' | 'onStart' | 'signal' | 'messageId'>;
   workerId?: string;
-  /** Presence heartbeat for rendezvous mode, ms. Default 5 000. */
+  /** Presence heartbeat, ms; a silent member counts as gone after three. Default 5 000. */
   presenceIntervalMs?: number;
   /** How long the shared-subscription probe waits, ms. Default 750. */
   probeTimeoutMs?: number;
@@ -49,21 +81,36 @@ export interface ChatWorkerStats {
   mode: 'shared' | 'rendezvous';
   received: number;
   served: number;
+  /** Requests answered with a refusal: invalid, too large, or not applicable to the stored chat. */
   rejected: number;
   rateLimited: number;
+  /** Copies of a request already taken (QoS 1 redelivery, a re-send, a forwarded copy). */
   duplicates: number;
+  /** Requests the store already held (re-sent after a restart): answered, not run again. */
+  storedDuplicates: number;
   notOwned: number;
   /** Requests received through the shared subscription and handed to the member that owns them. */
   forwarded: number;
+  /** Malformed, retained or unanswerable requests, and jobs refused by a full chat queue. */
   dropped: number;
   active: number;
+  /** Running turns of dead workers this worker marked failed. */
+  swept: number;
+  queries: number;
+  queriesAnswered: number;
+  queriesRateLimited: number;
 }
 
 /** A running worker: its id, its client, live `stats`, and `close()` (drains running turns). */
 export interface ChatWorker {
   readonly workerId: string;
   readonly client: MqttClientLike;
+  /** A snapshot of the worker's counters. */
   readonly stats: ChatWorkerStats;
+  /** The store the worker reads and writes conversations through. */
+  readonly store: ChatStore;
+  /** Marks failed the running turns of workers that are gone (it also runs on every heartbeat); resolves with how many. */
+  sweep(): Promise<number>;
   /** Stops taking turns, waits for running ones (aborting them after `drainTimeoutMs`), disconnects if it connected. */
   close(): Promise<void>;
 }
@@ -73,245 +120,330 @@ const WORKER_DEFAULTS = {
   topicPrefix: DEFAULT_TOPIC_PREFIX,
   sharedSubscriptions: 'auto' as 'auto' | 'on' | 'off',
   rateLimit: { turns: 30, perMs: 60_000 } as RateLimitOptions | false,
+  queryRateLimit: { turns: 120, perMs: 60_000 } as RateLimitOptions | false,
+  replayRateLimit: { turns: 120, perMs: 60_000 } as RateLimitOptions | false,
   presenceIntervalMs: 5_000,
   probeTimeoutMs: 750,
   drainTimeoutMs: 10_000,
 };
 
+const PUBLISH_DEFAULTS: TurnPublishSettings = { streamQos: 0, completeQos: 1, mergeWindowMs: DEFAULT_MERGE_WINDOW_MS, completeExpirySeconds: 86_400, replayGraceMs: 30_000 };
+
 /**
- * Starts a worker that serves the `request` topics (the transport's `trigger: 'mqtt'`): each
- * request is validated, rate-limited, answered by `handler` and streamed back over MQTT. Workers
- * with the same `group` share the load (shared subscriptions where the broker delivers them,
- * rendezvous ownership where it does not).
+ * Starts a worker. The handler is called with the whole stored conversation; the request carried
+ * only its new message.
  *
  * @example
- * ```ts
- * import { streamText, convertToModelMessages } from 'ai';
- * import { createChatWorker } from '@cloudsignal/ai-chat-kit/server';
- *
  * const worker = await createChatWorker({
- *   url: 'mqtts://broker.example.com:8883',
- *   username: 'svc@worker-1', password: process.env.WORKER_SECRET, workerId: 'svc-worker-1',
- *   handler: async ({ messages, abortSignal }) =>
- *     streamText({ model, messages: await convertToModelMessages(messages), abortSignal }),
+ *   urls: ['mqtt://broker-a:1883', 'mqtt://broker-b:1883'],
+ *   account: serviceAccount, // from createServiceAccount('worker-1')
+ *   store: createPgliteChatStore({ dataDir: './chats' }),
+ *   handler: ({ messages, abortSignal }) => streamText({ model, messages: convertToModelMessages(messages), abortSignal }),
  * });
- * // on shutdown: await worker.close();
- * ```
  */
 export async function createChatWorker(options: ChatWorkerOptions): Promise<ChatWorker> {
-  const settings = { ...WORKER_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof WORKER_DEFAULTS & ChatWorkerOptions;
+  const settings = { ...WORKER_DEFAULTS, ...definedOnly(options) } as typeof WORKER_DEFAULTS & ChatWorkerOptions;
   assertSegment('group', settings.group);
   const topics = new TopicScheme(settings.topicPrefix);
-  const workerId = settings.workerId ?? `worker_${randomId(12)}`;
+  const workerId = settings.workerId ?? settings.account?.clientId ?? `worker_${randomId(12)}`;
+  assertSegment('clientId', workerId);
+  const store = resolveStore(options);
   const ownsClient = !options.client;
   const client = options.client ?? (await connectServiceClient(settings, topics, workerId));
   enableNoDelay(client);
   client.on('connect', () => enableNoDelay(client));
 
-  const limits = { ...DEFAULT_REQUEST_LIMITS, ...settings.limits };
+  const limits: RequestLimits = { ...DEFAULT_REQUEST_LIMITS, ...settings.limits };
   const rateLimiter = settings.rateLimit ? new RateLimiter(settings.rateLimit) : null;
-  const seen = new RecentIds(10_000);
-  const chatQueues = new Map<string, Promise<unknown>>();
-  const running = new Set<Promise<unknown>>();
-  // One controller per running turn rather than one shared shutdown signal with a listener per
-  // turn (Node warns past ten listeners); `close()` aborts them all after the drain timeout.
-  const turnAborts = new Set<AbortController>();
-  const stats: ChatWorkerStats = { mode: 'shared', received: 0, served: 0, rejected: 0, rateLimited: 0, duplicates: 0, notOwned: 0, forwarded: 0, dropped: 0, active: 0 };
-  let membership: WorkerMembership | null = null;
+  const replayLimiter = settings.replayRateLimit ? new RateLimiter(settings.replayRateLimit) : null;
+  const dedupe = new RequestDedupe();
+  const counters = { received: 0, rateLimited: 0, duplicates: 0, notOwned: 0, forwarded: 0, dropped: 0 };
+  let mode: ChatWorkerStats['mode'] = 'shared';
   let accepting = true;
+  const membership = new WorkerMembership(client, topics, settings.group, workerId, settings.presenceIntervalMs);
+  const isPresent = (id: string) => membership.isPresent(id);
 
-  const publish = (address: ChatAddress, requestId: string, errorText: string) =>
-    publishStreamToMqtt(client, address, errorStream(errorText), { requestId, topicPrefix: topics.prefix, replayGraceMs: 0 }).catch(settings.onError);
+  const service = new TurnService({
+    client,
+    topics,
+    store,
+    handler: settings.handler,
+    workerId,
+    publish: { ...PUBLISH_DEFAULTS, ...definedOnly(settings.publish ?? {}) },
+    replayBudget: { ...DEFAULT_REPLAY_BUDGET, ...settings.replayBudget },
+    allowReplay: replayLimiter ? (clientId) => replayLimiter.take(clientId) : undefined,
+    onError: settings.onError,
+  });
+  const responder = new QueryResponder({
+    client,
+    topics,
+    service,
+    limits: { ...DEFAULT_QUERY_LIMITS, ...settings.queryLimits },
+    limiter: settings.queryRateLimit ? new RateLimiter(settings.queryRateLimit) : null,
+    isPresent,
+    forward: (owner, userId, chatId, payload) => forwardTo(owner, { userId, chatId }, payload),
+    onError: settings.onError,
+  });
 
-  const onMessage = (topic: string, payload: Uint8Array, packet?: unknown): void => {
-    const parsed = topics.parse(topic);
-    // A request another member received through the shared subscription and found ours.
-    const handedOver = parsed ? null : topics.parseWorkerInbox(topic, settings.group, workerId);
-    if (!handedOver && (!parsed || parsed.channel !== 'request')) return;
-    if (!accepting) return;
-    stats.received++;
-    // A retained request was stored, not sent now: Mosquitto cannot refuse a browser's retained
-    // publish, and serving it would re-run the turn on every worker (re)start.
-    if (parsed && (packet as { retain?: boolean } | undefined)?.retain) {
-      stats.dropped++;
+  const forwardTo = (owner: string, address: ChatAddress, payload: Uint8Array): boolean => {
+    if (owner === workerId) return false;
+    void publishAsync(client, topics.workerInboxTopic(settings.group, owner, address), payload, { qos: 1 }).catch(settings.onError);
+    return true;
+  };
+  const chatKey = (address: ChatAddress) => `${address.userId}/${address.chatId}`;
+
+  // Requests of one chat are validated in arrival order, so they queue in that order.
+  const intake = new Map<string, Promise<void>>();
+  const inOrder = (address: ChatAddress, step: () => Promise<void>) => {
+    const key = chatKey(address);
+    const next = (intake.get(key) ?? Promise.resolve()).then(step).catch(settings.onError);
+    intake.set(key, next);
+    void next.finally(() => {
+      if (intake.get(key) === next) intake.delete(key);
+    });
+  };
+
+  const onRequest = (address: ChatAddress, payload: Uint8Array, handedOver: boolean): void => {
+    counters.received++;
+    // Size before anything is decoded (issue 14, F9): a huge request costs no parse.
+    try {
+      assertRequestSize(payload.byteLength, limits);
+    } catch (error) {
+      const requestId = peekRequestId(payload);
+      if (requestId && dedupe.add(address.userId, requestId)) service.refuse(address, requestId, (error as Error).message);
+      else counters.dropped++;
       return;
     }
     const decoded = decodeRequest(payload);
     if (!decoded.ok) {
-      stats.dropped++;
+      counters.dropped++;
       return;
     }
     const request = decoded.value;
-    // QoS 1 redelivery and racing workers: one turn per request id.
-    if (seen.has(request.requestId)) {
-      stats.duplicates++;
-      return;
-    }
-    const address = handedOver ?? { userId: parsed!.userId, chatId: parsed!.chatId };
-    const owner = membership && !handedOver ? membership.owner(request.requestId) : workerId;
-    if (owner !== workerId) {
-      seen.add(request.requestId);
-      if (stats.mode === 'rendezvous') {
-        stats.notOwned++;
+    if (!handedOver) {
+      const owner = membership.owner(chatKey(address));
+      if (owner !== workerId) {
+        if (mode === 'rendezvous') counters.notOwned++;
+        // Shared subscriptions hand each copy of a request (a QoS 1 retransmission, a re-send) to
+        // any member: every copy goes to the chat's owner, whose memory of ids drops the copies.
+        else if (forwardTo(owner, address, payload)) counters.forwarded++;
         return;
       }
-      // Shared subscriptions hand each copy of a request (a client's QoS 1 retransmission, a
-      // re-sent request) to any member: only the owner's own memory of ids can drop the copies,
-      // so every copy goes to the owner, who serves it once.
-      stats.forwarded++;
-      void publishAsync(client, topics.workerInboxTopic(settings.group, owner, address), payload, { qos: 1 }).catch(settings.onError);
+    }
+    if (!dedupe.add(address.userId, request.requestId)) {
+      counters.duplicates++;
+      // The acknowledgement may have been lost: a re-sent request gets it again.
+      service.reacknowledge(address, request.requestId);
       return;
     }
-    seen.add(request.requestId);
     if (rateLimiter && !rateLimiter.take(address.userId)) {
-      stats.rateLimited++;
-      void publish(address, request.requestId, 'Too many requests: please wait a moment before sending another message.');
+      counters.rateLimited++;
+      if (!service.refuse(address, request.requestId, 'Too many requests: please wait a moment before sending another message.')) counters.dropped++;
       return;
     }
-    enqueue(address, request, payload.byteLength);
-  };
-
-  const enqueue = (address: ChatAddress, request: RequestEnvelope, bytes: number) => {
-    const key = `${address.userId}/${address.chatId}`;
-    const previous = chatQueues.get(key);
-    // Turns of one chat run one after another, so their retained state never interleaves.
-    const job = (previous ?? Promise.resolve()).then(() => serve(address, request, bytes));
-    chatQueues.set(key, job);
-    running.add(job);
-    stats.active++;
-    void job.finally(() => {
-      running.delete(job);
-      stats.active--;
-      if (chatQueues.get(key) === job) chatQueues.delete(key);
+    inOrder(address, async () => {
+      let incoming: UIMessage | undefined;
+      try {
+        incoming = await validateTurnRequest(request, limits);
+      } catch (error) {
+        const text = error instanceof InvalidRequestError ? error.message : 'Invalid request.';
+        if (!service.refuse(address, request.requestId, text)) counters.dropped++;
+        return;
+      }
+      if (!service.accept(address, request, incoming)) {
+        counters.dropped++;
+        // Not acknowledged, so the client re-sends it: let the re-send in.
+        dedupe.forget(address.userId, request.requestId);
+      }
     });
   };
 
-  const serve = async (address: ChatAddress, request: RequestEnvelope, bytes: number) => {
-    let messages;
-    try {
-      messages = await validateTurnRequest(request, bytes, limits);
-    } catch (error) {
-      stats.rejected++;
-      await publish(address, request.requestId, error instanceof Error ? error.message : 'Invalid request.');
+  const onQuery = (userId: string, query: QueryEnvelope, payload: Uint8Array): void => {
+    // A turn lookup belongs to the chat's owner (it holds the chat's queued and running turns).
+    const key = query.op === 'turn' ? `${userId}/${query.chatId}` : query.queryId;
+    const owner = query.op === 'turn' || mode === 'rendezvous' ? membership.owner(key) : workerId;
+    if (owner !== workerId) {
+      if (mode === 'shared' && query.op === 'turn') forwardTo(owner, { userId, chatId: query.chatId }, payload);
       return;
     }
-    const turnAbort = new AbortController();
-    turnAborts.add(turnAbort);
-    try {
-      await runTurn({ client, topics, address, request, messages, handler: settings.handler, publish: settings.publish, signal: turnAbort.signal });
-      stats.served++;
-    } catch (error) {
-      settings.onError?.(error);
-    } finally {
-      turnAborts.delete(turnAbort);
-    }
+    void responder.handle(userId, query, payload).catch(settings.onError);
   };
 
-  client.on('message', onMessage);
-  const shared = await chooseSubscription(client, topics, settings, workerId);
-  if (!shared) stats.mode = 'rendezvous';
-  // Both modes know the live members: rendezvous to pick the one worker that serves a request,
+  const dispatcher = MessageDispatcher.for(client);
+  const onRequestMessage = (topic: string, payload: Uint8Array, packet: { retain?: boolean } | undefined) => {
+    if (!accepting) return;
+    // A retained request was stored, not sent now: Mosquitto cannot refuse a browser's retained
+    // publish, and serving it would re-run the turn on every worker (re)start.
+    if (packet?.retain) {
+      counters.received++;
+      counters.dropped++;
+      return;
+    }
+    const parsed = topics.parse(topic)!;
+    onRequest({ userId: parsed.userId, chatId: parsed.chatId }, payload, false);
+  };
+  const routeRequests = (filter: string) => dispatcher.route({ filters: [filter], accepts: (topic) => topics.parse(topic)?.channel === 'request', handler: onRequestMessage });
+  const requestRoute = await chooseSubscription(client, topics, settings, workerId, routeRequests);
+  const shared = requestRoute.shared;
+  if (!shared) mode = 'rendezvous';
+  // Both modes know the live members: rendezvous to pick the one worker that serves a chat,
   // shared mode to send every copy of a request to that same worker.
-  membership = new WorkerMembership(client, topics, settings.group, workerId, settings.presenceIntervalMs);
   await membership.start();
-  const requestFilter = shared ? topics.sharedRequestFilter(settings.group) : topics.requestFilter();
-  const inboxFilter = topics.workerInboxFilter(settings.group, workerId);
-  const filters = shared ? [requestFilter, inboxFilter] : [requestFilter];
-  if (shared) await subscribeAsync(client, inboxFilter, 1);
-  client.on('connect', () => void subscribeAsync(client, filters, 1).catch(() => undefined));
+  const routes: Route[] = [requestRoute.route];
+  routes.push(
+    dispatcher.route({
+      filters: [shared ? topics.sharedQueryFilter(settings.group) : topics.queryFilter()],
+      accepts: (topic) => topics.parseUser(topic)?.channel === 'query',
+      handler: (topic, payload, packet) => {
+        if (!accepting || packet?.retain) return;
+        const query = responder.decode(payload);
+        if (query) onQuery(topics.parseUser(topic)!.userId, query, payload);
+      },
+    }),
+    dispatcher.route({
+      filters: [topics.workerInboxFilter(settings.group, workerId)],
+      accepts: (topic) => topics.parseWorkerInbox(topic, settings.group, workerId) !== null,
+      handler: (topic, payload) => {
+        if (!accepting) return;
+        const address = topics.parseWorkerInbox(topic, settings.group, workerId)!;
+        // The inbox carries requests and turn lookups other members received for chats this worker owns.
+        const query = payload.byteLength <= DEFAULT_QUERY_LIMITS.maxQueryBytes ? decodeQuery(payload) : null;
+        if (query?.ok && query.value.op === 'turn') void responder.handle(address.userId, query.value, payload, true).catch(settings.onError);
+        else onRequest(address, payload, true);
+      },
+    }),
+  );
+  await Promise.all(routes.map((route) => route.ready));
+  const stopSweeping = membership.onTick(() => void service.sweep(isPresent).catch(settings.onError));
 
   return {
     workerId,
     client,
-    stats,
+    store,
+    get stats(): ChatWorkerStats {
+      return {
+        mode,
+        ...counters,
+        served: service.stats.served,
+        rejected: service.stats.rejected,
+        storedDuplicates: service.stats.storedDuplicates,
+        dropped: counters.dropped + service.stats.queueFull,
+        active: service.stats.active,
+        swept: service.stats.swept,
+        queries: responder.stats.queries,
+        queriesAnswered: responder.stats.answered,
+        queriesRateLimited: responder.stats.rateLimited,
+      };
+    },
+    sweep: () => service.sweep(isPresent),
     async close() {
       if (!accepting) return;
       accepting = false;
-      await unsubscribeAsync(client, filters);
-      const drained = Promise.allSettled([...running]);
-      const timer = setTimeout(() => {
-        for (const turnAbort of turnAborts) turnAbort.abort(new Error('worker shutting down'));
-      }, settings.drainTimeoutMs);
-      await drained;
-      clearTimeout(timer);
-      await membership?.stop();
-      client.off('message', onMessage);
+      stopSweeping();
+      await Promise.all(routes.map((route) => route.release()));
+      await service.drain(settings.drainTimeoutMs, 'worker shutting down');
+      await membership.stop();
       if (ownsClient) await new Promise<void>((resolve) => (client as unknown as { end: (force: boolean, opts: object, cb: () => void) => void }).end(false, {}, () => resolve()));
     },
   };
 }
 
-/** Subscribes to requests and returns whether shared subscriptions are really delivered. */
-async function chooseSubscription(client: MqttClientLike, topics: TopicScheme, settings: typeof WORKER_DEFAULTS, workerId: string): Promise<boolean> {
-  if (settings.sharedSubscriptions === 'off') {
-    await subscribeAsync(client, topics.requestFilter(), 1);
-    return false;
+function resolveStore(options: ChatWorkerOptions): ChatStore {
+  if (options.store && (options.loadMessages || options.saveMessages)) throw new TypeError('createChatWorker takes `store` or `loadMessages`/`saveMessages`, not both.');
+  if (options.store) return options.store;
+  if (options.loadMessages || options.saveMessages) {
+    if (!options.loadMessages || !options.saveMessages) throw new TypeError('createChatWorker needs both `loadMessages` and `saveMessages`.');
+    return fromCallbacks({ loadMessages: options.loadMessages, saveMessages: options.saveMessages });
   }
-  const grants = await subscribeAsync(client, topics.sharedRequestFilter(settings.group), 1);
-  if (grants.some((grant) => grant.qos === 128)) {
-    await subscribeAsync(client, topics.requestFilter(), 1);
-    return false;
+  return createMemoryChatStore();
+}
+
+/** The request id of a payload too large to decode, read from its first bytes (the codec writes `"r"` second). */
+function peekRequestId(payload: Uint8Array): string | null {
+  const head = new TextDecoder().decode(payload.subarray(0, 128));
+  return /^\{"v":1,"r":"([A-Za-z0-9_-]{1,64})"/.exec(head)?.[1] ?? null;
+}
+
+/** Subscribes to requests, shared where the broker really delivers shared subscriptions, plain otherwise. */
+async function chooseSubscription(
+  client: MqttClientLike,
+  topics: TopicScheme,
+  settings: typeof WORKER_DEFAULTS,
+  workerId: string,
+  routeRequests: (filter: string) => Route,
+): Promise<{ route: Route; shared: boolean }> {
+  const plain = () => ({ route: routeRequests(topics.requestFilter()), shared: false });
+  if (settings.sharedSubscriptions === 'off') return plain();
+  const sharedRoute = routeRequests(topics.sharedRequestFilter(settings.group));
+  const grants = await sharedRoute.ready;
+  let delivered = !grants.some((grant) => grant.qos === 128);
+  if (delivered && settings.sharedSubscriptions === 'auto') {
+    // Some brokers (Aedes) grant `$share/...` and then deliver nothing: prove delivery with a probe.
+    const probeTopic = topics.sharedProbeTopic(workerId);
+    const dispatcher = MessageDispatcher.for(client);
+    delivered = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => finish(false), settings.probeTimeoutMs);
+      const route = dispatcher.route({ filters: [`$share/${settings.group}/${probeTopic}`], accepts: (topic) => topic === probeTopic, handler: () => finish(true) });
+      function finish(value: boolean) {
+        clearTimeout(timer);
+        void route.release();
+        resolve(value);
+      }
+      void route.ready.then(() => publishAsync(client, probeTopic, 'probe', { qos: 1 })).catch(() => finish(false));
+    });
   }
-  if (settings.sharedSubscriptions === 'on') return true;
-  // Some brokers (Aedes) grant `$share/...` and then deliver nothing: prove delivery with a probe.
-  const probeTopic = topics.sharedProbeTopic(workerId);
-  const delivered = await new Promise<boolean>((resolve) => {
-    const onMessage = (topic: string) => {
-      if (topic === probeTopic) finish(true);
-    };
-    const finish = (value: boolean) => {
-      clearTimeout(timer);
-      client.off('message', onMessage);
-      resolve(value);
-    };
-    const timer = setTimeout(() => finish(false), settings.probeTimeoutMs);
-    client.on('message', onMessage);
-    void subscribeAsync(client, `$share/${settings.group}/${probeTopic}`, 1)
-      .then(() => publishAsync(client, probeTopic, 'probe', { qos: 1 }))
-      .catch(() => finish(false));
-  });
-  void unsubscribeAsync(client, `$share/${settings.group}/${probeTopic}`);
-  if (!delivered) {
-    await unsubscribeAsync(client, topics.sharedRequestFilter(settings.group));
-    await subscribeAsync(client, topics.requestFilter(), 1);
-  }
-  return delivered;
+  if (delivered) return { route: sharedRoute, shared: true };
+  await sharedRoute.release();
+  return plain();
 }
 
 async function connectServiceClient(settings: ChatWorkerOptions, topics: TopicScheme, workerId: string): Promise<MqttClientLike> {
-  if (!settings.url) throw new TypeError('createChatWorker needs `client` or `url`.');
-  const client = await mqtt.connectAsync(settings.url, {
+  const urls = settings.urls ?? (settings.url ? [settings.url] : []);
+  if (urls.length === 0) throw new TypeError('createChatWorker needs `client`, `url` or `urls`.');
+  const connectOptions = {
     clientId: workerId,
-    username: settings.username,
-    password: settings.password,
+    username: settings.account?.username ?? settings.username,
+    password: settings.account?.password ?? settings.password,
     reconnectPeriod: 0, // keepReconnecting: backoff with jitter instead of a fixed period
     clean: true,
-    // A crashed worker leaves the rendezvous group at once instead of after three heartbeats.
-    will: { topic: topics.workerPresenceTopic(settings.group ?? WORKER_DEFAULTS.group, workerId), payload: new Uint8Array(0) as never, qos: 1, retain: true },
+    // A crashed worker leaves the group at once instead of after three heartbeats.
+    will: { topic: topics.workerPresenceTopic(settings.group ?? WORKER_DEFAULTS.group, workerId), payload: new Uint8Array(0) as never, qos: 1 as const, retain: true },
+  };
+  if (urls.length === 1) {
+    const client = await mqtt.connectAsync(urls[0], connectOptions);
+    keepReconnecting(client);
+    return client as unknown as MqttClientLike;
+  }
+  // MQTT.js moves to the next of `servers` on every reconnect; keepReconnecting drives the reconnects.
+  const servers = urls.map((url) => {
+    const parsed = new URL(url);
+    return { host: parsed.hostname, port: Number(parsed.port), protocol: parsed.protocol.replace(/:$/, '') as 'mqtt' };
   });
+  const client = mqtt.connect(urls[0], { ...connectOptions, servers });
   keepReconnecting(client);
+  await new Promise<void>((resolve, reject) => {
+    let failures = 0;
+    const onConnect = () => {
+      cleanup();
+      resolve();
+    };
+    // Every node tried once without success: the cluster is unreachable (or refuses us).
+    const onClose = () => {
+      if (++failures < urls.length) return;
+      cleanup();
+      client.end(true);
+      reject(new Error(`createChatWorker could not connect to any of ${urls.join(', ')}`));
+    };
+    const cleanup = () => {
+      client.off('connect', onConnect);
+      client.off('close', onClose);
+    };
+    client.on('connect', onConnect);
+    client.on('close', onClose);
+  });
   return client as unknown as MqttClientLike;
 }
 
-
-function errorStream(errorText: string): ReadableStream {
-  return new ReadableStream({
-    start(controller) {
-      controller.enqueue({ type: 'error', errorText });
-      controller.close();
-    },
-  });
-}
-
-/** A bounded set of recent ids (insertion order eviction). */
-class RecentIds {
-  private readonly ids = new Set<string>();
-  constructor(private readonly capacity: number) {}
-  has(id: string): boolean {
-    return this.ids.has(id);
-  }
-  add(id: string): void {
-    this.ids.add(id);
-    if (this.ids.size > this.capacity) this.ids.delete(this.ids.values().next().value as string);
-  }
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

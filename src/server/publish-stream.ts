@@ -3,18 +3,20 @@
  * result (or any stream of UI message chunks) and it publishes what every client of the chat
  * needs, answers `replay` and `abort` for this turn while it runs, and resolves with totals.
  */
-import type { UIMessage, UIMessageChunk } from 'ai';
+import type { UIMessage } from 'ai';
 import { randomId } from '../transport/ids.js';
 import type { MqttClientLike } from '../transport/mqtt-client.js';
 import { assertSegment, DEFAULT_TOPIC_PREFIX, TopicScheme, type ChatAddress } from '../transport/topics.js';
 import { isValidRequestId } from '../transport/envelope.js';
 import { ChatKitError } from '../transport/errors.js';
-import { ControlRouter } from './control-router.js';
+import { routeTurnControls } from './control-router.js';
 import { TurnPublisher, type PublishedTurn } from './turn-publisher.js';
+import { toChunkStream, type ChunkSource } from './chunk-source.js';
+import { pumpTurn } from './turn-runner.js';
+import type { Route } from './message-dispatcher.js';
 import { enableNoDelay } from './no-delay.js';
 
-/** Something that can become a UI message chunk stream: a `streamText` result or the stream itself. */
-export type ChunkSource = ReadableStream<UIMessageChunk> | { toUIMessageStream(options?: object): ReadableStream<UIMessageChunk> | AsyncIterable<UIMessageChunk> };
+export type { ChunkSource } from './chunk-source.js';
 
 /** Options of {@link publishStreamToMqtt}. */
 export interface PublishStreamOptions {
@@ -82,7 +84,6 @@ export async function publishStreamToMqtt(
   const requestId = options.requestId ?? randomId();
   if (!isValidRequestId(requestId)) throw new ChatKitError('invalid-request', 'requestId must match [A-Za-z0-9_-]{1,64}');
   const topics = schemeFor(settings.topicPrefix);
-  const messageId = options.messageId ?? `msg_${requestId}`;
   // Every publisher, not only createChatWorker's client: the HTTP trigger publishes with the app's client.
   enableNoDelay(client);
   const turn = new TurnPublisher({
@@ -91,112 +92,45 @@ export async function publishStreamToMqtt(
     address: target,
     requestId,
     userMessage: options.userMessage,
-    messageId,
+    messageId: options.messageId ?? `msg_${requestId}`,
     streamQos: settings.streamQos,
     completeQos: settings.completeQos,
     mergeWindowMs: settings.mergeWindowMs,
     completeExpirySeconds: settings.completeExpirySeconds,
     replayBatchSize: 256,
   });
-  const abortController = options.abortController ?? new AbortController();
-  const onOuterAbort = () => abortController.abort(options.signal?.reason);
+  // One abort input: the caller's controller (whose signal the model call uses) or our own.
+  const abort = options.abortController ?? new AbortController();
+  const onOuterAbort = () => abort.abort(options.signal?.reason);
   if (options.signal?.aborted) onOuterAbort();
   else options.signal?.addEventListener('abort', onOuterAbort, { once: true });
-
-  const control = ControlRouter.for(client).register(topics, target, {
-    requestId,
-    onControl: (message) => {
-      if (message.op === 'abort') abortController.abort(new ChatKitError('turn-failed', 'Stopped by the user.'));
-      else turn.replay(message.fromSeq, message.clientId);
-    },
+  const controls = routeTurnControls(client, topics, target, requestId, (control) => {
+    if (control.op === 'abort') abort.abort(new ChatKitError('turn-failed', 'Stopped by the user.'));
+    else turn.replay(control.fromSeq, control.clientId, control.toSeq);
   });
   // Not awaited before the first chunk: the first token must not wait for a SUBACK round trip.
-  void control.ready;
+  void controls.ready;
   options.onStart?.(turn);
-
-  let state: 'done' | 'error' | 'aborted' = 'done';
-  let errorText: string | undefined;
+  let result: PublishedTurn;
   try {
-    if (turn.turnState === 'queued') void turn.setStatus('thinking').catch(() => undefined);
-    const reader = toReader(source);
-    const onAbort = () => void reader.cancel().catch(() => undefined);
-    abortController.signal.addEventListener('abort', onAbort, { once: true });
-    let sawStart = false;
-    let generating = false;
-    try {
-      while (true) {
-        const { value, done } = await reader.read();
-        if (done || abortController.signal.aborted) break;
-        if (!value || typeof value !== 'object' || typeof value.type !== 'string') continue;
-        let chunk = value;
-        if (!sawStart) {
-          sawStart = true;
-          // Every device must write the answer into the same message id.
-          if (chunk.type === 'start') chunk = { ...chunk, messageId: chunk.messageId ?? messageId };
-          else turn.push({ type: 'start', messageId });
-        }
-        if (!generating && (chunk.type === 'text-delta' || chunk.type === 'reasoning-delta' || chunk.type === 'tool-input-start')) {
-          generating = true;
-          void turn.setStatus('generating').catch(() => undefined);
-        }
-        if (chunk.type === 'error') {
-          state = 'error';
-          errorText = chunk.errorText;
-        }
-        if (chunk.type === 'abort') continue; // we publish our own, once, below
-        turn.push(chunk);
-      }
-    } finally {
-      abortController.signal.removeEventListener('abort', onAbort);
-    }
-    if (abortController.signal.aborted) {
-      state = 'aborted';
-      if (!sawStart) turn.push({ type: 'start', messageId });
-      turn.push({ type: 'abort' } as UIMessageChunk);
-    }
-  } catch (error) {
-    if (abortController.signal.aborted) {
-      state = 'aborted';
-      turn.push({ type: 'abort' } as UIMessageChunk);
-    } else {
-      state = 'error';
-      errorText = error instanceof Error ? error.message : String(error);
-      turn.push({ type: 'error', errorText });
-    }
+    void turn.start().catch(() => undefined);
+    const outcome = await pumpTurn(turn, toChunkStream(() => source), abort.signal);
+    result = await turn.finish(outcome.state, outcome.error);
   } finally {
     options.signal?.removeEventListener('abort', onOuterAbort);
   }
-  const result = await turn.finish(state, errorText);
-  // Late replays (a client that lost the last envelope) are still answered for a while.
-  if (settings.replayGraceMs > 0) {
-    const timer = setTimeout(control.release, settings.replayGraceMs);
-    (timer as { unref?: () => void }).unref?.();
-  } else control.release();
+  releaseAfter(controls, settings.replayGraceMs);
   return result;
 }
 
-function toReader(source: ChunkSource): ReadableStreamDefaultReader<UIMessageChunk> {
-  if (source instanceof ReadableStream) return source.getReader();
-  if (source && typeof (source as { toUIMessageStream?: unknown }).toUIMessageStream === 'function') {
-    const stream = source.toUIMessageStream({ sendReasoning: true });
-    if (stream instanceof ReadableStream) return stream.getReader();
-    return iterableToStream(stream).getReader();
+/** Late replays (a client that lost the last envelope) are still answered for `graceMs`. */
+export function releaseAfter(route: Route, graceMs: number): void {
+  if (graceMs <= 0) {
+    void route.release();
+    return;
   }
-  throw new ChatKitError('invalid-options', 'publishStreamToMqtt needs a streamText result or a ReadableStream of UI message chunks.');
-}
-
-function iterableToStream<T>(iterable: AsyncIterable<T>): ReadableStream<T> {
-  const iterator = iterable[Symbol.asyncIterator]();
-  return new ReadableStream<T>({
-    async pull(controller) {
-      const { value, done } = await iterator.next();
-      if (done) controller.close();
-      else controller.enqueue(value);
-    },
-    async cancel() {
-      await iterator.return?.();
-    },
-  });
+  const timer = setTimeout(() => void route.release(), graceMs);
+  (timer as { unref?: () => void }).unref?.();
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

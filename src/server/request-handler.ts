@@ -1,15 +1,22 @@
 /**
  * `createChatRequestHandler`: the HTTP trigger as a web-standard `(Request) => Promise<Response>`
- * (Next.js route handlers, Hono, Bun, or Node through an adapter). It answers 202 at once and
- * publishes the turn over MQTT; the response body never carries the answer.
+ * (Next.js route handlers, Hono, Bun, or Node through an adapter). It answers 202 at once and runs
+ * the turn through the same turn service as the worker: stored history, `queued` acknowledgement,
+ * Stop from any device, the answer published over MQTT. The response body never carries the answer.
  */
 import { decodeRequest, encodeRequest } from '../transport/envelope.js';
 import { isValidSegment, DEFAULT_TOPIC_PREFIX, TopicScheme } from '../transport/topics.js';
+import { randomId } from '../transport/ids.js';
 import type { MqttClientLike } from '../transport/mqtt-client.js';
-import { DEFAULT_REQUEST_LIMITS, validateTurnRequest, type RequestLimits } from './request-validation.js';
+import { assertRequestSize, DEFAULT_REQUEST_LIMITS, validateTurnRequest, type RequestLimits } from './request-validation.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limiter.js';
-import { runTurn, type ChatTurnHandler } from './turn-runner.js';
+import type { ChatTurnHandler } from './turn-runner.js';
 import type { PublishedTurn } from './turn-publisher.js';
+import { TurnService } from './turn-service.js';
+import { DEFAULT_MERGE_WINDOW_MS } from './publish-stream.js';
+import type { ChatStore } from './store/chat-store.js';
+import { createMemoryChatStore } from './store/memory-chat-store.js';
+import { RequestDedupe } from './request-dedupe.js';
 
 /** Options of {@link createChatRequestHandler}. */
 export interface ChatRequestHandlerOptions {
@@ -18,9 +25,13 @@ export interface ChatRequestHandlerOptions {
   handler: ChatTurnHandler;
   /** The app's session check: the user id whose topics the answer goes to, or null for 401. */
   authenticate: (request: Request) => string | null | Promise<string | null>;
+  /** Where conversations live; share it with the worker's query responder. Default: in memory. */
+  store?: ChatStore;
   topicPrefix?: string;
   limits?: Partial<RequestLimits>;
   rateLimit?: RateLimitOptions | false;
+  /** Id written on the turns this handler runs (sweeps tell dead runners by it). Default: a fresh one. */
+  workerId?: string;
   /** Called with each finished turn (logging, metrics). */
   onTurn?: (turn: PublishedTurn) => void;
   onError?: (error: unknown) => void;
@@ -52,6 +63,21 @@ export function createChatRequestHandler(options: ChatRequestHandlerOptions): (r
   const limits = { ...DEFAULT_REQUEST_LIMITS, ...options.limits };
   const rateLimiter = options.rateLimit === false ? null : new RateLimiter(options.rateLimit ?? { turns: 30, perMs: 60_000 });
   const getClient = typeof options.client === 'function' ? options.client : () => options.client as MqttClientLike;
+  const store = options.store ?? createMemoryChatStore();
+  const workerId = options.workerId ?? `http_${randomId(12)}`;
+  const dedupe = new RequestDedupe();
+  let service: TurnService | null = null;
+  const serviceFor = (client: MqttClientLike) =>
+    (service ??= new TurnService({
+      client,
+      topics,
+      store,
+      handler: options.handler,
+      workerId,
+      publish: { streamQos: 0, completeQos: 1, mergeWindowMs: DEFAULT_MERGE_WINDOW_MS, completeExpirySeconds: 86_400, replayGraceMs: 30_000 },
+      onTurn: options.onTurn,
+      onError: options.onError,
+    }));
 
   return async (request) => {
     if (request.method !== 'POST') return json(405, { error: 'method not allowed' });
@@ -59,7 +85,11 @@ export function createChatRequestHandler(options: ChatRequestHandlerOptions): (r
     if (!userId) return json(401, { error: 'not signed in' });
     if (!isValidSegment(userId)) return json(500, { error: 'session user id is not a valid topic segment' });
     const text = await request.text();
-    if (text.length > limits.maxRequestBytes) return json(413, { error: 'request too large' });
+    try {
+      assertRequestSize(new TextEncoder().encode(text).byteLength, limits);
+    } catch {
+      return json(413, { error: 'request too large' });
+    }
     let body: Record<string, unknown>;
     try {
       body = JSON.parse(text) as Record<string, unknown>;
@@ -69,18 +99,34 @@ export function createChatRequestHandler(options: ChatRequestHandlerOptions): (r
     const { id: chatId, requestId, trigger, messageId, messages, clientId, ...extra } = body;
     if (!isValidSegment(chatId)) return json(400, { error: 'id (chat id) must match [A-Za-z0-9_-]{1,64}' });
     // Reuse the one request codec so both triggers validate exactly the same shape.
-    const decoded = decodeRequest(encodeRequest({ requestId: requestId as string, trigger: trigger as 'submit-message', messageId: messageId as string | undefined, messages: messages as never, body: extra, clientId: clientId as string | undefined }));
-    if (!decoded.ok) return json(400, { error: `invalid request (${decoded.reason})` });
-    let validated;
+    let encoded: string;
     try {
-      validated = await validateTurnRequest(decoded.value, text.length, limits);
+      encoded = encodeRequest({ requestId: requestId as string, trigger: trigger as 'submit-message', messageId: messageId as string | undefined, messages: messages as never, body: extra, clientId: clientId as string | undefined });
+    } catch {
+      return json(400, { error: 'invalid request (unencodable)' });
+    }
+    const decoded = decodeRequest(encoded);
+    if (!decoded.ok) return json(400, { error: `invalid request (${decoded.reason})` });
+    let incoming;
+    try {
+      incoming = await validateTurnRequest(decoded.value, limits);
     } catch (error) {
       return json(400, { error: error instanceof Error ? error.message : 'invalid request' });
     }
-    if (rateLimiter && !rateLimiter.take(userId)) return json(429, { error: 'too many requests' });
-    const client = await getClient();
     const address = { userId, chatId };
-    void runTurn({ client, topics, address, request: decoded.value, messages: validated, handler: options.handler }).then(options.onTurn, options.onError);
+    // A re-sent request (the client got no answer to the first POST) is acknowledged, not run twice.
+    if (!dedupe.add(userId, decoded.value.requestId)) {
+      return json(202, { status: 'streaming', chatId, requestId: decoded.value.requestId });
+    }
+    if (rateLimiter && !rateLimiter.take(userId)) {
+      dedupe.forget(userId, decoded.value.requestId);
+      return json(429, { error: 'too many requests' });
+    }
+    const turns = serviceFor(await getClient());
+    if (!turns.accept(address, decoded.value, incoming)) {
+      dedupe.forget(userId, decoded.value.requestId);
+      return json(429, { error: 'too many turns waiting in this chat' });
+    }
     return json(202, { status: 'streaming', chatId, requestId: decoded.value.requestId });
   };
 }

@@ -1,16 +1,16 @@
 /**
- * Runs one validated turn for the worker and the HTTP trigger alike: status, the app's handler,
- * publishing, and a typed error status when anything refuses the turn.
+ * The one server pipeline for a turn's stream: a normalised chunk source (see `chunk-source.ts`)
+ * read into a {@link TurnPublisher} until it ends or the turn's one abort signal fires. The worker,
+ * the HTTP trigger and `publishStreamToMqtt` all run a turn through {@link pumpTurn}.
  */
-import type { UIMessage } from 'ai';
+import type { UIMessage, UIMessageChunk } from 'ai';
 import type { RequestEnvelope } from '../transport/envelope.js';
-import type { MqttClientLike } from '../transport/mqtt-client.js';
-import type { ChatAddress, TopicScheme } from '../transport/topics.js';
-import { publishStreamToMqtt, type ChunkSource, type PublishStreamOptions } from './publish-stream.js';
-import type { PublishedTurn } from './turn-publisher.js';
+import type { ChunkSource } from './chunk-source.js';
+import type { TurnPublisher } from './turn-publisher.js';
 
 /** What the app's handler receives. Identity (`userId`) comes from the topic or the session, never the payload. */
 export interface ChatTurnContext {
+  /** The whole conversation from the chat store, the request's new message included. */
   messages: UIMessage[];
   chatId: string;
   userId: string;
@@ -18,73 +18,47 @@ export interface ChatTurnContext {
   trigger: RequestEnvelope['trigger'];
   messageId?: string;
   body: Record<string, unknown>;
-  /** Aborted when the user presses Stop (a control `abort`) or the worker shuts down. */
+  /** Aborted when any device of the user presses Stop (a control `abort`) or the worker shuts down. */
   abortSignal: AbortSignal;
 }
 
 /** Returns a `streamText` result or a stream of UI message chunks. */
 export type ChatTurnHandler = (context: ChatTurnContext) => ChunkSource | Promise<ChunkSource>;
 
-export interface RunTurnOptions {
-  client: MqttClientLike;
-  topics: TopicScheme;
-  address: ChatAddress;
-  request: RequestEnvelope;
-  messages: UIMessage[];
-  handler: ChatTurnHandler;
-  publish?: Omit<PublishStreamOptions, 'requestId' | 'topicPrefix' | 'abortController' | 'userMessage' | 'onStart'>;
-  /** Aborts the turn from outside (worker shutdown). */
-  signal?: AbortSignal;
+/** How a pumped source ended; {@link TurnPublisher.finish} turns it into the final status. */
+export interface PumpOutcome {
+  state: 'done' | 'error' | 'aborted';
+  error?: string;
 }
 
-export async function runTurn(options: RunTurnOptions): Promise<PublishedTurn> {
-  const { client, topics, address, request, messages, handler } = options;
-  const abortController = new AbortController();
-  const userMessage = [...messages].reverse().find((message) => message.role === 'user');
-  const onOuterAbort = () => abortController.abort(options.signal?.reason);
-  options.signal?.addEventListener('abort', onOuterAbort, { once: true });
+/**
+ * Reads `stream` into `turn` (which numbers, merges and publishes the chunks and moves the status)
+ * until the stream ends, fails, or `signal` aborts it. Never throws: every way out is an outcome.
+ */
+export async function pumpTurn(turn: TurnPublisher, stream: ReadableStream<UIMessageChunk>, signal: AbortSignal): Promise<PumpOutcome> {
+  let reader: ReadableStreamDefaultReader<UIMessageChunk>;
   try {
-    // The handler is called lazily inside the source so that its errors become an error turn.
-    const source = await lazySource(() =>
-      handler({
-        messages,
-        chatId: address.chatId,
-        userId: address.userId,
-        requestId: request.requestId,
-        trigger: request.trigger,
-        messageId: request.messageId,
-        body: request.body ?? {},
-        abortSignal: abortController.signal,
-      }),
-    );
-    return await publishStreamToMqtt(client, address, source, {
-      ...options.publish,
-      requestId: request.requestId,
-      topicPrefix: topics.prefix,
-      abortController,
-      userMessage,
-    });
+    reader = stream.getReader();
+  } catch (error) {
+    return { state: 'error', error: messageOf(error) };
+  }
+  const onAbort = () => void reader.cancel(signal.reason).catch(() => undefined);
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    while (true) {
+      const { value, done } = await reader.read();
+      if (done || signal.aborted) break;
+      if (value && typeof value === 'object' && typeof value.type === 'string') turn.push(value);
+    }
+    return signal.aborted ? { state: 'aborted' } : { state: 'done' };
+  } catch (error) {
+    return signal.aborted ? { state: 'aborted' } : { state: 'error', error: messageOf(error) };
   } finally {
-    options.signal?.removeEventListener('abort', onOuterAbort);
+    signal.removeEventListener('abort', onAbort);
   }
 }
 
-/** Wraps the handler call so a throw surfaces as an error chunk in the turn, not as a lost turn. */
-async function lazySource(factory: () => ChunkSource | Promise<ChunkSource>): Promise<ReadableStream> {
-  let inner: ReadableStreamDefaultReader | null = null;
-  return new ReadableStream({
-    async pull(controller) {
-      if (!inner) {
-        const source = await factory();
-        const stream = source instanceof ReadableStream ? source : (source.toUIMessageStream({ sendReasoning: true }) as ReadableStream);
-        inner = stream.getReader();
-      }
-      const { value, done } = await inner.read();
-      if (done) controller.close();
-      else controller.enqueue(value);
-    },
-    async cancel(reason) {
-      await inner?.cancel(reason);
-    },
-  });
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

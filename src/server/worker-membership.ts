@@ -1,16 +1,24 @@
 /**
- * Who else serves this worker group. Each worker heartbeats a retained presence message; a
- * request is owned by the live member with the highest rendezvous hash of its request id. On
- * brokers without shared subscriptions that is how exactly one worker takes each turn; with
- * shared subscriptions it is where every copy of a request is sent, so copies are dropped once.
+ * Who else serves this worker group. Each worker heartbeats a retained presence message (and
+ * clears it on close, or through its last will when it dies); a key (a chat) is owned by the live
+ * member with the highest rendezvous hash of it. On brokers without shared subscriptions that is
+ * how exactly one worker takes each chat; with shared subscriptions it is where every copy of a
+ * request is sent, so copies are dropped once. Presence is also what tells a crashed worker's
+ * running turns from live ones (the sweep).
  */
-import { publishAsync, subscribeAsync, type MqttClientLike } from '../transport/mqtt-client.js';
+import { publishAsync, type MqttClientLike } from '../transport/mqtt-client.js';
 import type { TopicScheme } from '../transport/topics.js';
+import { MessageDispatcher, type Route } from './message-dispatcher.js';
 
 export class WorkerMembership {
   private readonly lastSeen = new Map<string, number>();
+  /** Members that cleared their presence (closed, or their last will fired): absent for sure. */
+  private readonly departed = new Set<string>();
   private timer: ReturnType<typeof setInterval> | undefined;
   private readonly filterPrefix: string;
+  private route: Route | null = null;
+  private stopReconnect: (() => void) | null = null;
+  private readonly tickListeners = new Set<() => void>();
 
   constructor(
     private readonly client: MqttClientLike,
@@ -22,41 +30,49 @@ export class WorkerMembership {
     this.filterPrefix = topics.workerPresenceFilter(group).slice(0, -1);
   }
 
-  private readonly onMessage = (topic: string, payload: Uint8Array): void => {
-    if (!topic.startsWith(this.filterPrefix)) return;
+  private readonly onPresence = (topic: string, payload: Uint8Array): void => {
     const id = topic.slice(this.filterPrefix.length);
-    if (payload.byteLength === 0) this.lastSeen.delete(id);
-    else if (id !== this.workerId) this.lastSeen.set(id, Date.now());
-  };
-
-  /** Clean sessions forget subscriptions: without this, after a broker restart every worker would see itself alone and serve every request. */
-  private readonly onConnect = (): void => {
-    void subscribeAsync(this.client, this.topics.workerPresenceFilter(this.group), 1).catch(() => undefined);
-    void this.beat();
+    if (id === this.workerId) return;
+    if (payload.byteLength === 0) {
+      this.lastSeen.delete(id);
+      this.departed.add(id);
+    } else {
+      this.lastSeen.set(id, Date.now());
+      this.departed.delete(id);
+    }
   };
 
   async start(): Promise<void> {
-    this.client.on('message', this.onMessage);
-    this.client.on('connect', this.onConnect);
-    await subscribeAsync(this.client, this.topics.workerPresenceFilter(this.group), 1);
+    const dispatcher = MessageDispatcher.for(this.client);
+    this.route = dispatcher.route({ filters: [this.topics.workerPresenceFilter(this.group)], accepts: (topic) => topic.startsWith(this.filterPrefix), handler: this.onPresence });
+    // After a broker restart without persistence the retained presence of everyone is gone: beat at once.
+    this.stopReconnect = dispatcher.onReconnect(() => void this.beat());
+    await this.route.ready;
     await this.beat();
-    this.timer = setInterval(() => void this.beat(), this.intervalMs);
+    this.timer = setInterval(() => {
+      void this.beat();
+      for (const listener of [...this.tickListeners]) listener();
+    }, this.intervalMs);
     (this.timer as { unref?: () => void }).unref?.();
   }
 
-  /** True when this worker owns `requestId` among the members alive now. */
-  owns(requestId: string): boolean {
-    return this.owner(requestId) === this.workerId;
+  /** Called on every heartbeat, after presence had a whole interval to arrive (the sweep runs here). */
+  onTick(listener: () => void): () => void {
+    this.tickListeners.add(listener);
+    return () => this.tickListeners.delete(listener);
   }
 
-  /** The live member that owns `requestId` (this worker when it knows no better one). */
-  owner(requestId: string): string {
-    const now = Date.now();
+  /** True when this worker owns `key` among the members alive now. */
+  owns(key: string): boolean {
+    return this.owner(key) === this.workerId;
+  }
+
+  /** The live member that owns `key` (this worker when it knows no better one). */
+  owner(key: string): string {
     let best = this.workerId;
-    let bestScore = score(requestId, this.workerId);
-    for (const [id, seen] of this.lastSeen) {
-      if (now - seen > this.intervalMs * 3) continue;
-      const s = score(requestId, id);
+    let bestScore = score(key, this.workerId);
+    for (const id of this.liveMembers()) {
+      const s = score(key, id);
       if (s > bestScore || (s === bestScore && id > best)) {
         best = id;
         bestScore = s;
@@ -65,15 +81,30 @@ export class WorkerMembership {
     return best;
   }
 
+  /**
+   * Whether `workerId` serves now: this worker always; another while its heartbeats arrive. A member
+   * whose presence was cleared is absent at once; one that went silent, after three intervals.
+   */
+  isPresent(workerId: string): boolean {
+    if (workerId === this.workerId) return true;
+    if (this.departed.has(workerId)) return false;
+    const seen = this.lastSeen.get(workerId);
+    return seen !== undefined && Date.now() - seen <= this.intervalMs * 3;
+  }
+
   get members(): number {
-    return this.lastSeen.size + 1;
+    return this.liveMembers().length + 1;
   }
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
-    this.client.off('message', this.onMessage);
-    this.client.off('connect', this.onConnect);
+    this.stopReconnect?.();
+    await this.route?.release();
     await publishAsync(this.client, this.topics.workerPresenceTopic(this.group, this.workerId), '', { qos: 1, retain: true }).catch(() => undefined);
+  }
+
+  private liveMembers(): string[] {
+    return [...this.lastSeen.keys()].filter((id) => this.isPresent(id));
   }
 
   private beat(): Promise<void> {
@@ -81,10 +112,10 @@ export class WorkerMembership {
   }
 }
 
-/** FNV-1a of request id + worker id: stable, fast, evenly spread. */
-function score(requestId: string, workerId: string): number {
+/** FNV-1a of key + worker id: stable, fast, evenly spread. */
+function score(key: string, workerId: string): number {
   let hash = 0x811c9dc5;
-  const text = `${requestId}:${workerId}`;
+  const text = `${key}:${workerId}`;
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193);

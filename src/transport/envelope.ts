@@ -72,7 +72,8 @@ export interface RequestEnvelope {
 /** A `control` message: stop a turn (`abort`) or ask for its chunks again from `fromSeq` (`replay`). */
 export type ControlEnvelope =
   | { op: 'abort'; requestId: string }
-  | { op: 'replay'; requestId: string; fromSeq: number; clientId: string };
+  /** `toSeq` (exclusive, optional): the end of the gap the client is missing; without it, everything from `fromSeq`. */
+  | { op: 'replay'; requestId: string; fromSeq: number; clientId: string; toSeq?: number };
 
 /** Why a payload was dropped: not JSON or wrong shape (`malformed`), another protocol version, or invalid fields. */
 export type DecodeFailure = 'malformed' | 'version' | 'invalid';
@@ -260,7 +261,7 @@ export function encodeControl(control: ControlEnvelope): string {
   return JSON.stringify(
     control.op === 'abort'
       ? { v: PROTOCOL_VERSION, op: 'abort', r: control.requestId }
-      : { v: PROTOCOL_VERSION, op: 'replay', r: control.requestId, s: control.fromSeq, cid: control.clientId },
+      : { v: PROTOCOL_VERSION, op: 'replay', r: control.requestId, s: control.fromSeq, cid: control.clientId, ...(control.toSeq !== undefined ? { t: control.toSeq } : {}) },
   );
 }
 
@@ -268,10 +269,10 @@ export function encodeControl(control: ControlEnvelope): string {
 export function decodeControl(payload: string | Uint8Array): Decoded<ControlEnvelope> {
   const h = head(payload);
   if (!h.ok) return h;
-  const { op, r, s, cid } = h.value;
+  const { op, r, s, cid, t } = h.value;
   if (op === 'abort') return { ok: true, value: { op, requestId: r as string } };
-  if (op === 'replay' && isSeq(s) && typeof cid === 'string' && REQUEST_ID.test(cid)) {
-    return { ok: true, value: { op, requestId: r as string, fromSeq: s, clientId: cid } };
+  if (op === 'replay' && isSeq(s) && typeof cid === 'string' && REQUEST_ID.test(cid) && (t === undefined || (isSeq(t) && t > s))) {
+    return { ok: true, value: { op, requestId: r as string, fromSeq: s, clientId: cid, ...(t !== undefined ? { toSeq: t as number } : {}) } };
   }
   return fail('invalid');
 }

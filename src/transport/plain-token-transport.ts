@@ -135,7 +135,7 @@ interface Session {
   ignoreNextDone: boolean;
 }
 
-const GENERATION: Record<PlainTokenStatus, ChatActivitySnapshot['generation']> = {
+const GENERATION: Record<PlainTokenStatus, ChatActivitySnapshot['turnState']> = {
   thinking: 'thinking',
   generating: 'generating',
   done: 'done',
@@ -221,7 +221,7 @@ export class PlainTokenChatTransport<UI_MESSAGE extends UIMessage = UIMessage> i
   /** A chat's activity (the server's status of its latest turn) for hooks. */
   chat(chatId: string): ChatHandle {
     const session = this.sessionFor(chatId);
-    return { store: session.activity, retain: () => this.retain(session) };
+    return { store: session.activity, acquire: () => this.retain(session) };
   }
 
   /** Reconnects now instead of waiting for the next scheduled attempt. */
@@ -251,7 +251,7 @@ export class PlainTokenChatTransport<UI_MESSAGE extends UIMessage = UIMessage> i
       turn.release = release;
       session.turn = turn;
       const userMessage = [...messages].reverse().find((message) => message.role === 'user') ?? null;
-      session.activity.update({ requestId: turn.requestId, generation: 'queued', startedHere: true, error: null, userMessage, messageId: null });
+      session.activity.update({ requestId: turn.requestId, turnState: 'queued', startedHere: true, error: null, userMessage, messageId: null });
       this.armSilenceTimer(session);
       abortSignal?.addEventListener('abort', () => this.stop(session, turn), { once: true });
       await publishAsync(client, session.topics.request, encodePlainTokenRequest(messages, requestBody), { qos: 1 });
@@ -352,7 +352,7 @@ export class PlainTokenChatTransport<UI_MESSAGE extends UIMessage = UIMessage> i
       this.endTurn(session, turn);
       return;
     }
-    if (session.activity.getSnapshot().generation !== 'generating') session.activity.update({ generation: 'generating' });
+    if (session.activity.getSnapshot().turnState !== 'generating') session.activity.update({ turnState: 'generating' });
     turn.token(message.token);
   }
 
@@ -368,7 +368,7 @@ export class PlainTokenChatTransport<UI_MESSAGE extends UIMessage = UIMessage> i
     }
     session.ignoreNextDone = false;
     if (session.turn) this.armSilenceTimer(session);
-    session.activity.update({ generation: GENERATION[status], error: status === 'error' ? 'The server reported an error.' : null });
+    session.activity.update({ turnState: GENERATION[status], error: status === 'error' ? 'The server reported an error.' : null });
     if (status === 'error' && session.turn) this.failTurn(session, new TurnFailedError('The server reported an error for this turn.'));
   }
 
@@ -378,14 +378,14 @@ export class PlainTokenChatTransport<UI_MESSAGE extends UIMessage = UIMessage> i
     const client = this.manager.current;
     if (client && this.manager.connected) void publishAsync(client, session.topics.control, PLAIN_TOKEN_STOP, { qos: 1 }).catch(() => undefined);
     session.discarding = true;
-    session.activity.update({ generation: 'aborted' });
+    session.activity.update({ turnState: 'aborted' });
     this.endTurn(session, turn);
   }
 
   private failTurn(session: Session, error: Error): void {
     const turn = session.turn;
     if (!turn) return;
-    session.activity.update({ generation: 'error', error: error.message });
+    session.activity.update({ turnState: 'error', error: error.message });
     turn.fail(error);
     this.endTurn(session, turn);
   }

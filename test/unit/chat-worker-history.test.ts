@@ -1,0 +1,313 @@
+/**
+ * The worker's conversation contract on the mock broker: requests carry only what is new, the
+ * worker loads and stores history, answers queries, stops a turn from any device, continues tool
+ * calls into the same assistant message, and survives restarts and crashes with history intact.
+ */
+import { convertToModelMessages, streamText, type UIMessage, type UIMessageChunk } from 'ai';
+import { afterEach, describe, expect, test } from 'vitest';
+import { createChatWorker, type ChatTurnHandler, type ChatWorker } from '../../src/server/index.js';
+import { createMemoryChatStore } from '../../src/server/store/memory-chat-store.js';
+import type { ChatStore } from '../../src/server/store/chat-store.js';
+import { createMockBroker, createScriptedModel, scriptedChunkStream, type MockBroker } from '../../src/testing/index.js';
+import type { ChatPage, MessagePage, TurnLookup } from '../../src/transport/conversation.js';
+import { decodeStatus } from '../../src/transport/envelope.js';
+import { ProtocolClient, topics, userText } from '../helpers/protocol-client.js';
+
+let broker: MockBroker;
+const workers: ChatWorker[] = [];
+
+async function startWorker(options: { store: ChatStore; handler: ChatTurnHandler; workerId?: string }): Promise<ChatWorker> {
+  const workerId = options.workerId ?? `w${workers.length}`;
+  const worker = await createChatWorker({ client: broker.connect({ clientId: workerId }), workerId, store: options.store, handler: options.handler, rateLimit: false, probeTimeoutMs: 50 });
+  workers.push(worker);
+  return worker;
+}
+
+async function device(userId: string, clientId: string, chatId?: string): Promise<ProtocolClient> {
+  const client = new ProtocolClient(broker.connect({ clientId }), userId, clientId);
+  if (chatId) await client.open(chatId);
+  else await client.openUser();
+  return client;
+}
+
+const retainedStatus = (userId: string, chatId: string) => {
+  const retained = broker.retained(topics.topic({ userId, chatId }, 'status'));
+  const decoded = retained ? decodeStatus(retained.payload) : null;
+  return decoded?.ok ? decoded.value : null;
+};
+
+const text = (message: UIMessage) => message.parts.map((part) => (part.type === 'text' ? part.text : '')).join('');
+
+afterEach(async () => {
+  for (const worker of workers.splice(0)) await worker.close();
+  await broker?.close();
+});
+
+describe('server-authoritative history', () => {
+  test('the 9th turn of a chat reaches the model with all 16 earlier messages, each request carrying only its prompt', async () => {
+    broker = createMockBroker();
+    const model = createScriptedModel({ texts: Array.from({ length: 9 }, (_, i) => `answer ${i + 1}`) });
+    const store = createMemoryChatStore();
+    await startWorker({ store, handler: async ({ messages, abortSignal }) => streamText({ model, messages: await convertToModelMessages(messages), abortSignal }) });
+    const phone = await device('ann', 'phone', 'c1');
+    for (let i = 1; i <= 9; i++) {
+      const turn = await phone.turn('c1', `question ${i}`);
+      expect(turn.status.state).toBe('done');
+      expect(turn.text).toBe(`answer ${i}`);
+    }
+    const prompt = model.calls[8].prompt.filter((message) => message.role !== 'system');
+    expect(prompt).toHaveLength(17);
+    expect(prompt.map((message) => message.role)).toEqual([...Array.from({ length: 8 }, () => ['user', 'assistant']).flat(), 'user']);
+    const page = await phone.result<MessagePage>({ op: 'history', chatId: 'c1' });
+    expect(page.messages).toHaveLength(18);
+    expect(page.messages.map((entry) => text(entry.message))).toEqual(Array.from({ length: 9 }, (_, i) => [`question ${i + 1}`, `answer ${i + 1}`]).flat());
+    expect(page.messages.map((entry) => entry.position)).toEqual(Array.from({ length: 18 }, (_, i) => i));
+  });
+
+  test('a second device pages history newest first, then fetches only what changed after its cursor', async () => {
+    broker = createMockBroker();
+    const store = createMemoryChatStore();
+    await startWorker({ store, handler: ({ messages, abortSignal }) => scriptedChunkStream({ text: `reply to ${text(messages.at(-1)!)}`, signal: abortSignal }) });
+    const phone = await device('ann', 'phone', 'c1');
+    for (let i = 1; i <= 5; i++) await phone.turn('c1', `q${i}`);
+    const laptop = await device('ann', 'laptop');
+    const newest = await laptop.result<MessagePage>({ op: 'history', chatId: 'c1', limit: 4 });
+    expect(newest.messages.map((entry) => text(entry.message))).toEqual(['q4', 'reply to q4', 'q5', 'reply to q5']);
+    expect(newest.hasOlder).toBe(true);
+    const older = await laptop.result<MessagePage>({ op: 'history', chatId: 'c1', before: newest.messages[0].position, limit: 100 });
+    expect(older.messages).toHaveLength(6);
+    expect(older.hasOlder).toBe(false);
+    await phone.turn('c1', 'q6');
+    const since = await laptop.result<MessagePage>({ op: 'history', chatId: 'c1', after: newest.version });
+    expect(since.messages.map((entry) => text(entry.message))).toEqual(['q6', 'reply to q6']);
+  });
+
+  test('a request can never rewrite history: re-sending a stored message id, or editing the answer, is refused and stores nothing', async () => {
+    broker = createMockBroker();
+    const store = createMemoryChatStore();
+    await startWorker({ store, handler: ({ abortSignal }) => scriptedChunkStream({ text: 'ok', signal: abortSignal }) });
+    const phone = await device('ann', 'phone', 'c1');
+    const first = userText('hello');
+    const id = await phone.send('c1', { messages: [first] });
+    await phone.finalStatus('c1', id);
+    const again = await phone.send('c1', { messages: [{ ...first, parts: [{ type: 'text', text: 'rewritten' }] }] });
+    const refused = await phone.finalStatus('c1', again);
+    expect(refused.state).toBe('error');
+    // The refusal is not retained: the chat's retained status is still the answered turn's.
+    expect(retainedStatus('ann', 'c1')).toMatchObject({ requestId: id, state: 'done' });
+    const stored = (await store.loadMessages({ userId: 'ann', chatId: 'c1' })).messages;
+    const answer = stored[1].message;
+    const forged = await phone.send('c1', { messages: [{ ...answer, parts: [{ type: 'text', text: 'I never said that' }] }] });
+    expect((await phone.finalStatus('c1', forged)).state).toBe('error');
+    expect((await store.loadMessages({ userId: 'ann', chatId: 'c1' })).messages.map((entry) => text(entry.message))).toEqual(['hello', 'ok']);
+  });
+});
+
+describe('user-level queries', () => {
+  test('list, rename and delete, with chat events on every device; another user sees none of it', async () => {
+    broker = createMockBroker();
+    await startWorker({ store: createMemoryChatStore(), handler: ({ abortSignal }) => scriptedChunkStream({ text: 'fine', signal: abortSignal }) });
+    const phone = await device('ann', 'phone', 'c1');
+    const laptop = await device('ann', 'laptop');
+    const mallory = await device('mallory', 'm1');
+    await phone.turn('c1', 'plan a trip to Lisbon');
+    await phone.open('c2');
+    await phone.turn('c2', 'second chat');
+    const list = await laptop.result<ChatPage>({ op: 'list' });
+    expect(list.chats.map((chat) => chat.chatId)).toEqual(['c2', 'c1']);
+    expect(list.chats[1].title).toBe('plan a trip to Lisbon');
+    await laptop.until(() => laptop.chatEvents.find((event) => event.op === 'upsert' && event.chat.chatId === 'c2'), 'the c2 upsert');
+
+    expect((await mallory.result<ChatPage>({ op: 'list' })).chats).toEqual([]);
+    const stolen = await mallory.ask({ op: 'rename', chatId: 'c1', title: 'mine now' });
+    expect('error' in stolen && stolen.error.code).toBe('not-found');
+
+    await laptop.result({ op: 'rename', chatId: 'c1', title: 'Lisbon' });
+    await phone.until(() => phone.chatEvents.find((event) => event.op === 'upsert' && event.chat.title === 'Lisbon'), 'the rename event');
+    expect(await laptop.result({ op: 'delete', chatId: 'c2' })).toEqual({ deleted: true });
+    await phone.until(() => phone.chatEvents.find((event) => event.op === 'delete' && event.chatId === 'c2'), 'the delete event');
+    expect((await phone.result<ChatPage>({ op: 'list' })).chats.map((chat) => [chat.chatId, chat.title])).toEqual([['c1', 'Lisbon']]);
+    expect(mallory.chatEvents).toEqual([]);
+  });
+
+  test('turn lookups answer unknown, live with the last sequence, and finished with the stored answer', async () => {
+    broker = createMockBroker();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    await startWorker({
+      store: createMemoryChatStore(),
+      handler: ({ abortSignal }) =>
+        new ReadableStream<UIMessageChunk>({
+          async start(controller) {
+            controller.enqueue({ type: 'start' });
+            controller.enqueue({ type: 'text-start', id: 't' });
+            controller.enqueue({ type: 'text-delta', id: 't', delta: 'half ' });
+            await gate;
+            if (!abortSignal.aborted) controller.enqueue({ type: 'text-delta', id: 't', delta: 'whole' });
+            controller.enqueue({ type: 'text-end', id: 't' });
+            controller.enqueue({ type: 'finish' });
+            controller.close();
+          },
+        }),
+    });
+    const phone = await device('ann', 'phone', 'c1');
+    expect(await phone.result<TurnLookup>({ op: 'turn', chatId: 'c1', requestId: 'nosuchturn' })).toEqual({ state: 'unknown' });
+    const requestId = await phone.send('c1', { messages: [userText('hi')] });
+    await phone.status('c1', requestId, 'generating');
+    await phone.until(() => (phone.textOf('c1', requestId) === 'half ' ? true : null), 'the first delta');
+    const live = await phone.result<TurnLookup>({ op: 'turn', chatId: 'c1', requestId });
+    expect(live).toMatchObject({ state: 'live', messageId: `msg_${requestId}` });
+    expect(live.state === 'live' && live.lastSeq).toBeGreaterThanOrEqual(2);
+    release();
+    await phone.finalStatus('c1', requestId);
+    const finished = await phone.result<TurnLookup>({ op: 'turn', chatId: 'c1', requestId });
+    expect(finished).toMatchObject({ state: 'finished', finalState: 'done' });
+    expect(finished.state === 'finished' && finished.message && text(finished.message)).toBe('half whole');
+  });
+
+  test('queries over the per-user budget are answered rate-limited', async () => {
+    broker = createMockBroker();
+    const worker = await createChatWorker({ client: broker.connect({ clientId: 'w' }), handler: () => scriptedChunkStream({ text: 'x' }), queryRateLimit: { turns: 3, perMs: 60_000 }, probeTimeoutMs: 50 });
+    workers.push(worker);
+    const laptop = await device('ann', 'laptop');
+    const answers = [];
+    for (let i = 0; i < 5; i++) answers.push(await laptop.ask({ op: 'list' }));
+    expect(answers.map((answer) => ('error' in answer ? answer.error.code : 'ok'))).toEqual(['ok', 'ok', 'ok', 'rate-limited', 'rate-limited']);
+    const other = await device('bob', 'b1');
+    expect('result' in (await other.ask({ op: 'list' }))).toBe(true);
+  });
+});
+
+describe('stop from any device', () => {
+  test('Stop on device B aborts the model call of a turn started on device A; both see aborted and the partial is stored', async () => {
+    broker = createMockBroker();
+    const model = createScriptedModel({ text: Array.from({ length: 200 }, (_, i) => `w${i}`).join(' '), tokenDelayMs: 5 });
+    const store = createMemoryChatStore();
+    await startWorker({ store, handler: async ({ messages, abortSignal }) => streamText({ model, messages: await convertToModelMessages(messages), abortSignal }) });
+    const deviceA = await device('ann', 'deviceA', 'c1');
+    const deviceB = await device('ann', 'deviceB', 'c1');
+    const requestId = await deviceA.send('c1', { messages: [userText('write a long answer')] });
+    await deviceB.until(() => (deviceB.textOf('c1', requestId).split(' ').length > 5 ? true : null), 'a few words on device B');
+    await deviceB.abort('c1', requestId);
+    const [onA, onB] = await Promise.all([deviceA.finalStatus('c1', requestId), deviceB.finalStatus('c1', requestId)]);
+    expect(onA.state).toBe('aborted');
+    expect(onB.state).toBe('aborted');
+    expect(model.aborted).toBe(1);
+    const stored = (await store.loadMessages({ userId: 'ann', chatId: 'c1' })).messages;
+    expect(stored.map((entry) => entry.message.role)).toEqual(['user', 'assistant']);
+    expect(stored[1].turn?.state).toBe('aborted');
+    const partial = text(stored[1].message);
+    expect(partial.length).toBeGreaterThan(0);
+    expect(partial).toBe(deviceA.textOf('c1', requestId));
+    expect(stored[1].message.id).toBe(`msg_${requestId}`);
+  });
+});
+
+describe('tool continuations', () => {
+  test('a client tool output continues the same assistant message: one message, its id on the start chunk', async () => {
+    broker = createMockBroker();
+    const store = createMemoryChatStore();
+    const seen: UIMessage[][] = [];
+    await startWorker({
+      store,
+      handler: ({ messages }) => {
+        seen.push(messages);
+        const last = messages.at(-1)!;
+        const chunks: UIMessageChunk[] =
+          last.role === 'user'
+            ? [{ type: 'start' }, { type: 'tool-input-available', toolCallId: 'call1', toolName: 'getLocation', input: {} }, { type: 'finish' }]
+            : [{ type: 'start' }, { type: 'text-start', id: 't' }, { type: 'text-delta', id: 't', delta: 'You are in Lisbon.' }, { type: 'text-end', id: 't' }, { type: 'finish' }];
+        return new ReadableStream({ start: (controller) => (chunks.forEach((chunk) => controller.enqueue(chunk)), controller.close()) });
+      },
+    });
+    const phone = await device('ann', 'phone', 'c1');
+    const first = await phone.turn('c1', 'where am I?');
+    const stored = (await store.loadMessages({ userId: 'ann', chatId: 'c1' })).messages;
+    const assistant = stored[1].message;
+    expect(assistant.parts.find((part) => part.type === 'tool-getLocation')).toMatchObject({ state: 'input-available' });
+    const withOutput: UIMessage = {
+      ...assistant,
+      parts: assistant.parts.map((part) => (part.type === 'tool-getLocation' ? { ...part, state: 'output-available', output: { city: 'Lisbon' } } : part)) as UIMessage['parts'],
+    };
+    const second = await phone.send('c1', { messages: [withOutput] });
+    expect((await phone.finalStatus('c1', second)).state).toBe('done');
+    expect(phone.chunksOf('c1', second)[0]).toEqual({ type: 'start', messageId: assistant.id });
+    expect(seen[1].map((message) => message.role)).toEqual(['user', 'assistant']);
+    const after = (await store.loadMessages({ userId: 'ann', chatId: 'c1' })).messages;
+    expect(after).toHaveLength(2);
+    expect(after[1].message.id).toBe(`msg_${first.requestId}`);
+    expect(after[1].message.parts.find((part) => part.type === 'tool-getLocation')).toMatchObject({ state: 'output-available', output: { city: 'Lisbon' } });
+    expect(text(after[1].message)).toBe('You are in Lisbon.');
+  });
+});
+
+describe('restarts and crashes', () => {
+  test('a worker restarted between turns answers the next turn with the whole stored history', async () => {
+    broker = createMockBroker();
+    const store = createMemoryChatStore();
+    const prompts: number[] = [];
+    const handler: ChatTurnHandler = ({ messages, abortSignal }) => {
+      prompts.push(messages.length);
+      return scriptedChunkStream({ text: `answer ${prompts.length}`, signal: abortSignal });
+    };
+    const first = await startWorker({ store, handler, workerId: 'svc-1' });
+    const phone = await device('ann', 'phone', 'c1');
+    await phone.turn('c1', 'one');
+    await phone.turn('c1', 'two');
+    await first.close();
+    workers.splice(workers.indexOf(first), 1);
+    await startWorker({ store, handler, workerId: 'svc-1' });
+    expect((await phone.turn('c1', 'three')).status.state).toBe('done');
+    expect(prompts).toEqual([1, 3, 5]);
+  });
+
+  test('a worker that dies mid-turn: a live worker marks the turn failed for the store and every device; history is intact', async () => {
+    broker = createMockBroker();
+    const store = createMemoryChatStore();
+    const crashing = await createChatWorker({
+      client: broker.connect({ clientId: 'svc-a' }),
+      workerId: 'svc-a',
+      store,
+      rateLimit: false,
+      probeTimeoutMs: 50,
+      // Never ends: the process "dies" before the turn does.
+      handler: () => new ReadableStream<UIMessageChunk>({ start: (controller) => controller.enqueue({ type: 'start' }) }),
+    });
+    const phone = await device('ann', 'phone', 'c1');
+    const requestId = await phone.send('c1', { messages: [userText('are you there?')] });
+    await phone.status('c1', requestId, 'thinking');
+    // The crash: the connection is gone and the broker publishes the worker's last will (empty presence).
+    broker.dropClient('svc-a');
+    broker.inject(topics.workerPresenceTopic('chat-workers', 'svc-a'), new Uint8Array(0), { retain: true, qos: 1 });
+    const survivor = await startWorker({ store, handler: ({ abortSignal }) => scriptedChunkStream({ text: 'back', signal: abortSignal }), workerId: 'svc-b' });
+    expect(await survivor.sweep()).toBe(1);
+    expect((await phone.finalStatus('c1', requestId)).state).toBe('error');
+    expect(retainedStatus('ann', 'c1')).toMatchObject({ requestId, state: 'error' });
+    const stored = (await store.loadMessages({ userId: 'ann', chatId: 'c1' })).messages;
+    expect(stored.map((entry) => [entry.message.role, entry.turn?.state])).toEqual([['user', 'error']]);
+    expect(await phone.result<TurnLookup>({ op: 'turn', chatId: 'c1', requestId })).toMatchObject({ state: 'finished', finalState: 'error' });
+    // The chat goes on: the next turn sees the stored prompt of the failed one.
+    expect((await phone.turn('c1', 'hello again')).status.state).toBe('done');
+    expect((await store.loadMessages({ userId: 'ann', chatId: 'c1' })).messages).toHaveLength(3);
+    void crashing; // its client is dead; nothing of it is closed
+  });
+
+  test('a request re-sent after a worker restart is answered from the store, not run twice', async () => {
+    broker = createMockBroker();
+    const store = createMemoryChatStore();
+    let calls = 0;
+    const handler: ChatTurnHandler = ({ abortSignal }) => (calls++, scriptedChunkStream({ text: 'once', signal: abortSignal }));
+    const first = await startWorker({ store, handler });
+    const phone = await device('ann', 'phone', 'c1');
+    const message = userText('hi');
+    const requestId = await phone.send('c1', { messages: [message] });
+    await phone.finalStatus('c1', requestId);
+    await first.close();
+    workers.splice(workers.indexOf(first), 1);
+    await startWorker({ store, handler });
+    const before = phone.recordOf('c1').statuses.length;
+    await phone.send('c1', { requestId, messages: [message] });
+    await phone.until(() => (phone.recordOf('c1').statuses.slice(before).find((status) => status.requestId === requestId && status.state === 'done') ? true : null), 'the re-announced final state');
+    expect(calls).toBe(1);
+  });
+});
