@@ -9,6 +9,7 @@
  */
 import mqtt from 'mqtt';
 
+/** MQTT delivery level: at most once (0), at least once (1), exactly once (2). */
 export type QoS = 0 | 1 | 2;
 
 /** Options of one publish; `properties` is only sent on MQTT 5 connections. */
