@@ -16,13 +16,20 @@ export default defineConfig({
     lib: {
       entry: {
         index: entry('src/index.ts'),
+        react: entry('src/react.ts'),
         server: entry('src/server/index.ts'),
         broker: entry('src/broker/index.ts'),
         testing: entry('src/testing/index.ts'),
       },
       formats: ['es'],
     },
-    rollupOptions: { external },
+    rollupOptions: {
+      external,
+      // Bundlers drop module-level directives, so the React entry gets its `'use client'` back here:
+      // Next.js needs it on the file a Server Component imports. Only that entry: the transport
+      // entry stays usable from server code.
+      output: { banner: (chunk) => (chunk.isEntry && chunk.name === 'react' ? `'use client';` : '') },
+    },
     sourcemap: true,
     target: 'es2022',
     outDir: 'dist',

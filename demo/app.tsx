@@ -9,7 +9,8 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import config from 'virtual:demo-config';
-import { ChatWindow, isValidSegment, useCloudSignalChat } from '../src/index.js';
+import { isValidSegment } from '../src/index.js';
+import { ChatWindow, useCloudSignalChat } from '../src/react.js';
 import '../src/styles.css';
 import './demo.css';
 

@@ -1,5 +1,5 @@
 /**
- * CI bundle budget for the browser entry (`dist/index.js`), peers excluded: fails (exit 1) when
+ * CI bundle budget for the browser entries (`dist/index.js` + `dist/react.js`), peers excluded: fails (exit 1) when
  * the kit's own code or what an app ships before first render grows past its budget.
  * Run after the build: `npm run build && npm run check:bundle`.
  *

@@ -6,7 +6,7 @@ import type { ConnectionSnapshot } from '../src/transport/connection-state.js';
 import type { RecoverySnapshot } from '../src/transport/chat-activity.js';
 import { expectAccessible } from './support/a11y.js';
 
-const noRecovery: RecoverySnapshot = { resuming: false, recoveredChunks: 0, lastRecoveredAt: null };
+const noRecovery: RecoverySnapshot = { resuming: false, recoveredChunks: 0, lastRecoveredAt: null, droppedAt: null };
 
 /**
  * Drives the banner through a drop from a connected start, as the transport would, so each
@@ -84,10 +84,10 @@ export const BrowserOffline: Story = {
 };
 
 export const RecoveredTokens: Story = {
-  args: { after: { status: 'connected', attempt: 0 }, recovery: { resuming: false, recoveredChunks: 57, lastRecoveredAt: 0 } },
+  args: { after: { status: 'connected', attempt: 0 }, recovery: { resuming: false, recoveredChunks: 57, lastRecoveredAt: 0, droppedAt: null } },
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
-    await waitFor(() => expect(canvas.getByRole('status')).toHaveTextContent('Reconnected. Recovered 57 tokens.'));
+    await waitFor(() => expect(canvas.getByRole('status')).toHaveTextContent('Reconnected. The answer is up to date.'));
     await expectAccessible(canvasElement);
     await userEvent.click(canvas.getByRole('button', { name: 'Dismiss' }));
     await expect(canvas.getByRole('status')).toHaveTextContent('');

@@ -1,7 +1,8 @@
 /**
- * Measures what the browser entry (`dist/index.js`) costs a web app, peers excluded:
+ * Measures what the browser entries (`dist/index.js`, the transport, and `dist/react.js`, the hooks
+ * and components) cost a web app that uses both, peers excluded:
  *
- * - `kit`: the kit's own code, i.e. `dist/index.js` plus the local chunks it imports statically.
+ * - `kit`: the kit's own code, i.e. both entries plus the local chunks they import statically.
  * - `shipped`: what an app downloads before first render: the entry bundled with esbuild for the
  *   browser, minified, every non-peer dependency (MQTT.js, streamdown, Radix, ...) included,
  *   peers (React, the AI SDK) external, lazy `import()` chunks (code highlighting) split off.
@@ -27,8 +28,11 @@ export interface BundleSizes {
 
 const gz = (data: Buffer | string) => gzipSync(data, { level: 9 }).length;
 
-/** `dist/index.js` and the relative chunks it imports statically, transitively. */
-function kitFiles(entry: string): string[] {
+/** The files a React app imports: the transport entry and the React entry. */
+export const BROWSER_ENTRIES = ['index.js', 'react.js'];
+
+/** The entries and the relative chunks they import statically, transitively. */
+function kitFiles(entries: string[]): string[] {
   const seen = new Set<string>();
   const visit = (file: string) => {
     if (seen.has(file)) return;
@@ -36,19 +40,19 @@ function kitFiles(entry: string): string[] {
     const code = readFileSync(file, 'utf8');
     for (const match of code.matchAll(/(?:^|[;\n}])\s*(?:import|export)[^'"]*?from\s*["'](\.[^"']+)["']/g)) visit(resolve(dirname(file), match[1]));
   };
-  visit(entry);
+  entries.forEach(visit);
   return [...seen];
 }
 
 export async function measureBundle(root: string, distDir = join(root, 'dist')): Promise<BundleSizes> {
-  const entry = join(distDir, 'index.js');
-  if (!existsSync(entry)) throw new Error('dist/index.js is missing: run `npm run build` first.');
-  const files = kitFiles(entry);
+  const entries = BROWSER_ENTRIES.map((name) => join(distDir, name));
+  for (const entry of entries) if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first.`);
+  const files = kitFiles(entries);
   const kit = files.map((f) => readFileSync(f)).reduce((a, b) => Buffer.concat([a, b]), Buffer.alloc(0));
   const outdir = mkdtempSync(join(tmpdir(), 'bundle-size-'));
   try {
     const result = await build({
-      entryPoints: [entry],
+      entryPoints: entries,
       // Bare imports resolve from the project even when dist was built elsewhere.
       nodePaths: [join(root, 'node_modules')],
       bundle: true,
@@ -66,7 +70,7 @@ export async function measureBundle(root: string, distDir = join(root, 'dist')):
     });
     const outputs = result.metafile.outputs;
     // Lazy chunks carry an `entryPoint` too (the module they split off): match ours by path.
-    const entryOut = Object.keys(outputs).find((k) => outputs[k].entryPoint !== undefined && resolve(outputs[k].entryPoint!) === resolve(entry))!;
+    const entryOuts = Object.keys(outputs).filter((k) => outputs[k].entryPoint !== undefined && entries.some((entry) => resolve(outputs[k].entryPoint!) === resolve(entry)));
     // Initial load: the entry and every chunk reachable through static imports.
     const initial = new Set<string>();
     const walk = (key: string) => {
@@ -74,7 +78,7 @@ export async function measureBundle(root: string, distDir = join(root, 'dist')):
       initial.add(key);
       for (const imp of outputs[key].imports) if (imp.kind === 'import-statement' && outputs[imp.path]) walk(imp.path);
     };
-    walk(entryOut);
+    entryOuts.forEach(walk);
     let shipped = 0;
     let lazy = 0;
     for (const file of result.outputFiles) {

@@ -121,7 +121,7 @@ export async function startOurs(options: OursOptions): Promise<Contender> {
   // round trip and no retained status/complete re-delivered on every turn.
   const releases = new Map<string, () => void>();
   const retained = (chatId: string) => {
-    if (!releases.has(chatId)) releases.set(chatId, transport.chat(chatId).retain());
+    if (!releases.has(chatId)) releases.set(chatId, transport.chat(chatId).acquire());
     return chatId;
   };
   let messages = 0;

@@ -7,7 +7,7 @@
 import { Profiler, useEffect } from 'react';
 import { createRoot } from 'react-dom/client';
 import type { UIMessage } from 'ai';
-import { ChatWindow, useCloudSignalChat } from '../../src/index.js';
+import { ChatWindow, useCloudSignalChat } from '../../src/react.js';
 import '../../src/styles.css';
 import type { Commit } from './commit.js';
 

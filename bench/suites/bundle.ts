@@ -28,7 +28,7 @@ export async function runBundle(ctx: SuiteContext): Promise<SuiteResult> {
         body: table(
           ['what', 'gzip KiB', 'budget KiB', 'of budget'],
           [
-            ["kit's own code (dist/index.js + its chunks)", kb(sizes.kitGzipBytes), kb(BUDGET.kitGzipBytes), `${fmt((sizes.kitGzipBytes / BUDGET.kitGzipBytes) * 100, 0)}%`],
+            ["kit's own code (dist/index.js + dist/react.js + their chunks)", kb(sizes.kitGzipBytes), kb(BUDGET.kitGzipBytes), `${fmt((sizes.kitGzipBytes / BUDGET.kitGzipBytes) * 100, 0)}%`],
             ['shipped before first render (deps bundled, minified)', kb(sizes.shippedGzipBytes), kb(BUDGET.shippedGzipBytes), `${fmt((sizes.shippedGzipBytes / BUDGET.shippedGzipBytes) * 100, 0)}%`],
             ['lazy chunks (code highlighting), on demand', kb(sizes.lazyGzipBytes), '–', '–'],
           ],

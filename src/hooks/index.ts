@@ -1,4 +1,5 @@
-export type { ChatKitTransport, ChatActivityHandle } from './types.js';
+export type { ChatKitTransport, ChatActivityHandle, ConversationHandle, ChatListHandle, ChatListState, ChatHistoryState, ChatSummary } from './types.js';
+export { useChatList } from './use-chat-list.js';
 export { useStore } from './use-store.js';
 export { useChatTransport, type TransportInput } from './use-chat-transport.js';
 export { useConnectionState, type ConnectionState } from './use-connection-state.js';
@@ -16,6 +17,7 @@ export { isNetworkError, chatErrorKind, type ChatErrorKind } from './errors.js';
 export {
   useCloudSignalChat,
   DEFAULT_THROTTLE_MS,
+  mergeStoredMessages,
   type UseCloudSignalChatOptions,
   type CloudSignalChat,
 } from './use-cloudsignal-chat.js';

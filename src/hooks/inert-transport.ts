@@ -15,7 +15,7 @@ export function createInertTransport<UI extends UIMessage>(): ChatKitTransport<U
   return {
     resumeStreamIsReplay: true,
     connection,
-    chat: () => ({ store: activity, retain: () => () => {} }),
+    chat: () => ({ store: activity, acquire: () => () => {} }),
     retry: () => {},
     close: () => {},
     sendMessages: unavailable,

@@ -1,7 +1,11 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useChat, type UseChatHelpers } from '@ai-sdk/react';
 import { generateId, type ChatInit, type UIMessage } from 'ai';
-import type { ChatKitTransport } from './types.js';
+import type { StoredMessage } from '../transport/conversation.js';
+import type { HistorySnapshot } from '../transport/conversation-sync.js';
+import { Store } from '../transport/store.js';
+import type { ChatHistoryState, ChatKitTransport } from './types.js';
+import { useStore } from './use-store.js';
 import { useChatTransport, type TransportInput } from './use-chat-transport.js';
 import { useConnectionState, type ConnectionState } from './use-connection-state.js';
 import { useChatActivity } from './use-chat-activity.js';
@@ -44,12 +48,40 @@ export interface CloudSignalChat<UI extends UIMessage = UIMessage> extends Omit<
   readonly errorKind: ChatErrorKind | null;
   /** `useChat` is submitting or streaming. */
   readonly isStreaming: boolean;
+  /** The chat's stored history: whether it is loading, and older pages on demand. */
+  readonly history: ChatHistoryState;
+  /** Ids of user messages sent while offline and not yet taken by a worker (shown as pending). */
+  readonly pendingMessageIds: readonly string[];
+}
+
+/** Stands in for the history of transports without a chat store: nothing to load. */
+const NO_HISTORY = new Store<HistorySnapshot>({ status: 'ready', messages: [], version: 0, hasOlder: false, error: null });
+const noOlder = () => Promise.resolve();
+
+/**
+ * Puts stored messages into what `useChat` shows: the store's order for every message it holds,
+ * the stored version of those written since the last merge (`fresh`), the local version of the
+ * others (a turn streamed here may be newer than the last sync), then local messages the store
+ * does not have yet (a prompt just sent) in their order.
+ */
+export function mergeStoredMessages<UI extends UIMessage>(current: readonly UI[], stored: readonly StoredMessage<UI>[], freshIds: ReadonlySet<string>): UI[] {
+  const local = new Map(current.map((m) => [m.id, m]));
+  const storedIds = new Set<string>();
+  const merged: UI[] = [];
+  for (const { message } of stored) {
+    storedIds.add(message.id);
+    merged.push(freshIds.has(message.id) ? message : (local.get(message.id) ?? message));
+  }
+  for (const message of current) if (!storedIds.has(message.id)) merged.push(message);
+  return merged.length === current.length && merged.every((m, i) => m === current[i]) ? (current as UI[]) : merged;
 }
 
 /**
- * `useChat` over MQTT. Returns everything `useChat` returns plus `connection`, `generation` and
- * `recovery`. Resumes the live turn on mount and after a reconnect, and shows turns started on
- * another device of the same user (their user message is inserted, then the answer streams in).
+ * `useChat` over MQTT. Returns everything `useChat` returns plus `connection`, `generation`,
+ * `recovery` and `history`. Hydrates the chat from its stored conversation (newest first, older
+ * pages with `history.loadOlder()`, then only what changed), resumes the live turn on mount and
+ * after a reconnect, and shows turns started on another device of the same user (their user
+ * message is inserted, then the answer streams in). `stop()` stops the live turn wherever it started.
  *
  * @example
  * const chat = useCloudSignalChat({ id: 'support', transport: { wssUrl, authEndpoint: '/api/mqtt-token' } });
@@ -73,8 +105,45 @@ export function useCloudSignalChat<UI extends UIMessage = UIMessage>(options: Us
   const handledTurns = useRef(new Set<string>());
   const resumedOnConnection = useRef<number | null | undefined>(undefined);
 
+  // Stored history: hydrate on mount, and again whenever a turn of this chat ends (any device).
+  const conversation = useMemo(() => transport.conversation?.(id) ?? null, [transport, id]);
+  const stored = useStore((conversation?.store ?? NO_HISTORY) as Store<HistorySnapshot<UI>>);
   useEffect(() => {
-    if (!resume || connection.status !== 'connected') return;
+    if (conversation) void conversation.sync();
+  }, [conversation]);
+  const endedTurn = activity.requestId !== null && !isActiveGeneration(activity.turnState) && activity.turnState !== 'idle' ? activity.requestId : null;
+  useEffect(() => {
+    if (conversation && endedTurn) void conversation.sync();
+  }, [conversation, endedTurn]);
+  const historyReady = stored.status === 'ready' || stored.status === 'error';
+  const appliedVersion = useRef(-1);
+  const busy = status === 'submitted' || status === 'streaming';
+  useEffect(() => {
+    // Never under a live stream: `useChat` owns the last message until the turn ends.
+    if (!conversation || stored.status !== 'ready' || busy) return;
+    const fresh = new Set(stored.messages.filter((m) => m.version > appliedVersion.current).map((m) => m.message.id));
+    if (fresh.size === 0 && appliedVersion.current >= 0) return;
+    appliedVersion.current = stored.version;
+    setMessages((current) => mergeStoredMessages(current, stored.messages, fresh));
+  }, [conversation, stored, busy, setMessages]);
+
+  // Prompts accepted offline (also by the page before a reload) are shown until a worker takes them.
+  const pending = activity.pending;
+  useEffect(() => {
+    if (pending.length === 0 || !historyReady) return;
+    setMessages((current) => {
+      const missing = pending.filter((p) => !current.some((m) => m.id === p.id)) as UI[];
+      return missing.length === 0 ? current : [...current, ...missing];
+    });
+    // After a reload nothing reads the queued turn yet: attach to it (works offline too).
+    if (resume && status !== 'submitted' && status !== 'streaming' && !handledTurns.current.has(`pending:${pending[0].id}`)) {
+      handledTurns.current.add(`pending:${pending[0].id}`);
+      void resumeStream();
+    }
+  }, [pending, historyReady, resume, status, setMessages, resumeStream]);
+
+  useEffect(() => {
+    if (!resume || connection.status !== 'connected' || !historyReady) return;
 
     // 1. Our stream broke with the connection: replay it now that the socket is back,
     //    once per connection so a failing resume cannot loop.
@@ -94,7 +163,7 @@ export function useCloudSignalChat<UI extends UIMessage = UIMessage>(options: Us
     }
     // Ready, or showing a non-network error of an earlier turn: a new turn still gets picked up.
     if (handledTurns.current.has(requestId)) return;
-    const live = isActiveGeneration(activity.generation);
+    const live = isActiveGeneration(activity.turnState);
     const answerMissing = messageId !== null && !messages.some((m) => m.id === messageId);
     handledTurns.current.add(requestId);
     if (!live && !answerMissing) return;
@@ -103,10 +172,24 @@ export function useCloudSignalChat<UI extends UIMessage = UIMessage>(options: Us
       setMessages((current) => (current.some((m) => m.id === user.id) ? current : [...current, user]));
     }
     void resumeStream();
-  }, [resume, connection.status, connection.connectedAt, status, error, activity, messages, setMessages, resumeStream]);
+  }, [resume, connection.status, connection.connectedAt, historyReady, status, error, activity, messages, setMessages, resumeStream]);
 
   const errorKind = useMemo(() => chatErrorKind(error), [error]);
-  const isStreaming = status === 'submitted' || status === 'streaming';
+  const isStreaming = busy;
+  const { stop: stopHere } = helpers;
+  // Stop reaches the turn wherever it was started (another device's turn this page only follows).
+  const stop = useCallback(async () => {
+    await Promise.all([stopHere(), transport.stopTurn?.(id)]);
+  }, [stopHere, transport, id]);
+  const history = useMemo<ChatHistoryState>(
+    () => ({
+      status: stored.status === 'idle' ? 'loading' : stored.status,
+      hasOlder: stored.hasOlder,
+      loadOlder: conversation ? () => conversation.loadOlder() : noOlder,
+    }),
+    [stored.status, stored.hasOlder, conversation],
+  );
+  const pendingMessageIds = useMemo(() => pending.map((m) => m.id), [pending]);
 
   return useMemo(
     () => ({
@@ -119,7 +202,7 @@ export function useCloudSignalChat<UI extends UIMessage = UIMessage>(options: Us
       resumeStream,
       sendMessage: helpers.sendMessage,
       regenerate: helpers.regenerate,
-      stop: helpers.stop,
+      stop,
       clearError: helpers.clearError,
       addToolResult: helpers.addToolResult,
       addToolOutput: helpers.addToolOutput,
@@ -132,9 +215,11 @@ export function useCloudSignalChat<UI extends UIMessage = UIMessage>(options: Us
       recovery,
       errorKind,
       isStreaming,
+      history,
+      pendingMessageIds,
     }),
     // The chat's methods are bound once per Chat instance, so these deps change only with state.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [id, transport, messages, status, error, setMessages, resumeStream, helpers.sendMessage, helpers.experimental_queuedMessages, connection, generation, recovery, errorKind, isStreaming],
+    [id, transport, messages, status, error, setMessages, resumeStream, stop, helpers.sendMessage, helpers.experimental_queuedMessages, connection, generation, recovery, errorKind, isStreaming, history, pendingMessageIds],
   );
 }

@@ -1,17 +1,20 @@
 import { useMemo } from 'react';
 import type { UIMessage } from 'ai';
 import type { ChatActivitySnapshot } from '../transport/chat-activity.js';
-import type { TurnState } from '../transport/envelope.js';
+import type { ChatTurnState } from '../transport/chat-activity.js';
 import type { ChatKitTransport } from './types.js';
 import { useChatActivity } from './use-chat-activity.js';
 
-/** What the worker reports about the latest turn; `idle` before any turn. */
-export type GenerationStatus = TurnState | 'idle';
+/**
+ * The latest turn's state: what the worker reports, `idle` before any turn, and `catching-up`
+ * while the worker has finished but this page has not received the end yet (never "done" early).
+ */
+export type GenerationStatus = ChatTurnState;
 
 /** The generation axis: the worker's view of the turn, independent of the connection. */
 export interface GenerationState {
   status: GenerationStatus;
-  /** The worker is on it: queued, thinking or generating. */
+  /** The answer is still coming to this page: queued, thinking, generating or catching up. */
   isActive: boolean;
   requestId: string | null;
   /** Error text when `status` is `error`. */
@@ -20,23 +23,23 @@ export interface GenerationState {
   startedHere: boolean;
 }
 
-const ACTIVE: ReadonlySet<GenerationStatus> = new Set(['queued', 'thinking', 'generating']);
+const ACTIVE: ReadonlySet<GenerationStatus> = new Set(['queued', 'thinking', 'generating', 'catching-up']);
 
-/** True while the worker is queued, thinking or generating. */
+/** True while the answer is still coming: queued, thinking, generating or catching up. */
 export function isActiveGeneration(status: GenerationStatus): boolean {
   return ACTIVE.has(status);
 }
 
 /** Derives the generation axis from an activity snapshot (stable while its fields are). */
 export function useGenerationFromActivity(activity: ChatActivitySnapshot): GenerationState {
-  const { generation, requestId, error, startedHere } = activity;
+  const { turnState, requestId, error, startedHere } = activity;
   return useMemo(
-    () => ({ status: generation, isActive: ACTIVE.has(generation), requestId, error, startedHere }),
-    [generation, requestId, error, startedHere],
+    () => ({ status: turnState, isActive: ACTIVE.has(turnState), requestId, error, startedHere }),
+    [turnState, requestId, error, startedHere],
   );
 }
 
-/** The worker's status of a chat's latest turn: queued / thinking / generating / done / error / aborted. */
+/** The state of a chat's latest turn: queued / thinking / generating / catching-up / done / error / aborted. */
 export function useGenerationStatus<UI extends UIMessage>(transport: ChatKitTransport<UI>, chatId: string): GenerationState {
   return useGenerationFromActivity(useChatActivity(transport, chatId));
 }

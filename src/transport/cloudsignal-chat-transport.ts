@@ -2,29 +2,37 @@
  * `CloudSignalChatTransport`: an AI SDK `ChatTransport` whose answers arrive over MQTT.
  *
  * The turn is triggered by an HTTP POST (202) or by a publish on the chat's `request` topic; the
- * worker streams UI message chunks on `stream` with sequence numbers. This class turns them back
- * into one ordered stream per turn, repairs gaps through `replay`, resumes after disconnects, and
- * forwards `stop()` to the worker as `abort`.
+ * worker streams UI message chunks on `stream` with sequence numbers. Every turn this page knows
+ * lives in one record of the {@link TurnRegistry}; its reader turns the envelopes back into one
+ * ordered stream, repairs gaps through `replay`, and survives connection drops inside the stream
+ * it returned. Prompts sent offline wait in a persisted outbox. History, the chat list and turn
+ * lookups are queries on the user's `~/query` topic (docs/protocol-conversations.md).
  */
 import type { ChatTransport, UIMessage, UIMessageChunk } from 'ai';
-import { ChatChannel } from './chat-channel.js';
-import { INITIAL_CHAT_ACTIVITY, type ChatActivitySnapshot } from './chat-activity.js';
-import { ConnectionManager, type ManagedConnectionOptions } from './connection.js';
+import { ChatListObserver } from './chat-list.js';
+import { ChatSubscription } from './chat-subscription.js';
+import { INITIAL_CHAT_ACTIVITY, type ChatActivitySnapshot, type RecoverySnapshot } from './chat-activity.js';
+import { ConnectionManager, type ConnectionTuning } from './connection.js';
 import type { ConnectionSnapshot } from './connection-state.js';
-import { encodeRequest, type CompleteEnvelope } from './envelope.js';
-import { ChatKitError, createNetworkError, RequestRejectedError, StreamTimeoutError } from './errors.js';
+import type { TurnLookup } from './conversation.js';
+import { ConversationSync } from './conversation-sync.js';
+import { decodeChatEvent, encodeRequest, FINAL_TURN_STATES, type ChatEventEnvelope, type CompleteEnvelope, type StreamEnvelope, type TurnState } from './envelope.js';
+import { ChatKitError, createNetworkError, RequestRejectedError, RequestTooLargeError, StreamTimeoutError, TurnLostError } from './errors.js';
 import { randomId } from './ids.js';
+import { createMemoryStorage, defaultStorage, type KeyValueStorage } from './key-value-storage.js';
 import { MessageRouter } from './message-router.js';
-import { publishAsync, type MqttClientLike } from './mqtt-client.js';
+import { publishAsync, subscribeAsync, type MqttClientLike } from './mqtt-client.js';
+import { Outbox, type OutboxEntry } from './outbox.js';
+import { QueryClient } from './query-client.js';
+import { decideResume } from './resume-decision.js';
 import { emptyStats, type DropReason, type TransportStats } from './stats.js';
 import { Store, type ReadableStore } from './store.js';
 import { assertSegment, DEFAULT_TOPIC_PREFIX, TopicScheme } from './topics.js';
+import { isOpenPhase } from './turn-lifecycle.js';
 import { TurnReader } from './turn-reader.js';
+import { TurnRegistry, type TurnRecord } from './turn-registry.js';
 
 type HeadersInput = Record<string, string> | Headers;
-
-/** How many delivered turn ids a transport remembers (see `rememberFinished`). */
-const FINISHED_TURNS_KEPT = 1_000;
 type Resolvable<T> = T | (() => T | Promise<T>);
 
 /** Options of {@link CloudSignalChatTransport}. Defaults live in {@link TRANSPORT_DEFAULTS}. */
@@ -33,6 +41,8 @@ export interface CloudSignalChatTransportOptions {
   client?: MqttClientLike;
   /** Broker WebSocket URL; the transport connects and reconnects itself. */
   wssUrl?: string;
+  /** Several broker WebSocket URLs of one cluster, tried in order (after `wssUrl`) when a node fails. */
+  urls?: string[];
   /** POST endpoint returning `{ username, password, userId?, clientId?, expiresAt? }`; called before every connect. */
   authEndpoint?: string;
   /** Static credentials for brokers without an auth endpoint (development). */
@@ -50,18 +60,42 @@ export interface CloudSignalChatTransportOptions {
   headers?: Resolvable<HeadersInput>;
   /** Extra body fields sent with every turn. */
   body?: Resolvable<Record<string, unknown>>;
-  /** Ms of silence after which a live turn fails with `StreamTimeoutError`. Default 60 000. */
+  /**
+   * Ms without a chunk or status of a live turn after which the transport asks the worker about it
+   * (a `turn` query). If a further `streamTimeout` passes with no worker answering at all, the
+   * stream fails with `StreamTimeoutError`. Default 60 000.
+   */
   streamTimeout?: number;
-  /** Ms to wait for retained state when resuming. Default 1 000. */
-  reconnectTimeout?: number;
-  /** Ms to wait for the connection before a turn fails as a network error. Default 10 000. */
+  /**
+   * Ms a stream waits, inside the stream, for a dropped connection to come back before it fails
+   * as a resumable network error (`useChat`'s `resumeStream()` then picks the turn up again).
+   * Default 30 000.
+   */
+  reconnectGrace?: number;
+  /** Ms to wait for the first connection when the user id is still unknown (auth endpoint). Default 10 000. */
   connectTimeout?: number;
   /** Ms before an unanswered replay request is sent again. Default 1 000. */
   replayRetryMs?: number;
-  /** Messages larger than this are dropped and counted. Default 256 KiB. */
+  /** First ms before an unanswered query is asked again (doubling). Default 2 000. */
+  queryRetryMs?: number;
+  /** Incoming messages larger than this are dropped and counted. Default 256 KiB. */
   maxMessageBytes?: number;
+  /**
+   * Requests larger than this (encoded) fail at once with `RequestTooLargeError`, before anything
+   * is published or posted. Default 256 KiB, the embedded broker's and the HTTP trigger's default.
+   */
+  maxRequestBytes?: number;
+  /** Messages per history page (the first screen and each `loadOlder()`). Default 50. */
+  historyPageSize?: number;
+  /** Messages of a chat kept in the history cache. Default 200. */
+  historyCacheLimit?: number;
+  /**
+   * Where the offline outbox and the history cache survive a reload. Default `localStorage` when
+   * the page has one, else memory. `false`: memory only.
+   */
+  storage?: KeyValueStorage | false;
   /** Reconnect backoff and MQTT options of the managed connection. */
-  connection?: Pick<ManagedConnectionOptions, 'backoff' | 'protocolVersion' | 'refreshMargin' | 'clientId'>;
+  connection?: ConnectionTuning;
   /** `fetch` used for the trigger and the auth endpoint. */
   fetch?: typeof fetch;
 }
@@ -71,21 +105,28 @@ export const TRANSPORT_DEFAULTS = {
   api: '/api/chat',
   trigger: 'http' as 'http' | 'mqtt',
   streamTimeout: 60_000,
-  reconnectTimeout: 1_000,
+  reconnectGrace: 30_000,
   connectTimeout: 10_000,
   replayRetryMs: 1_000,
+  queryRetryMs: 2_000,
   maxMessageBytes: 256 * 1024,
+  maxRequestBytes: 256 * 1024,
+  historyPageSize: 50,
+  historyCacheLimit: 200,
 };
 
 /** A handle on one chat for hooks: its activity store and a way to keep it subscribed. */
 export interface ChatHandle {
   store: ReadableStore<ChatActivitySnapshot>;
   /** Subscribes the chat's topics until the returned function is called. */
-  retain(): () => void;
+  acquire(): () => void;
 }
 
 type SendOptions<UI extends UIMessage> = Parameters<ChatTransport<UI>['sendMessages']>[0];
 type ReconnectOptions<UI extends UIMessage> = Parameters<ChatTransport<UI>['reconnectToStream']>[0];
+
+const textEncoder = /* @__PURE__ */ new TextEncoder();
+const NO_RECOVERY: RecoverySnapshot = INITIAL_CHAT_ACTIVITY.recovery;
 
 export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> implements ChatTransport<UI_MESSAGE> {
   /** Resuming replays the live turn from its first chunk; `useChat` resets the partial message on it. */
@@ -97,32 +138,42 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
   private readonly topics: TopicScheme;
   private readonly router = new MessageRouter();
   private readonly manager: ConnectionManager;
-  private readonly channels = new Map<string, ChatChannel>();
+  private readonly subscriptions = new Map<string, ChatSubscription>();
+  private readonly registry: TurnRegistry;
+  private readonly queries: QueryClient;
+  private readonly storage: KeyValueStorage;
+  private readonly outbox: Outbox;
+  private readonly syncs = new Map<string, ConversationSync<UI_MESSAGE>>();
+  private chatList: ChatListObserver | null = null;
+  /** Recovery facts of each chat's latest turn; they outlive the turn's record. */
+  private readonly recoveries = new Map<string, RecoverySnapshot>();
+  /** Listeners of each chat's retained state (resumes waiting for a status or complete). */
+  private readonly retainedWaiters = new Map<string, Set<() => void>>();
+  /** User-level feeds (`~/chats`) to subscribe again after every reconnect. */
+  private readonly userFeeds = new Map<string, () => void>();
   private readonly statsStore = new Store<{ value: TransportStats }>({ value: emptyStats() });
   private readonly counters = emptyStats();
-  /** Turns this instance delivered to the end: resuming them again would duplicate them. */
-  private readonly finishedTurns = new Set<string>();
-  /** Turns whose reader this instance lost to a network drop, by chat: resumed even if retained state was lost. */
-  private readonly interruptedTurns = new Map<string, { requestId: string; shown: number }>();
-  /** MQTT-triggered requests no reader has finished with yet, by request id: sent again while no worker shows the turn. */
-  private readonly requestPayloads = new Map<string, { topic: string; payload: string }>();
   private closed = false;
   private statsFlush: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: CloudSignalChatTransportOptions) {
     this.options = { ...TRANSPORT_DEFAULTS, ...stripUndefined(options) };
-    if (!options.client && !options.wssUrl) {
-      throw new ChatKitError('invalid-options', 'CloudSignalChatTransport needs either `client` or `wssUrl`.');
+    if (!options.client && !options.wssUrl && !options.urls?.length) {
+      throw new ChatKitError('invalid-options', 'CloudSignalChatTransport needs either `client`, `wssUrl` or `urls`.');
     }
     if (options.userId !== undefined) assertSegment('userId', options.userId);
     this.topics = new TopicScheme(this.options.topicPrefix);
+    this.storage = options.storage === false ? createMemoryStorage() : (options.storage ?? defaultStorage());
+    this.outbox = new Outbox(this.storage, `csk:${this.options.topicPrefix}:outbox`);
+    this.registry = new TurnRegistry((record) => this.onRecordChange(record));
     const headers = typeof options.headers === 'object' && !(options.headers instanceof Headers) ? options.headers : undefined;
     this.manager = new ConnectionManager(
       options.client
         ? { kind: 'external', client: options.client }
         : {
             kind: 'managed',
-            wssUrl: options.wssUrl!,
+            wssUrl: options.wssUrl,
+            urls: options.urls,
             authEndpoint: options.authEndpoint,
             username: options.username,
             password: options.password,
@@ -132,75 +183,64 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
           },
       options.userId,
     );
+    this.queries = new QueryClient({
+      topics: this.topics,
+      router: this.router,
+      userId: () => this.manager.userId,
+      clientId: () => this.manager.clientId,
+      client: () => this.manager.current,
+      retryMs: this.options.queryRetryMs,
+      count: (reason) => this.count(reason),
+    });
     this.connection = this.manager.state;
     this.stats = {
       getSnapshot: () => this.statsStore.getSnapshot().value,
       subscribe: (listener) => this.statsStore.subscribe(listener),
     };
     this.manager.addListener({
-      onConnected: (client, firstTime) => {
-        this.router.attach(client);
-        if (!firstTime) for (const channel of this.channels.values()) channel.resubscribe();
-        else for (const channel of this.channels.values()) channel.resubscribe();
-      },
-      onLost: (reason) => {
-        // useChat resumes only after a TypeError that mentions "network".
-        for (const channel of this.channels.values()) {
-          for (const reader of [...channel.readers.values()]) {
-            this.interruptedTurns.set(channel.address.chatId, { requestId: reader.requestId, shown: reader.nextSeq });
-            reader.fail(createNetworkError(reason));
-          }
-        }
-      },
+      onConnected: (client) => this.onConnected(client),
+      onLost: (reason) => this.onLost(reason),
     });
     if (this.manager.current) this.router.attach(this.manager.current);
   }
 
-  /** A chat's live activity (worker status, recovery) for hooks. */
+  /** A chat's live activity (worker status, delivery, recovery, pending prompts) for hooks. */
   chat(chatId: string): ChatHandle {
     assertSegment('chatId', chatId);
     if (this.manager.userId) {
-      const channel = this.channelFor(chatId);
-      return { store: channel.activity, retain: () => this.retainChannel(channel) };
+      const subscription = this.subscriptionFor(chatId);
+      return { store: subscription.activity, acquire: () => subscription.acquire() };
     }
     return this.deferredChat(chatId);
   }
 
-  /**
-   * Before the auth endpoint has told us the user id there are no topics yet: hand out a store
-   * that mirrors the chat's channel once the connection (and so the user id) exists.
-   */
-  private deferredChat(chatId: string): ChatHandle {
-    const mirror = new Store<{ value: ChatActivitySnapshot }>({ value: INITIAL_CHAT_ACTIVITY });
-    let channel: ChatChannel | null = null;
-    let unmirror: (() => void) | null = null;
-    const bind = (): ChatChannel | null => {
-      if (channel || !this.manager.userId) return channel;
-      channel = this.channelFor(chatId);
-      const bound = channel;
-      unmirror = bound.activity.subscribe(() => mirror.update({ value: bound.activity.getSnapshot() }));
-      mirror.update({ value: bound.activity.getSnapshot() });
-      return channel;
-    };
-    return {
-      store: { getSnapshot: () => mirror.getSnapshot().value, subscribe: (listener) => mirror.subscribe(listener) },
-      retain: () => {
-        let release: (() => void) | null = null;
-        let cancelled = false;
-        const acquire = () => {
-          const bound = bind();
-          if (bound && !cancelled && !release) release = this.retainChannel(bound);
-          return !!release;
-        };
-        const unlisten = acquire() ? () => undefined : this.connection.subscribe(() => void (acquire() && unlisten()));
-        return () => {
-          cancelled = true;
-          unlisten();
-          release?.();
-          unmirror?.();
-        };
-      },
-    };
+  /** A chat's stored conversation on this device: hydrate with `sync()`, page back with `loadOlder()`. */
+  conversation(chatId: string): ConversationSync<UI_MESSAGE> {
+    assertSegment('chatId', chatId);
+    let sync = this.syncs.get(chatId);
+    if (!sync) {
+      sync = new ConversationSync<UI_MESSAGE>(chatId, {
+        history: (fields) => this.queries.ask('history', fields),
+        storage: this.storage,
+        cacheKey: async () => `csk:${this.options.topicPrefix}:${await this.whenUserKnown()}:${chatId}:history`,
+        pageSize: this.options.historyPageSize,
+        cacheLimit: this.options.historyCacheLimit,
+      });
+      this.syncs.set(chatId, sync);
+    }
+    return sync;
+  }
+
+  /** The user's chats, live (`acquire()` while shown), with `rename` and `remove`. */
+  get chats(): ChatListObserver {
+    this.chatList ??= new ChatListObserver({
+      list: (fields) => this.queries.ask('list', fields),
+      rename: (chatId, title) => this.queries.ask('rename', { chatId, title }),
+      remove: (chatId) => this.queries.ask('delete', { chatId }),
+      watch: (onEvent, onReconnect) => this.watchChats(onEvent, onReconnect),
+      pageSize: this.options.historyPageSize,
+    });
+    return this.chatList;
   }
 
   /** Reconnects now instead of waiting for the next scheduled attempt. */
@@ -213,107 +253,468 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
     this.manager.dropConnection();
   }
 
+  /**
+   * Stops the chat's live turn wherever it was started: publishes `abort` for the request id the
+   * retained status names. Every device then sees the turn end as `aborted`.
+   */
+  async stopTurn(chatId: string): Promise<void> {
+    const subscription = this.subscriptionFor(chatId);
+    const { requestId, turnState } = subscription.activity.getSnapshot();
+    if (!requestId || turnState === 'idle' || FINAL_TURN_STATES.has(turnState as TurnState)) return;
+    const record = this.registry.get(requestId);
+    if (record) return this.abortTurn(record);
+    await subscription.publishControl({ op: 'abort', requestId });
+  }
+
   async sendMessages(options: SendOptions<UI_MESSAGE>): Promise<ReadableStream<UIMessageChunk>> {
     this.assertOpen();
     const { chatId, abortSignal } = options;
-    const client = await this.manager.waitUntilConnected(this.options.connectTimeout, abortSignal);
-    const channel = this.channelFor(chatId);
-    const release = this.retainChannel(channel);
-    try {
-      await channel.ready();
-      const requestId = randomId();
-      const reader = this.openReader(channel, requestId, 0, release);
-      channel.markStarted(requestId);
-      abortSignal?.addEventListener(
-        'abort',
-        () => {
-          // Stop reaches the model: the worker aborts its call and publishes `aborted`.
-          void channel.publishControl({ op: 'abort', requestId });
-          reader.close();
-        },
-        { once: true },
-      );
+    assertSegment('chatId', chatId);
+    const extraBody = { ...(await resolve(this.options.body)), ...(options.body as Record<string, unknown> | undefined) };
+    const entry: OutboxEntry = {
+      requestId: randomId(),
+      userId: '',
+      chatId,
+      trigger: options.trigger,
+      ...(options.messageId ? { messageId: options.messageId } : {}),
+      messages: requestMessages(options.trigger, options.messages),
+      ...(Object.keys(extraBody).length > 0 ? { body: extraBody } : {}),
+      enqueuedAt: Date.now(),
+    };
+    this.checkSize(entry);
+    // Topics need the user id; before the auth endpoint answered once there is nowhere to queue.
+    if (!this.manager.userId) await this.manager.waitUntilConnected(this.options.connectTimeout, abortSignal);
+    entry.userId = this.manager.userId!;
+    const record = this.registry.open({ requestId: entry.requestId, chatId, phase: 'queued', startedHere: true, request: entry });
+    const subscription = this.subscriptionFor(chatId);
+    record.release = subscription.acquire();
+    subscription.markStarted(entry.requestId, userMessageOf(entry));
+    const reader = this.attachReader(record, 0);
+    abortSignal?.addEventListener('abort', () => void this.abortTurn(record), { once: true });
+    if (this.manager.connected) {
       try {
-        await this.trigger(client, channel, requestId, options);
+        await subscription.ready();
+        await this.publish(entry, options.headers, abortSignal);
+        this.registry.transition(record, { type: 'published' });
+        reader.unpause();
       } catch (error) {
-        reader.close();
-        throw error;
+        if (!(error instanceof TypeError)) {
+          this.registry.transition(record, { type: 'failed' });
+          reader.close();
+          throw error;
+        }
+        // The connection went while sending: the outbox sends it when it is back.
+        this.queue(record, entry);
       }
-      return reader.stream;
-    } catch (error) {
-      release();
-      throw error;
+    } else {
+      this.queue(record, entry);
     }
+    return reader.stream;
   }
 
   async reconnectToStream(options: ReconnectOptions<UI_MESSAGE>): Promise<ReadableStream<UIMessageChunk> | null> {
     this.assertOpen();
     const { chatId, abortSignal } = options;
-    await this.manager.waitUntilConnected(this.options.connectTimeout, abortSignal);
-    const channel = this.channelFor(chatId);
-    const release = this.retainChannel(channel);
-    let handedOver = false;
-    let interruptedId: string | undefined;
+    assertSegment('chatId', chatId);
+    if (!this.manager.userId) await this.manager.waitUntilConnected(this.options.connectTimeout, abortSignal);
+    this.adoptOutbox(chatId);
+    const subscription = this.subscriptionFor(chatId);
+    const release = subscription.acquire();
     try {
-      await channel.ready();
-      const interruption = this.interruptedTurns.get(chatId);
-      const interrupted = interruption?.requestId;
-      interruptedId = interrupted;
-      this.interruptedTurns.delete(chatId);
-      // After a drop we follow the interrupted turn only: the retained status may still be the previous turn's.
-      const status = await channel.waitForStatus(this.options.reconnectTimeout, (s) => !interrupted || s.requestId === interrupted);
-      if (!status && interrupted) {
-        // Retained state can vanish (a broker restart without persistence) while the worker still
-        // holds the turn: ask it directly. A dead worker ends this as a stream timeout.
-        channel.setRecovery({ resuming: true });
-        const reader = this.openReader(channel, interrupted, 0, release, interruption?.shown);
-        handedOver = true;
-        reader.requestCatchUp();
-        return reader.stream;
+      let lookup: { requestId: string; answer: TurnLookup } | null = null;
+      let latestStored: { requestId: string; state: 'running' | 'done' | 'aborted' | 'error' } | null = null;
+      let retainedSettled = false;
+      for (;;) {
+        const local = this.registry.latestOpen(chatId);
+        const localFacts = local && { requestId: local.requestId, phase: local.phase, holdsRequest: local.request !== null, workerSeen: local.workerSeen };
+        const status = subscription.status;
+        const action = decideResume({
+          local: localFacts,
+          status,
+          completeOf: subscription.complete?.requestId ?? null,
+          lookup,
+          latestStored,
+          retainedSettled,
+          delivered: (id) => this.registry.isDelivered(id),
+        });
+        if (action.kind !== 'attach' && !this.manager.connected) await this.manager.waitUntilConnected(this.options.connectTimeout, abortSignal);
+        switch (action.kind) {
+          case 'none':
+            return null;
+          case 'attach':
+            return this.handOut(local!, 0, abortSignal);
+          case 'resend':
+            this.resend(local!);
+            return this.handOut(local!, 0, abortSignal);
+          case 'replay': {
+            const record = this.registry.get(action.requestId) ?? this.registry.open({ requestId: action.requestId, chatId, phase: 'catching-up', startedHere: false, workerSeen: true });
+            const stream = this.handOut(record, record.shown, abortSignal);
+            record.reader!.requestCatchUp();
+            return stream;
+          }
+          case 'complete':
+            return this.deliverComplete(chatId, subscription.complete!);
+          case 'stored':
+            // Finished, and its `complete` is gone: the stored answer arrives with the history.
+            if (local?.requestId === action.requestId) local.reader?.finishFrom([]);
+            this.registry.remember(action.requestId);
+            void this.conversation(chatId).sync();
+            return null;
+          case 'lost':
+            if (local?.requestId === action.requestId) {
+              this.registry.transition(local, { type: 'failed' });
+              throw new TurnLostError(action.requestId);
+            }
+            return null;
+          case 'ask':
+            if (action.requestId === null) {
+              // A round trip after the SUBACK: the broker sent the retained state before the answer.
+              const page = await this.untilRetained(chatId, (signal) => this.queries.ask('history', { chatId, limit: 1 }, signal), abortSignal);
+              if (page === undefined) continue;
+              const last = page.messages.at(-1);
+              latestStored = last?.turn ? { requestId: last.turn.requestId, state: last.turn.state } : null;
+              retainedSettled = true;
+            } else {
+              const requestId = action.requestId;
+              const answer = await this.untilRetained(chatId, (signal) => this.queries.ask('turn', { chatId, requestId }, signal), abortSignal);
+              if (answer !== undefined) lookup = { requestId, answer };
+            }
+        }
       }
-      if (!status || this.finishedTurns.has(status.requestId)) return null;
-      if (status.state === 'done' || status.state === 'error' || status.state === 'aborted') {
-        const complete = await channel.waitForComplete(status.requestId, this.options.reconnectTimeout);
-        if (!complete) return null;
-        this.rememberFinished(complete.requestId);
-        channel.setRecovery({ resuming: false, recoveredChunks: complete.chunks.length, lastRecoveredAt: Date.now() });
-        return streamOfComplete(complete);
-      }
-      channel.setRecovery({ resuming: true });
-      // Replay the live turn from its start: the worker holds every chunk until `complete`.
-      const reader = this.openReader(channel, status.requestId, 0, release, status.requestId === interrupted ? interruption?.shown : 0);
-      handedOver = true;
-      reader.requestCatchUp();
-      return reader.stream;
     } finally {
-      if (!handedOver) release();
-      const resumed = interruptedId !== undefined && channel.readers.has(interruptedId);
-      if (interruptedId !== undefined && !resumed) this.requestPayloads.delete(interruptedId);
+      release();
     }
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const channel of this.channels.values()) {
-      for (const reader of [...channel.readers.values()]) reader.close();
+    for (const record of this.registry.all()) {
+      clearTimeout(record.graceTimer);
+      record.reader?.close();
     }
+    this.queries.close();
     this.router.detach();
     this.manager.close();
     clearTimeout(this.statsFlush);
   }
 
-  private assertOpen(): void {
-    if (this.closed) throw new ChatKitError('transport-closed', 'This CloudSignalChatTransport was closed.');
+  /** Current counters without waiting for the throttled store (tests, diagnostics). */
+  statsNow(): TransportStats {
+    return structuredClone(this.counters);
   }
 
-  private channelFor(chatId: string): ChatChannel {
+  // ---- connection events -------------------------------------------------------------------
+
+  private onConnected(client: MqttClientLike): void {
+    this.router.attach(client);
+    for (const subscription of this.subscriptions.values()) subscription.resubscribe();
+    this.queries.resume();
+    for (const [topic, onReconnect] of this.userFeeds) {
+      void subscribeAsync(client, topic, 1).catch(() => undefined);
+      onReconnect();
+    }
+    this.flushOutbox();
+    for (const record of this.registry.all()) if (record.phase === 'interrupted') void this.catchUp(record);
+    // Time offline: every chat this page shows brings its history up to date.
+    for (const sync of this.syncs.values()) if (sync.store.getSnapshot().status !== 'idle') void sync.sync();
+  }
+
+  private onLost(reason: string): void {
+    for (const record of this.registry.all()) {
+      if (record.phase === 'queued') continue;
+      record.droppedAt = Date.now();
+      record.reader?.pause();
+      this.registry.transition(record, { type: 'connection-lost' });
+      clearTimeout(record.graceTimer);
+      // Inside the stream until the grace ends; then `useChat` sees the resumable network error.
+      record.graceTimer = setTimeout(() => {
+        const reader = record.reader;
+        if (record.phase !== 'interrupted' || !reader) return;
+        record.shown = reader.nextSeq;
+        reader.fail(createNetworkError(reason));
+      }, this.options.reconnectGrace);
+    }
+  }
+
+  /** Back online under an interrupted turn: ask for what this page lacks, and ask whether it lives. */
+  private async catchUp(record: TurnRecord): Promise<void> {
+    clearTimeout(record.graceTimer);
+    this.registry.transition(record, { type: 'connection-back' });
+    if (!record.reader) return; // the consumer resumes it through `reconnectToStream`
+    await this.subscriptionFor(record.chatId).ready();
+    if (!record.reader || !isOpenPhase(record.phase)) return;
+    record.reader.requestCatchUp();
+    this.askTurn(record);
+  }
+
+  // ---- turn records ------------------------------------------------------------------------
+
+  /** Gives the record a new reader (replacing one the consumer no longer reads) and returns its stream. */
+  private handOut(record: TurnRecord, alreadyShown: number, abortSignal: AbortSignal | undefined): ReadableStream<UIMessageChunk> {
+    const reader = this.attachReader(record, alreadyShown);
+    abortSignal?.addEventListener('abort', () => void this.abortTurn(record), { once: true });
+    return reader.stream;
+  }
+
+  private attachReader(record: TurnRecord, alreadyShown: number): TurnReader {
+    const previous = record.reader;
+    record.reader = null;
+    previous?.close();
+    record.release ??= this.subscriptionFor(record.chatId).acquire();
+    const subscription = this.subscriptionFor(record.chatId);
+    const reader: TurnReader = new TurnReader({
+      requestId: record.requestId,
+      fromSeq: 0,
+      alreadyShown,
+      silenceMs: this.options.streamTimeout,
+      replayRetryMs: this.options.replayRetryMs,
+      requestReplay: (from) => void subscription.publishControl({ op: 'replay', requestId: record.requestId, fromSeq: from, clientId: this.manager.clientId! }),
+      resendRequest: record.request ? () => this.resend(record) : undefined,
+      onSilence: () => this.onSilence(record),
+      onSettled: (settled, outcome, error) => this.onReaderSettled(record, settled, outcome, error),
+    });
+    if (record.workerSeen) reader.markWorkerSeen();
+    if (record.phase === 'queued' || record.phase === 'interrupted') reader.pause();
+    record.reader = reader;
+    return reader;
+  }
+
+  private onReaderSettled(record: TurnRecord, reader: TurnReader, outcome: 'complete' | 'error' | 'cancel', error: unknown): void {
+    if (record.reader !== reader) return; // replaced by a newer reader of the same turn
+    if (reader.recovered > 0 || record.droppedAt !== null) {
+      this.counters.chunksRecovered += reader.recovered;
+      record.recovered = reader.recovered;
+      record.lastRecoveredAt = Date.now();
+      this.flushStats();
+    }
+    if (outcome === 'error' && error instanceof TypeError && record.phase === 'interrupted') {
+      // The grace ended offline: the consumer may resume later; the record stays.
+      record.reader = null;
+      record.release?.();
+      record.release = null;
+      this.registry.touch(record);
+      return;
+    }
+    record.reader = null;
+    if (record.request) this.outbox.remove(record.requestId);
+    const event = outcome === 'complete' ? 'end-delivered' : outcome === 'cancel' ? 'cancelled' : 'failed';
+    this.registry.transition(record, { type: event });
+  }
+
+  /** A worker showed the turn: it is no longer ours to send. */
+  private workerSeen(record: TurnRecord): void {
+    record.reader?.markWorkerSeen();
+    if (record.workerSeen) return;
+    record.workerSeen = true;
+    if (record.request) {
+      this.outbox.remove(record.requestId);
+      record.request = null;
+    }
+    this.registry.transition(record, { type: 'worker-seen' });
+  }
+
+  /** The turn was silent for `streamTimeout`: ask; silent again with no answer at all, give up. */
+  private onSilence(record: TurnRecord): void {
+    if (!this.manager.connected || !record.reader) return;
+    if (record.lookup) {
+      record.reader.fail(new StreamTimeoutError(this.options.streamTimeout));
+      return;
+    }
+    this.askTurn(record);
+  }
+
+  private askTurn(record: TurnRecord): void {
+    if (record.lookup || !isOpenPhase(record.phase)) return;
+    const lookup = new AbortController();
+    record.lookup = lookup;
+    this.queries.ask('turn', { chatId: record.chatId, requestId: record.requestId }, lookup.signal).then(
+      (answer) => {
+        if (record.lookup === lookup) record.lookup = null;
+        this.applyLookup(record, answer);
+      },
+      () => {
+        if (record.lookup === lookup) record.lookup = null;
+      },
+    );
+  }
+
+  /** Acts on the worker's explicit answer about a turn this page reads. */
+  private applyLookup(record: TurnRecord, answer: TurnLookup): void {
+    const reader = record.reader;
+    if (!reader || !isOpenPhase(record.phase)) return;
+    const subscription = this.subscriptionFor(record.chatId);
+    if (answer.state === 'live') {
+      this.workerSeen(record);
+      if (reader.nextSeq <= answer.lastSeq) reader.requestCatchUp();
+      else this.registry.transition(record, { type: 'caught-up' });
+      return;
+    }
+    if (answer.state === 'finished') {
+      subscription.applyLookup(record.requestId, answer.finalState, answer.error ?? null);
+      const complete = subscription.complete;
+      if (complete?.requestId === record.requestId) return reader.finishFrom(complete.chunks);
+      // The retained `complete` is gone: the stored answer replaces the partial one with the history.
+      reader.finishFrom([]);
+      void this.conversation(record.chatId).sync();
+      return;
+    }
+    if (record.request && !record.workerSeen) this.resend(record);
+    else reader.fail(new TurnLostError(record.requestId));
+  }
+
+  private async abortTurn(record: TurnRecord): Promise<void> {
+    if (!isOpenPhase(record.phase)) return;
+    const queued = record.phase === 'queued';
+    if (record.request) this.outbox.remove(record.requestId);
+    record.reader?.close();
+    if (!record.reader) this.registry.transition(record, { type: 'cancelled' });
+    // Stop reaches the model: the worker aborts its call and publishes `aborted` to every device.
+    if (!queued) await this.subscriptionFor(record.chatId).publishControl({ op: 'abort', requestId: record.requestId });
+  }
+
+  private onRecordChange(record: TurnRecord): void {
+    const previous = this.recoveries.get(record.chatId) ?? NO_RECOVERY;
+    const recovery: RecoverySnapshot = {
+      resuming: record.phase === 'catching-up' && record.reader !== null,
+      recoveredChunks: record.recovered || previous.recoveredChunks,
+      lastRecoveredAt: record.lastRecoveredAt ?? previous.lastRecoveredAt,
+      droppedAt: record.droppedAt ?? previous.droppedAt,
+    };
+    if (!sameRecovery(previous, recovery)) this.recoveries.set(record.chatId, recovery);
+    this.refreshActivity(record.chatId);
+  }
+
+  /** Projects the registry and the outbox onto the chat's activity store. */
+  private refreshActivity(chatId: string): void {
+    const subscription = this.subscriptions.get(chatId);
+    if (!subscription) return;
+    const snapshot = subscription.activity.getSnapshot();
+    const status = subscription.status;
+    let turnState = snapshot.turnState;
+    if (status && status.requestId === snapshot.requestId) {
+      turnState = status.state;
+      const record = this.registry.get(status.requestId);
+      // The worker is done but this page has not received the end: not "done" yet.
+      if (FINAL_TURN_STATES.has(status.state) && record?.reader && isOpenPhase(record.phase)) turnState = 'catching-up';
+    }
+    const userId = this.manager.userId;
+    const pendingEntries = userId ? this.outbox.list(userId, chatId).filter((e) => this.registry.get(e.requestId)?.workerSeen !== true) : [];
+    const pending = samePending(snapshot.pending, pendingEntries) ? snapshot.pending : pendingEntries.map(userMessageOf).filter((m): m is UIMessage => m !== null);
+    const recovery = this.recoveries.get(chatId) ?? NO_RECOVERY;
+    subscription.patch({ turnState, pending, recovery: sameRecovery(snapshot.recovery, recovery) ? snapshot.recovery : recovery });
+  }
+
+  // ---- sending -----------------------------------------------------------------------------
+
+  private checkSize(entry: OutboxEntry): void {
+    const size = textEncoder.encode(this.encodeEntry(entry)).byteLength;
+    if (size > this.options.maxRequestBytes) throw new RequestTooLargeError(size, this.options.maxRequestBytes);
+  }
+
+  private encodeEntry(entry: OutboxEntry): string {
+    if (this.options.trigger === 'mqtt') {
+      return encodeRequest({ requestId: entry.requestId, trigger: entry.trigger, messageId: entry.messageId, messages: entry.messages, body: entry.body, clientId: this.manager.clientId });
+    }
+    return JSON.stringify({
+      ...entry.body,
+      id: entry.chatId,
+      requestId: entry.requestId,
+      clientId: this.manager.clientId,
+      trigger: entry.trigger,
+      messageId: entry.messageId,
+      messages: entry.messages,
+    });
+  }
+
+  private async publish(entry: OutboxEntry, extraHeaders?: HeadersInit, signal?: AbortSignal): Promise<void> {
+    const payload = this.encodeEntry(entry);
+    if (this.options.trigger === 'mqtt') {
+      const client = this.manager.current;
+      if (!client?.connected) throw createNetworkError('not connected');
+      const topic = this.topics.topic({ userId: entry.userId, chatId: entry.chatId }, 'request');
+      await publishAsync(client, topic, payload, { qos: 1 }).catch((error: Error) => {
+        throw createNetworkError(error.message);
+      });
+      return;
+    }
+    const doFetch = this.options.fetch ?? globalThis.fetch;
+    const headers = new Headers(await resolve(this.options.headers));
+    new Headers(extraHeaders).forEach((value, key) => headers.set(key, value));
+    headers.set('content-type', 'application/json');
+    const response = await doFetch(this.options.api, { method: 'POST', headers, credentials: 'same-origin', signal, body: payload });
+    if (response.status === 413) throw new RequestTooLargeError(textEncoder.encode(payload).byteLength, this.options.maxRequestBytes);
+    if (response.status !== 202 && !response.ok) {
+      const text = await response.text().catch(() => '');
+      throw new RequestRejectedError(`The chat endpoint answered HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`, response.status);
+    }
+  }
+
+  /** Keeps a prompt for when the connection is back (persisted: a reload does not lose it). */
+  private queue(record: TurnRecord, entry: OutboxEntry): void {
+    this.outbox.add(entry);
+    record.reader?.pause();
+    this.refreshActivity(record.chatId);
+  }
+
+  /** Sends every waiting prompt of this user once (per connection; workers dedupe by request id). */
+  private flushOutbox(): void {
+    const userId = this.manager.userId;
+    if (!userId) return;
+    for (const entry of this.outbox.list(userId)) {
+      const record = this.adoptEntry(entry);
+      if (record.phase !== 'queued') continue;
+      void this.subscriptionFor(entry.chatId)
+        .ready()
+        .then(() => this.publish(entry))
+        .then(
+          () => {
+            this.registry.transition(record, { type: 'published' });
+            record.reader?.unpause();
+          },
+          (error: unknown) => {
+            // Offline again: it stays queued. Refused: the turn fails and leaves the outbox.
+            if (error instanceof TypeError) return;
+            this.outbox.remove(entry.requestId);
+            if (record.reader) record.reader.fail(error);
+            else this.registry.transition(record, { type: 'failed' });
+          },
+        );
+    }
+  }
+
+  /** Records for prompts a previous page left in the outbox (after a reload). */
+  private adoptOutbox(chatId: string): void {
+    const userId = this.manager.userId;
+    if (userId) for (const entry of this.outbox.list(userId, chatId)) this.adoptEntry(entry);
+  }
+
+  private adoptEntry(entry: OutboxEntry): TurnRecord {
+    const existing = this.registry.get(entry.requestId);
+    if (existing) return existing;
+    const record = this.registry.open({ requestId: entry.requestId, chatId: entry.chatId, phase: 'queued', startedHere: true, request: entry });
+    record.release = this.subscriptionFor(entry.chatId).acquire();
+    return record;
+  }
+
+  /** Publishes a turn's request again (see TurnReaderOptions.resendRequest); only while connected. */
+  private resend(record: TurnRecord): void {
+    const entry = record.request;
+    if (!entry || !this.manager.connected) return;
+    this.counters.requestsResent++;
+    this.flushStats();
+    void this.publish(entry).catch(() => undefined);
+  }
+
+  // ---- retained state and routing ----------------------------------------------------------
+
+  private subscriptionFor(chatId: string): ChatSubscription {
     assertSegment('chatId', chatId);
-    let channel = this.channels.get(chatId);
-    if (!channel) {
+    let subscription = this.subscriptions.get(chatId);
+    if (!subscription) {
       const userId = this.manager.userId;
       if (!userId) throw new ChatKitError('invalid-options', 'No userId: pass `userId` or return one from the auth endpoint.');
-      channel = new ChatChannel(
+      subscription = new ChatSubscription(
         { userId, chatId },
         {
           topics: this.topics,
@@ -322,110 +723,179 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
           client: () => this.manager.current,
           maxMessageBytes: this.options.maxMessageBytes,
           count: (reason) => this.count(reason),
+          routeChunks: (envelope, viaReplay) => this.routeChunks(envelope, viaReplay),
+          onRetained: (s, kind) => this.onRetained(s, kind),
         },
-        () => undefined,
       );
-      this.channels.set(chatId, channel);
+      this.subscriptions.set(chatId, subscription);
+      this.refreshActivity(chatId);
     }
-    return channel;
+    return subscription;
   }
 
-  private retainChannel(channel: ChatChannel): () => void {
-    return channel.retain();
+  private routeChunks(envelope: StreamEnvelope, viaReplay: boolean): 'delivered' | 'duplicate' | 'foreign' {
+    const record = this.registry.get(envelope.requestId);
+    const reader = record?.reader;
+    if (!record || !reader) return 'foreign';
+    this.workerSeen(record);
+    const before = reader.duplicates;
+    reader.push(envelope, viaReplay);
+    // A live envelope delivered in order while catching up: this page is level with the worker.
+    if (!viaReplay && record.phase === 'catching-up' && !reader.isSettled && reader.duplicates === before && !reader.isCatchingUp) {
+      this.registry.transition(record, { type: 'caught-up' });
+    }
+    return reader.duplicates > before ? 'duplicate' : 'delivered';
   }
 
-  /** `alreadyShown`: chunks the consumer saw before a drop; replayed again, they are not counted as recovered. */
-  private openReader(channel: ChatChannel, requestId: string, fromSeq: number, release: () => void, alreadyShown = 0): TurnReader {
-    channel.readers.get(requestId)?.close();
-    const reader = new TurnReader({
-      requestId,
-      fromSeq,
-      alreadyShown,
-      streamTimeout: this.options.streamTimeout,
-      replayRetryMs: this.options.replayRetryMs,
-      requestReplay: (from) => void channel.publishControl({ op: 'replay', requestId, fromSeq: from, clientId: this.manager.clientId! }),
-      resendRequest: () => this.resendRequest(requestId),
-      onSettled: (settled, outcome, error) => {
-        if (channel.readers.get(requestId) === settled) channel.readers.delete(requestId);
-        // A turn lost to a network drop is resumed later and may still need its request.
-        if (!(error instanceof TypeError)) this.requestPayloads.delete(requestId);
-        if (outcome === 'complete') this.rememberFinished(requestId);
-        // A dead worker must not leave the status saying "generating" forever.
-        if (error instanceof StreamTimeoutError) channel.markTimedOut(requestId, error.message);
-        if (settled.recovered > 0 || channel.activity.getSnapshot().recovery.resuming) {
-          this.counters.chunksRecovered += settled.recovered;
-          channel.setRecovery({ resuming: false, recoveredChunks: settled.recovered, lastRecoveredAt: Date.now() });
-          this.flushStats();
-        }
-        release();
-      },
-    });
-    channel.readers.set(requestId, reader);
-    return reader;
-  }
-
-  private async trigger(client: MqttClientLike, channel: ChatChannel, requestId: string, options: SendOptions<UI_MESSAGE>): Promise<void> {
-    const extraBody = { ...(await resolve(this.options.body)), ...(options.body as Record<string, unknown> | undefined) };
-    const body = Object.keys(extraBody).length > 0 ? extraBody : undefined;
-    if (this.options.trigger === 'mqtt') {
-      const payload = encodeRequest({
-        requestId,
-        trigger: options.trigger,
-        messageId: options.messageId,
-        messages: options.messages,
-        body,
-        clientId: this.manager.clientId,
-      });
-      const topic = this.topics.topic(channel.address, 'request');
-      this.requestPayloads.set(requestId, { topic, payload });
-      await publishAsync(client, topic, payload, { qos: 1 }).catch((error: Error) => {
-        throw createNetworkError(error.message);
-      });
-      return;
+  private onRetained(subscription: ChatSubscription, kind: 'status' | 'complete'): void {
+    const chatId = subscription.address.chatId;
+    if (kind === 'status') {
+      const status = subscription.status!;
+      const record = this.registry.get(status.requestId);
+      if (record) {
+        this.workerSeen(record);
+        record.reader?.onStatus(status);
+        if (FINAL_TURN_STATES.has(status.state) && record.reader?.isCatchingUp) this.registry.transition(record, { type: 'end-known' });
+      }
+    } else {
+      const complete = subscription.complete!;
+      // A finished turn's every chunk: whatever this page still lacks of it is here.
+      const record = this.registry.get(complete.requestId);
+      if (record?.reader) {
+        this.workerSeen(record);
+        record.reader.finishFrom(complete.chunks);
+      }
     }
-    const doFetch = this.options.fetch ?? globalThis.fetch;
-    const headers = new Headers(await resolve(this.options.headers));
-    new Headers(options.headers).forEach((value, key) => headers.set(key, value));
-    headers.set('content-type', 'application/json');
-    const response = await doFetch(this.options.api, {
-      method: 'POST',
-      headers,
-      credentials: 'same-origin',
-      signal: options.abortSignal,
-      body: JSON.stringify({
-        ...body,
-        id: channel.address.chatId,
-        requestId,
-        clientId: this.manager.clientId,
-        trigger: options.trigger,
-        messageId: options.messageId,
-        messages: options.messages,
-      }),
-    });
-    if (response.status !== 202 && !response.ok) {
-      const text = await response.text().catch(() => '');
-      throw new RequestRejectedError(`The chat endpoint answered HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`, response.status);
-    }
+    this.refreshActivity(chatId);
+    for (const waiter of [...(this.retainedWaiters.get(chatId) ?? [])]) waiter();
   }
 
   /**
-   * Remembers a delivered turn, keeping the most recent {@link FINISHED_TURNS_KEPT}: only a chat's
-   * latest turns can come back through `reconnectToStream`, and an unbounded set grew by one id
-   * per turn for the life of the page (chaos soak).
+   * Runs a query, but gives way (resolves `undefined`) as soon as the chat's retained status or
+   * complete arrives: the caller decides again with the new fact.
    */
-  private rememberFinished(requestId: string): void {
-    this.finishedTurns.delete(requestId);
-    this.finishedTurns.add(requestId);
-    if (this.finishedTurns.size > FINISHED_TURNS_KEPT) this.finishedTurns.delete(this.finishedTurns.values().next().value as string);
+  private untilRetained<T>(chatId: string, ask: (signal: AbortSignal) => Promise<T>, abortSignal?: AbortSignal): Promise<T | undefined> {
+    const controller = new AbortController();
+    const onAbort = () => controller.abort();
+    abortSignal?.addEventListener('abort', onAbort, { once: true });
+    let waiters = this.retainedWaiters.get(chatId);
+    if (!waiters) this.retainedWaiters.set(chatId, (waiters = new Set()));
+    const set = waiters;
+    return new Promise<T | undefined>((resolvePromise, reject) => {
+      const finish = () => {
+        set.delete(onRetained);
+        abortSignal?.removeEventListener('abort', onAbort);
+      };
+      const onRetained = () => {
+        finish();
+        controller.abort();
+        resolvePromise(undefined);
+      };
+      set.add(onRetained);
+      ask(controller.signal).then(
+        (value) => {
+          finish();
+          resolvePromise(value);
+        },
+        (error: unknown) => {
+          finish();
+          if (abortSignal?.aborted || !controller.signal.aborted) reject(error);
+        },
+      );
+    });
   }
 
-  /** Publishes a turn's request again (see TurnReaderOptions.resendRequest); only while connected. */
-  private resendRequest(requestId: string): void {
-    const entry = this.requestPayloads.get(requestId);
-    const client = this.manager.current;
-    if (!entry || !client?.connected) return;
-    this.counters.requestsResent++;
-    void publishAsync(client, entry.topic, entry.payload, { qos: 1 }).catch(() => undefined);
+  /** A finished turn from its retained `complete`, as one replayed stream. */
+  private deliverComplete(chatId: string, complete: CompleteEnvelope): ReadableStream<UIMessageChunk> {
+    this.registry.remember(complete.requestId);
+    this.recoveries.set(chatId, { ...(this.recoveries.get(chatId) ?? NO_RECOVERY), resuming: false, recoveredChunks: complete.chunks.length, lastRecoveredAt: Date.now() });
+    this.refreshActivity(chatId);
+    return new ReadableStream({
+      start(controller) {
+        for (const chunk of complete.chunks) controller.enqueue(chunk);
+        controller.close();
+      },
+    });
+  }
+
+  private watchChats(onEvent: (event: ChatEventEnvelope) => void, onReconnect: () => void): () => void {
+    let topic: string | null = null;
+    let stopped = false;
+    const start = (userId: string) => {
+      if (stopped) return;
+      topic = this.topics.userTopic(userId, 'chats');
+      this.router.set(topic, (payload) => {
+        this.count('received');
+        const decoded = decodeChatEvent(payload);
+        if (!decoded.ok) return this.count(decoded.reason);
+        onEvent(decoded.value);
+      });
+      this.userFeeds.set(topic, onReconnect);
+      const client = this.manager.current;
+      if (client?.connected) void subscribeAsync(client, topic, 1).catch(() => undefined);
+    };
+    void this.whenUserKnown().then(start);
+    return () => {
+      stopped = true;
+      if (!topic) return;
+      this.router.delete(topic);
+      this.userFeeds.delete(topic);
+    };
+  }
+
+  /** Resolves with the user id once it is known (the option, or the auth endpoint's answer). */
+  private whenUserKnown(): Promise<string> {
+    const known = this.manager.userId;
+    if (known) return Promise.resolve(known);
+    return new Promise((resolvePromise) => {
+      const unsubscribe = this.connection.subscribe(() => {
+        const userId = this.manager.userId;
+        if (!userId) return;
+        unsubscribe();
+        resolvePromise(userId);
+      });
+    });
+  }
+
+  /**
+   * Before the auth endpoint has told us the user id there are no topics yet: hand out a store
+   * that mirrors the chat's subscription once the connection (and so the user id) exists.
+   */
+  private deferredChat(chatId: string): ChatHandle {
+    const mirror = new Store<{ value: ChatActivitySnapshot }>({ value: INITIAL_CHAT_ACTIVITY });
+    let subscription: ChatSubscription | null = null;
+    let unmirror: (() => void) | null = null;
+    const bind = (): ChatSubscription | null => {
+      if (subscription || !this.manager.userId) return subscription;
+      subscription = this.subscriptionFor(chatId);
+      const bound = subscription;
+      unmirror = bound.activity.subscribe(() => mirror.update({ value: bound.activity.getSnapshot() }));
+      mirror.update({ value: bound.activity.getSnapshot() });
+      return subscription;
+    };
+    return {
+      store: { getSnapshot: () => mirror.getSnapshot().value, subscribe: (listener) => mirror.subscribe(listener) },
+      acquire: () => {
+        let release: (() => void) | null = null;
+        let cancelled = false;
+        const tryAcquire = () => {
+          const bound = bind();
+          if (bound && !cancelled && !release) release = bound.acquire();
+          return !!release;
+        };
+        const unlisten = tryAcquire() ? () => undefined : this.connection.subscribe(() => void (tryAcquire() && unlisten()));
+        return () => {
+          cancelled = true;
+          unlisten();
+          release?.();
+          unmirror?.();
+        };
+      },
+    };
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new ChatKitError('transport-closed', 'This CloudSignalChatTransport was closed.');
   }
 
   private count(reason: DropReason | 'received' | 'replay-requested'): void {
@@ -446,20 +916,31 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
       this.statsStore.update({ value: structuredClone(this.counters) });
     }, 100);
   }
-
-  /** Current counters without waiting for the throttled store (tests, diagnostics). */
-  statsNow(): TransportStats {
-    return structuredClone(this.counters);
-  }
 }
 
-function streamOfComplete(complete: CompleteEnvelope): ReadableStream<UIMessageChunk> {
-  return new ReadableStream({
-    start(controller) {
-      for (const chunk of complete.chunks) controller.enqueue(chunk);
-      controller.close();
-    },
-  });
+/**
+ * What a request carries: only what is new (the store holds the rest). A new prompt is the last
+ * (user) message; a continuation (client tool output, tool approval) is the last assistant
+ * message with its existing id; a regeneration carries none and names the answer to redo.
+ */
+export function requestMessages<UI extends UIMessage>(trigger: 'submit-message' | 'regenerate-message', messages: readonly UI[]): UI[] {
+  if (trigger === 'regenerate-message') return [];
+  const last = messages.at(-1);
+  return last ? [last] : [];
+}
+
+function userMessageOf(entry: OutboxEntry): UIMessage | null {
+  const last = entry.messages.at(-1);
+  return last?.role === 'user' ? last : null;
+}
+
+function sameRecovery(a: RecoverySnapshot, b: RecoverySnapshot): boolean {
+  return a.resuming === b.resuming && a.recoveredChunks === b.recoveredChunks && a.lastRecoveredAt === b.lastRecoveredAt && a.droppedAt === b.droppedAt;
+}
+
+function samePending(held: readonly UIMessage[], entries: readonly OutboxEntry[]): boolean {
+  const ids = entries.map((e) => userMessageOf(e)?.id).filter((id) => id !== undefined);
+  return held.length === ids.length && held.every((m, i) => m.id === ids[i]);
 }
 
 async function resolve<T>(value: Resolvable<T> | undefined): Promise<T | undefined> {

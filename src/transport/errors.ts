@@ -12,7 +12,10 @@ export type ChatKitErrorCode =
   | 'turn-failed'
   | 'invalid-request'
   | 'rate-limited'
-  | 'transport-closed';
+  | 'transport-closed'
+  | 'request-too-large'
+  | 'query-failed'
+  | 'turn-lost';
 
 export class ChatKitError extends Error {
   readonly code: ChatKitErrorCode;
@@ -65,6 +68,31 @@ export class TurnFailedError extends ChatKitError {
   constructor(message: string) {
     super('turn-failed', message);
     this.name = 'TurnFailedError';
+  }
+}
+
+/**
+ * A request is larger than the limit the transport checks before publishing or posting it. Thrown
+ * at once: a broker would drop the connection over it, and re-sending would loop.
+ */
+export class RequestTooLargeError extends ChatKitError {
+  /** The request's encoded size, bytes. */
+  readonly size: number;
+  /** The limit (`maxRequestBytes`), bytes. */
+  readonly limit: number;
+  constructor(size: number, limit: number) {
+    super('request-too-large', `The chat request is ${size} bytes; the limit is ${limit} bytes (maxRequestBytes). Send large files as a URL part, or raise the limit on the broker, the worker and the transport together.`);
+    this.name = 'RequestTooLargeError';
+    this.size = size;
+    this.limit = limit;
+  }
+}
+
+/** No worker knows the turn and this page cannot send it again (the worker said `unknown`). */
+export class TurnLostError extends ChatKitError {
+  constructor(requestId: string) {
+    super('turn-lost', `No chat worker knows turn ${requestId}; it cannot be resumed.`);
+    this.name = 'TurnLostError';
   }
 }
 

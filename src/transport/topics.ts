@@ -193,3 +193,17 @@ export class TopicScheme {
     return { userId, chatId, channel: channel as Channel };
   }
 }
+
+/** Channels of the seed's plain-token protocol (see `plain-token-protocol.ts`). */
+export const PLAIN_TOKEN_CHANNELS = ['request', 'response', 'status', 'control'] as const;
+/** One channel of a plain-token session. */
+export type PlainTokenChannel = (typeof PLAIN_TOKEN_CHANNELS)[number];
+/** Default first topic level of the plain-token protocol, as in the seed guide. */
+export const DEFAULT_PLAIN_TOKEN_PREFIX = 'ai';
+
+/** `{prefix}/{sessionId}/{channel}`: the plain-token protocol's topic of one session. */
+export function plainTokenTopic(prefix: string, sessionId: string, channel: PlainTokenChannel): string {
+  assertPrefix(prefix);
+  assertSegment('chatId', sessionId);
+  return `${prefix}/${sessionId}/${channel}`;
+}

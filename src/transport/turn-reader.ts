@@ -1,13 +1,14 @@
 /**
  * Turns the envelopes of one turn into an ordered, gap-free `ReadableStream` of UI message chunks.
  *
- * Rules (DESIGN.md): drop other request ids (the channel routes by id), drop sequence numbers
- * already delivered, hold chunks after a gap and ask the worker to replay from the first missing
- * one, end on the turn's last chunk. Silence longer than `streamTimeout` is a dead worker.
+ * Rules (DESIGN.md): drop sequence numbers already delivered, hold chunks after a gap and ask the
+ * worker to replay from the first missing one, end on the turn's last chunk. The reader outlives
+ * connection drops: while offline it only waits, and back online it asks for what it lacks, inside
+ * the stream it already handed out. It never decides from a clock that the turn is over: silence
+ * only makes it ask (`onSilence`), and the owner acts on the worker's answer.
  */
 import type { UIMessageChunk } from 'ai';
-import { FINAL_TURN_STATES, type StatusEnvelope, type StreamEnvelope } from './envelope.js';
-import { StreamTimeoutError } from './errors.js';
+import { FINAL_TURN_STATES, mergeDeltas, type StatusEnvelope, type StreamEnvelope } from './envelope.js';
 
 export interface TurnReaderOptions {
   requestId: string;
@@ -15,7 +16,8 @@ export interface TurnReaderOptions {
   fromSeq: number;
   /** Sequence numbers below this were shown before a drop: replaying them recovers nothing. */
   alreadyShown?: number;
-  streamTimeout: number;
+  /** Ms without a chunk or status of a live turn after which the reader asks about it. */
+  silenceMs: number;
   /** How long a replay request may stay unanswered before it is sent again. */
   replayRetryMs: number;
   /** Asks the worker for chunks from `fromSeq` on. */
@@ -23,10 +25,12 @@ export interface TurnReaderOptions {
   /**
    * Sends the turn's request again. Called while no worker has shown any sign of the turn (no
    * status, no chunk), after `replayRetryMs` and then at doubling intervals: a request the broker
-   * acknowledged can still die with it, or arrive before any worker has subscribed again after a
+   * acknowledged can still die with it, or arrive before any worker subscribed again after a
    * restart. Workers drop copies of a request id they already have.
    */
   resendRequest?(): void;
+  /** The turn was silent for `silenceMs`: ask the worker whether it still lives. */
+  onSilence?(): void;
   /** Called once when the reader ends for any reason; `error` is what a failed reader failed with. */
   onSettled(reader: TurnReader, outcome: 'complete' | 'error' | 'cancel', error?: unknown): void;
 }
@@ -39,14 +43,17 @@ export class TurnReader {
   /** Next sequence number to deliver. */
   nextSeq: number;
   duplicates = 0;
+  /** A worker has shown the turn (a status or a chunk of it). */
+  workerSeen = false;
   private endSeq: number | null = null;
   private readonly pending = new Map<number, { chunk: UIMessageChunk; viaReplay: boolean }>();
+  /** What was delivered, text deltas merged: lets a retained `complete` supply exactly the rest. */
+  private readonly deliveredMerged: UIMessageChunk[] = [];
   private controller!: ReadableStreamDefaultController<UIMessageChunk>;
-  private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  private silenceTimer: ReturnType<typeof setTimeout> | undefined;
   private replayTimer: ReturnType<typeof setTimeout> | undefined;
   private resendTimer: ReturnType<typeof setTimeout> | undefined;
-  /** A worker has shown the turn (a status or a chunk of it). */
-  private seenWorker = false;
+  private paused = false;
   private settled = false;
 
   constructor(private readonly options: TurnReaderOptions) {
@@ -58,7 +65,7 @@ export class TurnReader {
       },
       cancel: () => this.settle('cancel'),
     });
-    this.armIdleTimer();
+    this.armSilence();
     if (options.resendRequest) this.armResend(options.replayRetryMs);
   }
 
@@ -66,10 +73,15 @@ export class TurnReader {
     return this.settled;
   }
 
+  /** True once the turn's end is known (end flag or final status) but not all of it is delivered. */
+  get isCatchingUp(): boolean {
+    return !this.settled && this.endSeq !== null && this.nextSeq <= this.endSeq;
+  }
+
   /** Feeds one decoded envelope of this turn (live stream or replay). */
   push(envelope: StreamEnvelope, viaReplay: boolean): void {
     if (this.settled) return;
-    this.armIdleTimer();
+    this.armSilence();
     this.acknowledged();
     const { seq, chunks } = envelope;
     // An end flag may only end the turn at or after what was already seen: a stale or spoofed
@@ -84,11 +96,8 @@ export class TurnReader {
         this.duplicates++;
         continue;
       }
-      if (chunkSeq === this.nextSeq) {
-        this.deliver(chunks[i], viaReplay);
-      } else {
-        this.pending.set(chunkSeq, { chunk: chunks[i], viaReplay });
-      }
+      if (chunkSeq === this.nextSeq) this.deliver(chunks[i], viaReplay);
+      else this.pending.set(chunkSeq, { chunk: chunks[i], viaReplay });
     }
     this.drainPending();
     this.afterProgress();
@@ -97,14 +106,55 @@ export class TurnReader {
   /** Status updates carry the last published sequence: a final one also tells where the turn ends. */
   onStatus(status: StatusEnvelope): void {
     if (this.settled || status.requestId !== this.requestId) return;
-    this.armIdleTimer();
+    this.armSilence();
     this.acknowledged();
     // Only a final status says where the turn ends; a live one may overtake its own chunks.
     if (FINAL_TURN_STATES.has(status.state) && this.endSeq === null) this.endSeq = status.lastSeq;
     this.afterProgress();
   }
 
-  /** Ends the stream with an error (network loss, timeout, turn failure). */
+  /** The worker has the turn (its `turn` lookup said live, or a status was seen elsewhere). */
+  markWorkerSeen(): void {
+    if (!this.settled) this.acknowledged();
+  }
+
+  /**
+   * Ends the turn from its retained `complete` (the live tail is no longer replayable): delivers
+   * exactly what this reader had not delivered yet, then closes.
+   */
+  finishFrom(completeChunks: readonly UIMessageChunk[]): void {
+    if (this.settled) return;
+    this.pending.clear();
+    for (const chunk of remainderOf(completeChunks, this.deliveredMerged)) this.deliver(chunk, true);
+    this.complete();
+  }
+
+  /** Connection down: stop asking (nothing can be sent) and stop counting silence. */
+  pause(): void {
+    if (this.settled) return;
+    this.paused = true;
+    clearTimeout(this.silenceTimer);
+    clearTimeout(this.replayTimer);
+    this.replayTimer = undefined;
+  }
+
+  /** The request went out (it was queued offline): count silence again and repair gaps. */
+  unpause(): void {
+    if (this.settled || !this.paused) return;
+    this.paused = false;
+    this.armSilence();
+    if (this.hasGap()) this.scheduleReplay(false);
+  }
+
+  /** Connection back: ask for everything from `nextSeq` (also used when joining a live turn). */
+  requestCatchUp(): void {
+    if (this.settled) return;
+    this.paused = false;
+    this.armSilence();
+    this.scheduleReplay(true);
+  }
+
+  /** Ends the stream with an error (a turn failure, or a network error after the reconnect grace). */
   fail(error: unknown): void {
     if (this.settled) return;
     this.settle('error', error);
@@ -126,15 +176,14 @@ export class TurnReader {
     }
   }
 
-  /** Asks for everything from `nextSeq` now: used when (re)joining a live turn. */
-  requestCatchUp(): void {
-    this.scheduleReplay(true);
-  }
-
   private deliver(chunk: UIMessageChunk, viaReplay: boolean): void {
     this.controller.enqueue(chunk);
     if (viaReplay && this.nextSeq >= (this.options.alreadyShown ?? 0)) this.recovered++;
     this.nextSeq++;
+    const last = this.deliveredMerged.at(-1);
+    const merged = last ? mergeDeltas([last, chunk]) : [chunk];
+    if (last && merged.length === 1) this.deliveredMerged[this.deliveredMerged.length - 1] = merged[0];
+    else this.deliveredMerged.push(chunk);
   }
 
   private drainPending(): void {
@@ -146,15 +195,7 @@ export class TurnReader {
   }
 
   private afterProgress(): void {
-    if (this.endSeq !== null && this.nextSeq > this.endSeq) {
-      this.settle('complete');
-      try {
-        this.controller.close();
-      } catch {
-        // consumer already cancelled
-      }
-      return;
-    }
+    if (this.endSeq !== null && this.nextSeq > this.endSeq) return this.complete();
     if (this.hasGap()) this.scheduleReplay(false);
     else {
       clearTimeout(this.replayTimer);
@@ -162,9 +203,18 @@ export class TurnReader {
     }
   }
 
+  private complete(): void {
+    this.settle('complete');
+    try {
+      this.controller.close();
+    } catch {
+      // consumer already cancelled
+    }
+  }
+
   /** One outstanding replay request at a time; re-sent while the gap persists. */
   private scheduleReplay(immediate: boolean): void {
-    if (this.settled || (this.replayTimer && !immediate)) return;
+    if (this.settled || this.paused || (this.replayTimer && !immediate)) return;
     clearTimeout(this.replayTimer);
     this.options.requestReplay(this.nextSeq);
     this.replayTimer = setTimeout(() => {
@@ -185,31 +235,60 @@ export class TurnReader {
 
   /** A worker has the turn: no more copies of the request. */
   private acknowledged(): void {
-    this.seenWorker = true;
+    this.workerSeen = true;
     clearTimeout(this.resendTimer);
     this.resendTimer = undefined;
   }
 
   private armResend(delayMs: number): void {
     this.resendTimer = setTimeout(() => {
-      if (this.settled || this.seenWorker) return;
-      this.options.resendRequest?.();
-      this.armResend(Math.min(delayMs * 2, this.options.streamTimeout));
+      if (this.settled || this.workerSeen) return;
+      if (!this.paused) this.options.resendRequest?.();
+      this.armResend(Math.min(delayMs * 2, this.options.silenceMs));
     }, delayMs);
   }
 
-  private armIdleTimer(): void {
-    clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => this.fail(new StreamTimeoutError(this.options.streamTimeout)), this.options.streamTimeout);
+  /** Silence makes the reader ask, again after every further `silenceMs`; it never ends the turn. */
+  private armSilence(): void {
+    clearTimeout(this.silenceTimer);
+    if (this.paused || this.settled) return;
+    this.silenceTimer = setTimeout(() => {
+      this.options.onSilence?.();
+      this.armSilence();
+    }, this.options.silenceMs);
   }
 
   private settle(outcome: 'complete' | 'error' | 'cancel', error?: unknown): void {
     if (this.settled) return;
     this.settled = true;
-    clearTimeout(this.idleTimer);
+    clearTimeout(this.silenceTimer);
     clearTimeout(this.replayTimer);
     clearTimeout(this.resendTimer);
     this.pending.clear();
     this.options.onSettled(this, outcome, error);
   }
+}
+
+/**
+ * The chunks of a finished turn (`complete`, deltas merged) that come after what was delivered
+ * (also merged the same way). Merging is deterministic, so the delivered list is a prefix of the
+ * complete one except that its last text delta may be the start of the complete's.
+ */
+export function remainderOf(complete: readonly UIMessageChunk[], delivered: readonly UIMessageChunk[]): UIMessageChunk[] {
+  if (delivered.length === 0) return [...complete];
+  const lastIndex = delivered.length - 1;
+  const last = delivered[lastIndex];
+  const counterpart = complete[lastIndex];
+  const rest = complete.slice(lastIndex + 1);
+  if (
+    counterpart &&
+    (last.type === 'text-delta' || last.type === 'reasoning-delta') &&
+    counterpart.type === last.type &&
+    counterpart.id === last.id &&
+    counterpart.delta.length > last.delta.length &&
+    counterpart.delta.startsWith(last.delta)
+  ) {
+    return [{ ...counterpart, delta: counterpart.delta.slice(last.delta.length) }, ...rest];
+  }
+  return rest;
 }

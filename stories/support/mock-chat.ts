@@ -178,7 +178,6 @@ export async function createMockChatEnv(scenario: Scenario = {}): Promise<MockCh
       userId: USER_ID,
       trigger: 'mqtt',
       streamTimeout: scenario.streamTimeout ?? 15_000,
-      reconnectTimeout: 1_000,
     });
     transports.push(withReconnectSchedule(transport, client, period));
   }

@@ -81,7 +81,7 @@ export class FakeTransport implements ChatKitTransport<UIMessage> {
   chat(chatId: string) {
     return {
       store: this.activity(chatId),
-      retain: () => {
+      acquire: () => {
         this.retained++;
         return () => {
           this.retained--;

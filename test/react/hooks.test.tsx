@@ -44,12 +44,12 @@ describe('useGenerationStatus / useRecoveryState', () => {
     const { result, unmount } = renderHook(() => useGenerationStatus(transport, 'c1'));
     expect(transport.retained).toBe(1);
     expect(result.current).toMatchObject({ status: 'idle', isActive: false, requestId: null });
-    act(() => transport.activity('c1').update({ requestId: 'r1', generation: 'thinking' }));
+    act(() => transport.activity('c1').update({ requestId: 'r1', turnState: 'thinking' }));
     expect(result.current).toMatchObject({ status: 'thinking', isActive: true, requestId: 'r1' });
     const thinking = result.current;
     act(() => transport.activity('c1').update({ lastSeq: 7 })); // not part of the generation axis
     expect(result.current).toBe(thinking);
-    act(() => transport.activity('c1').update({ generation: 'error', error: 'model overloaded' }));
+    act(() => transport.activity('c1').update({ turnState: 'error', error: 'model overloaded' }));
     expect(result.current).toMatchObject({ status: 'error', isActive: false, error: 'model overloaded' });
     unmount();
     expect(transport.retained).toBe(0);
@@ -59,9 +59,9 @@ describe('useGenerationStatus / useRecoveryState', () => {
     const transport = new FakeTransport();
     const { result } = renderHook(() => useRecoveryState(transport, 'c1'));
     const before = result.current;
-    act(() => transport.activity('c1').update({ generation: 'generating' }));
+    act(() => transport.activity('c1').update({ turnState: 'generating' }));
     expect(result.current).toBe(before);
-    act(() => transport.activity('c1').update({ recovery: { resuming: false, recoveredChunks: 12, lastRecoveredAt: 5 } }));
+    act(() => transport.activity('c1').update({ recovery: { resuming: false, recoveredChunks: 12, lastRecoveredAt: 5, droppedAt: null } }));
     expect(result.current.recoveredChunks).toBe(12);
   });
 });

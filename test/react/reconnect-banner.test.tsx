@@ -7,7 +7,7 @@ import { expectNoAxeViolations, FAKED_TIMERS } from './axe.js';
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
 const connected: ConnectionSnapshot = { status: 'connected', attempt: 0, nextRetryAt: null, lastError: null, connectedAt: NOW - 60_000 };
-const noRecovery: RecoverySnapshot = { resuming: false, recoveredChunks: 0, lastRecoveredAt: null };
+const noRecovery: RecoverySnapshot = { resuming: false, recoveredChunks: 0, lastRecoveredAt: null, droppedAt: null };
 
 function setup(initial: ConnectionSnapshot = connected, recovery: RecoverySnapshot = noRecovery) {
   const retry = vi.fn();
@@ -97,13 +97,13 @@ describe('ReconnectBanner', () => {
     const { update, banner } = setup();
     update({ status: 'reconnecting', attempt: 1, nextRetryAt: NOW + 1_000 });
     act(() => vi.advanceTimersByTime(1_500));
-    update({ status: 'connected', attempt: 0, nextRetryAt: null, connectedAt: Date.now() }, { resuming: true, recoveredChunks: 0, lastRecoveredAt: null });
+    update({ status: 'connected', attempt: 0, nextRetryAt: null, connectedAt: Date.now() }, { resuming: true, recoveredChunks: 0, lastRecoveredAt: null, droppedAt: null });
     expect(banner().getAttribute('data-state')).toBe('resuming');
     expect(screen.getByRole('status').textContent).toBe('Reconnected. Catching up on the answer…');
 
-    update({}, { resuming: false, recoveredChunks: 42, lastRecoveredAt: Date.now() });
+    update({}, { resuming: false, recoveredChunks: 42, lastRecoveredAt: Date.now(), droppedAt: null });
     expect(banner().getAttribute('data-state')).toBe('recovered');
-    expect(screen.getByRole('status').textContent).toBe('Reconnected. Recovered 42 tokens.');
+    expect(screen.getByRole('status').textContent).toBe('Reconnected. The answer is up to date.');
 
     act(() => vi.advanceTimersByTime(8_000));
     expect(banner().getAttribute('data-state')).toBe('hidden');
@@ -113,8 +113,8 @@ describe('ReconnectBanner', () => {
   it('the recovered notice can be dismissed', async () => {
     const { update, banner, container } = setup();
     update({ status: 'reconnecting', attempt: 1 });
-    update({ status: 'connected', attempt: 0, connectedAt: Date.now() + 1 }, { resuming: false, recoveredChunks: 1, lastRecoveredAt: Date.now() + 2 });
-    expect(screen.getByRole('status').textContent).toBe('Reconnected. Recovered 1 token.');
+    update({ status: 'connected', attempt: 0, connectedAt: Date.now() + 1 }, { resuming: false, recoveredChunks: 1, lastRecoveredAt: Date.now() + 2, droppedAt: null });
+    expect(screen.getByRole('status').textContent).toBe('Reconnected. The answer is up to date.');
     await expectNoAxeViolations(container);
     fireEvent.click(screen.getByRole('button', { name: 'Dismiss' }));
     expect(banner().getAttribute('data-state')).toBe('hidden');
@@ -122,7 +122,7 @@ describe('ReconnectBanner', () => {
 
   it('does not claim a recovery when the connection never dropped (e.g. a late join)', () => {
     const { update, banner } = setup();
-    update({}, { resuming: false, recoveredChunks: 30, lastRecoveredAt: Date.now() });
+    update({}, { resuming: false, recoveredChunks: 30, lastRecoveredAt: Date.now(), droppedAt: null });
     expect(banner().getAttribute('data-state')).toBe('hidden');
   });
 
@@ -131,7 +131,7 @@ describe('ReconnectBanner', () => {
     update({ status: 'reconnecting', attempt: 1 });
     update({ status: 'connected', attempt: 0, connectedAt: Date.now() });
     act(() => vi.advanceTimersByTime(5 * 60_000));
-    update({}, { resuming: false, recoveredChunks: 3, lastRecoveredAt: Date.now() });
+    update({}, { resuming: false, recoveredChunks: 3, lastRecoveredAt: Date.now(), droppedAt: null });
     expect(banner().getAttribute('data-state')).toBe('hidden');
   });
 });

@@ -110,7 +110,7 @@ describe('stick to bottom', () => {
     // Another device's turn lands too: a new user message and a new answer.
     h.transport.hasLiveTurn = true;
     await act(async () => {
-      h.transport.activity('c1').update({ requestId: 'r2', generation: 'generating', startedHere: false, userMessage: userMessage('u-phone', 'from phone'), messageId: 'a-phone' });
+      h.transport.activity('c1').update({ requestId: 'r2', turnState: 'generating', startedHere: false, userMessage: userMessage('u-phone', 'from phone'), messageId: 'a-phone' });
       await tick(20);
     });
     await act(async () => {

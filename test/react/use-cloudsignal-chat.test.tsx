@@ -28,7 +28,7 @@ describe('useCloudSignalChat', () => {
       await tick();
     });
     expect(result.current.isStreaming).toBe(true);
-    act(() => transport.activity('c1').update({ requestId: 'r1', generation: 'generating', startedHere: true }));
+    act(() => transport.activity('c1').update({ requestId: 'r1', turnState: 'generating', startedHere: true }));
     await act(async () => {
       transport.lastTurn.start('a1').text('Hel').text('lo');
       await tick(30);
@@ -58,7 +58,7 @@ describe('useCloudSignalChat', () => {
       void result.current.sendMessage({ text: 'hi' });
       await tick();
     });
-    act(() => transport.activity('c1').update({ requestId: 'r1', generation: 'generating', startedHere: true }));
+    act(() => transport.activity('c1').update({ requestId: 'r1', turnState: 'generating', startedHere: true }));
     await act(async () => {
       transport.lastTurn.start('a1').text('Part');
       await tick(30);
@@ -96,7 +96,7 @@ describe('useCloudSignalChat', () => {
     await act(async () => {
       transport.activity('c1').update({
         requestId: 'r2',
-        generation: 'generating',
+        turnState: 'generating',
         startedHere: false,
         userMessage: userMessage('u1', 'from my phone'),
         messageId: 'a1',
@@ -113,7 +113,7 @@ describe('useCloudSignalChat', () => {
     expect(textOf(result.current.messages[3])).toBe('Answer for the phone');
     // The same turn is not picked up twice.
     await act(async () => {
-      transport.activity('c1').update({ generation: 'done' });
+      transport.activity('c1').update({ turnState: 'done' });
       await tick(10);
     });
     expect(transport.turns).toHaveLength(1);
@@ -122,7 +122,7 @@ describe('useCloudSignalChat', () => {
   it('resumes a turn that is live when the page mounts', async () => {
     const transport = new FakeTransport();
     transport.hasLiveTurn = true;
-    transport.activity('c1').update({ requestId: 'r9', generation: 'thinking', userMessage: userMessage('u9', 'q'), messageId: 'a9' });
+    transport.activity('c1').update({ requestId: 'r9', turnState: 'thinking', userMessage: userMessage('u9', 'q'), messageId: 'a9' });
     const { result } = renderHook(() => useCloudSignalChat({ id: 'c1', transport }));
     await act(async () => tick(10));
     expect(transport.turns.map((t) => t.kind)).toEqual(['reconnect']);
@@ -133,7 +133,7 @@ describe('useCloudSignalChat', () => {
     const off = setup({ resume: false });
     off.transport.hasLiveTurn = true;
     await act(async () => {
-      off.transport.activity('c1').update({ requestId: 'r1', generation: 'generating', userMessage: userMessage('u1', 'x') });
+      off.transport.activity('c1').update({ requestId: 'r1', turnState: 'generating', userMessage: userMessage('u1', 'x') });
       await tick(10);
     });
     expect(off.transport.turns).toHaveLength(0);
@@ -141,7 +141,7 @@ describe('useCloudSignalChat', () => {
     const mine = setup();
     mine.transport.hasLiveTurn = true;
     await act(async () => {
-      mine.transport.activity('c1').update({ requestId: 'r1', generation: 'generating', startedHere: true });
+      mine.transport.activity('c1').update({ requestId: 'r1', turnState: 'generating', startedHere: true });
       await tick(10);
     });
     expect(mine.transport.turns).toHaveLength(0);
@@ -216,7 +216,7 @@ describe('useCloudSignalChat', () => {
       void result.current.sendMessage({ text: 'first' });
       await tick();
     });
-    act(() => transport.activity('c1').update({ requestId: 'r1', generation: 'thinking', startedHere: true }));
+    act(() => transport.activity('c1').update({ requestId: 'r1', turnState: 'thinking', startedHere: true }));
     await act(async () => {
       transport.lastTurn.fail(new Error('model overloaded'));
       await tick(10);
@@ -225,7 +225,7 @@ describe('useCloudSignalChat', () => {
     expect(result.current.errorKind).toBe('other');
     transport.hasLiveTurn = true;
     await act(async () => {
-      transport.activity('c1').update({ requestId: 'r2', generation: 'generating', startedHere: false, userMessage: userMessage('u2', 'from the phone'), messageId: 'a2' });
+      transport.activity('c1').update({ requestId: 'r2', turnState: 'generating', startedHere: false, userMessage: userMessage('u2', 'from the phone'), messageId: 'a2' });
       await tick(10);
     });
     expect(transport.lastTurn.kind).toBe('reconnect');

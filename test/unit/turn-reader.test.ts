@@ -1,20 +1,22 @@
 import type { UIMessageChunk } from 'ai';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { StreamTimeoutError } from '../../src/transport/index.js';
-import { TurnReader } from '../../src/transport/turn-reader.js';
+import { mergeDeltas } from '../../src/transport/index.js';
+import { remainderOf, TurnReader } from '../../src/transport/turn-reader.js';
 
 const d = (text: string): UIMessageChunk => ({ type: 'text-delta', id: 't', delta: text });
 
 function setup(fromSeq = 0, alreadyShown = 0) {
   const replays: number[] = [];
   const settled: string[] = [];
+  const silences: number[] = [];
   const reader = new TurnReader({
     requestId: 'r',
     fromSeq,
     alreadyShown,
-    streamTimeout: 5_000,
+    silenceMs: 5_000,
     replayRetryMs: 1_000,
     requestReplay: (from) => replays.push(from),
+    onSilence: () => silences.push(Date.now()),
     onSettled: (_r, outcome) => settled.push(outcome),
   });
   const out: string[] = [];
@@ -26,7 +28,7 @@ function setup(fromSeq = 0, alreadyShown = 0) {
       out.push(value.type === 'text-delta' ? value.delta : value.type);
     }
   })();
-  return { reader, replays, settled, out, done };
+  return { reader, replays, settled, silences, out, done };
 }
 
 describe('TurnReader', () => {
@@ -77,11 +79,53 @@ describe('TurnReader', () => {
     expect(out).toEqual(['a', 'b', 'c']);
   });
 
-  test('silence longer than streamTimeout fails with StreamTimeoutError', async () => {
-    const { reader, done } = setup();
+  test('silence makes the reader ask, again after every further silence, and never ends the stream', async () => {
+    const { reader, silences, settled, out, done } = setup();
     reader.push({ requestId: 'r', seq: 0, chunks: [d('a')], end: false }, false);
-    const failure = done.catch((error: unknown) => error);
     await vi.advanceTimersByTimeAsync(5_001);
-    expect(await failure).toBeInstanceOf(StreamTimeoutError);
+    expect(silences).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(silences).toHaveLength(2);
+    expect(settled).toEqual([]);
+    reader.push({ requestId: 'r', seq: 1, chunks: [d('b')], end: true }, false);
+    await done;
+    expect(out).toEqual(['a', 'b']);
+  });
+
+  test('paused (offline) it neither asks nor counts silence; back online it asks for what it lacks, inside the same stream', async () => {
+    const { reader, replays, silences, out, done } = setup();
+    reader.push({ requestId: 'r', seq: 0, chunks: [d('a'), d('b')], end: false }, false);
+    reader.pause();
+    reader.push({ requestId: 'r', seq: 3, chunks: [d('d')], end: false }, false); // arrived just before the drop
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(silences).toEqual([]);
+    expect(replays).toEqual([]);
+    reader.requestCatchUp();
+    expect(replays).toEqual([2]);
+    reader.push({ requestId: 'r', seq: 2, chunks: [d('c'), d('d'), d('e')], end: true }, true);
+    await done;
+    expect(out).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(reader.recovered).toBe(2);
+  });
+
+  test('a retained complete supplies exactly what the reader had not delivered, then ends the stream', async () => {
+    const { reader, out, done, settled } = setup();
+    const log = [{ type: 'start' } as UIMessageChunk, { type: 'text-start', id: 't' } as UIMessageChunk, d('Hel'), d('lo '), d('world'), { type: 'text-end', id: 't' } as UIMessageChunk, { type: 'finish' } as UIMessageChunk];
+    reader.push({ requestId: 'r', seq: 0, chunks: log.slice(0, 4), end: false }, false);
+    reader.finishFrom(mergeDeltas(log));
+    await done;
+    expect(out.join('')).toBe('starttext-startHello worldtext-endfinish');
+    expect(settled).toEqual(['complete']);
+  });
+});
+
+describe('remainderOf', () => {
+  const log: UIMessageChunk[] = [{ type: 'start' }, { type: 'text-start', id: 't' }, d('a'), d('b'), d('c'), { type: 'text-end', id: 't' }, { type: 'finish' }];
+  test.each([0, 1, 2, 3, 4, 5, 6, 7])('after %i delivered chunks, delivered + remainder renders the whole turn', (n) => {
+    const delivered = mergeDeltas(log.slice(0, n));
+    const rest = remainderOf(mergeDeltas(log), delivered);
+    const text = [...log.slice(0, n), ...rest].map((c) => (c.type === 'text-delta' ? c.delta : '')).join('');
+    expect(text).toBe('abc');
+    expect([...log.slice(0, n), ...rest].map((c) => c.type).filter((t) => t !== 'text-delta')).toEqual(['start', 'text-start', 'text-end', 'finish']);
   });
 });

@@ -94,7 +94,7 @@ export function fromCallbacks<UI extends UIMessage = UIMessage>(callbacks: ChatS
       return { messages: page.messages, version: state.version, hasOlder: page.hasOlder };
     },
 
-    saveMessages(address: ChatAddress, writes: readonly MessageWrite<UI>[]) {
+    async saveMessages(address: ChatAddress, writes: readonly MessageWrite<UI>[]) {
       open();
       checkAddress(address);
       const batch = normalizeWrites(writes);
@@ -116,7 +116,7 @@ export function fromCallbacks<UI extends UIMessage = UIMessage>(callbacks: ChatS
       });
       // The queue goes on after a failed write; the failure reaches this caller only.
       state.queue = run.catch(() => undefined);
-      return run;
+      return await run;
     },
 
     listChats: () => unsupported('listChats'),

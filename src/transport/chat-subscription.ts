@@ -1,7 +1,8 @@
 /**
- * Everything one client does for one chat: the subscriptions (stream, status, complete and its
- * own replay topic), the activity store hooks read, and the readers of live turns.
- * Reference-counted: the last release unsubscribes, so subscriptions never accumulate.
+ * One client's subscription to one chat: its topics (stream, status, complete and its own replay
+ * topic), the retained status and complete, and the activity store hooks read. Chunks and statuses
+ * go to the turn registry by request id. Reference-counted: the last release unsubscribes, so
+ * subscriptions never accumulate.
  */
 import {
   decodeComplete,
@@ -11,35 +12,39 @@ import {
   FINAL_TURN_STATES,
   type CompleteEnvelope,
   type StatusEnvelope,
+  type StreamEnvelope,
 } from './envelope.js';
+import type { UIMessage } from 'ai';
 import { INITIAL_CHAT_ACTIVITY, type ChatActivitySnapshot } from './chat-activity.js';
 import type { MessageRouter } from './message-router.js';
 import { publishAsync, subscribeAsync, unsubscribeAsync, type MqttClientLike } from './mqtt-client.js';
 import type { DropReason } from './stats.js';
 import { Store, type ReadableStore } from './store.js';
 import type { ChatAddress, TopicScheme } from './topics.js';
-import type { TurnReader } from './turn-reader.js';
 
-export interface ChatChannelContext {
+/** What a chat subscription needs from its transport. */
+export interface ChatSubscriptionContext {
   topics: TopicScheme;
   router: MessageRouter;
   clientId: string;
   client(): MqttClientLike | null;
   maxMessageBytes: number;
   count(reason: DropReason | 'received' | 'replay-requested'): void;
+  /** Hands a stream envelope to the turn it belongs to; false when no turn here reads it (foreign). */
+  routeChunks(envelope: StreamEnvelope, viaReplay: boolean): 'delivered' | 'duplicate' | 'foreign';
+  /** A status or complete of this chat arrived (after the activity store was updated). */
+  onRetained(subscription: ChatSubscription, kind: 'status' | 'complete'): void;
 }
 
-export class ChatChannel {
+export class ChatSubscription {
   private readonly store = new Store<ChatActivitySnapshot>(INITIAL_CHAT_ACTIVITY);
   readonly activity: ReadableStore<ChatActivitySnapshot> = this.store;
-  readonly readers = new Map<string, TurnReader>();
   private refs = 0;
   private subscribed: Promise<void> | null = null;
   /** The UNSUBSCRIBE of the last release, until its UNSUBACK: a new SUBSCRIBE must wait for it. */
   private unsubscribing: Promise<void> | null = null;
   private latestStatus: StatusEnvelope | null = null;
   private latestComplete: CompleteEnvelope | null = null;
-  private readonly statusWaiters = new Set<() => void>();
   readonly topicList: string[];
   private readonly streamTopic: string;
   private readonly statusTopic: string;
@@ -49,8 +54,7 @@ export class ChatChannel {
 
   constructor(
     readonly address: ChatAddress,
-    private readonly context: ChatChannelContext,
-    private readonly onIdle: (channel: ChatChannel) => void,
+    private readonly context: ChatSubscriptionContext,
   ) {
     const { topics, clientId } = context;
     this.streamTopic = topics.topic(address, 'stream');
@@ -69,8 +73,13 @@ export class ChatChannel {
     return this.latestComplete;
   }
 
+  /** True while someone holds the subscription. */
+  get active(): boolean {
+    return this.refs > 0;
+  }
+
   /** Keeps the chat subscribed until the returned release is called. */
-  retain(): () => void {
+  acquire(): () => void {
     this.refs++;
     if (this.refs === 1) {
       const { router } = this.context;
@@ -129,55 +138,25 @@ export class ChatChannel {
     // complete is a whole answer) for every chat ever opened is what would grow with the page.
     this.latestStatus = null;
     this.latestComplete = null;
-    this.onIdle(this);
   }
 
-  /** Waits up to `timeoutMs` for a status (retained ones arrive right after subscribing). */
-  waitForStatus(timeoutMs: number, predicate: (status: StatusEnvelope) => boolean = () => true): Promise<StatusEnvelope | null> {
-    return this.waitFor(() => (this.latestStatus && predicate(this.latestStatus) ? this.latestStatus : null), timeoutMs);
+  /** A turn this page started (or queued): shown at once, before any worker status. */
+  markStarted(requestId: string, userMessage: UIMessage | null): void {
+    this.store.update({ requestId, startedHere: true, turnState: 'queued', lastSeq: -1, error: null, userMessage, messageId: null });
   }
 
-  /** Waits up to `timeoutMs` for the retained `complete` of `requestId`. */
-  waitForComplete(requestId: string, timeoutMs: number): Promise<CompleteEnvelope | null> {
-    return this.waitFor(() => (this.latestComplete?.requestId === requestId ? this.latestComplete : null), timeoutMs);
-  }
-
-  /** Resolves with the first non-null `probe()` result, re-checked on every status or complete. */
-  private waitFor<T>(probe: () => T | null, timeoutMs: number): Promise<T | null> {
-    const now = probe();
-    if (now !== null) return Promise.resolve(now);
-    return new Promise((resolve) => {
-      const check = () => {
-        const value = probe();
-        if (value !== null) finish(value);
-      };
-      const finish = (value: T | null) => {
-        clearTimeout(timer);
-        this.statusWaiters.delete(check);
-        resolve(value);
-      };
-      const timer = setTimeout(() => finish(null), timeoutMs);
-      this.statusWaiters.add(check);
-    });
-  }
-
-  markStarted(requestId: string): void {
-    this.store.update({ requestId, startedHere: true, generation: 'queued', lastSeq: -1, error: null });
+  /** Merges what the turn registry knows about this chat's turns (delivery, recovery, pending prompts). */
+  patch(patch: Partial<ChatActivitySnapshot>): void {
+    this.store.update(patch);
   }
 
   /**
-   * The worker of a live turn went silent past `streamTimeout`. Its retained status still says
-   * `generating` and nothing will ever update it: the turn is over for this page, as an error.
-   * A status the worker publishes later (it was only slow) replaces this as usual.
+   * The worker answered a `turn` query: its answer replaces a missing or stale retained status.
    */
-  markTimedOut(requestId: string, error: string): void {
+  applyLookup(requestId: string, state: ChatActivitySnapshot['turnState'], error: string | null): void {
     const snapshot = this.store.getSnapshot();
-    if (snapshot.requestId !== requestId || snapshot.generation === 'idle' || FINAL_TURN_STATES.has(snapshot.generation)) return;
-    this.store.update({ generation: 'error', error });
-  }
-
-  setRecovery(recovery: Partial<ChatActivitySnapshot['recovery']>): void {
-    this.store.update({ recovery: { ...this.store.getSnapshot().recovery, ...recovery } });
+    if (snapshot.requestId !== null && snapshot.requestId !== requestId) return;
+    this.store.update({ requestId, turnState: state, error });
   }
 
   publishControl(payload: Parameters<typeof encodeControl>[0]): Promise<void> {
@@ -198,12 +177,9 @@ export class ChatChannel {
     if (this.oversized(payload)) return;
     const decoded = decodeStream(payload);
     if (!decoded.ok) return this.context.count(decoded.reason);
-    const reader = this.readers.get(decoded.value.requestId);
     // Envelopes of a turn nobody reads here are foreign: another request, or a stale one.
-    if (!reader) return this.context.count('foreign');
-    const before = reader.duplicates;
-    reader.push(decoded.value, viaReplay);
-    if (reader.duplicates > before) this.context.count('duplicate');
+    const routed = this.context.routeChunks(decoded.value, viaReplay);
+    if (routed !== 'delivered') this.context.count(routed);
   }
 
   private onStatus(payload: Uint8Array): void {
@@ -222,15 +198,14 @@ export class ChatChannel {
     const snapshot = this.store.getSnapshot();
     this.store.update({
       requestId: status.requestId,
-      generation: status.state,
+      turnState: status.state,
       lastSeq: status.lastSeq,
       userMessage: status.userMessage ?? (snapshot.requestId === status.requestId ? snapshot.userMessage : null),
       messageId: status.messageId ?? null,
       error: status.error ?? null,
       startedHere: snapshot.requestId === status.requestId ? snapshot.startedHere : false,
     });
-    this.readers.get(status.requestId)?.onStatus(status);
-    for (const waiter of [...this.statusWaiters]) waiter();
+    this.context.onRetained(this, 'status');
   }
 
   private onComplete(payload: Uint8Array): void {
@@ -240,6 +215,6 @@ export class ChatChannel {
     if (!decoded.ok) return this.context.count(decoded.reason);
     if (this.latestComplete && decoded.value.at < this.latestComplete.at) return this.context.count('stale');
     this.latestComplete = decoded.value;
-    for (const waiter of [...this.statusWaiters]) waiter();
+    this.context.onRetained(this, 'complete');
   }
 }
