@@ -129,7 +129,7 @@ export class TurnService {
     if (!this.hasRoom(address)) return false;
     this.stats.rejected++;
     const { client, topics } = this.options;
-    this.enqueue(address, () => publishRefusal(client, topics, address, requestId, errorText).catch(this.options.onError));
+    this.enqueue(address, () => publishRefusal(client, topics, address, requestId, errorText).catch((error: unknown) => this.options.onError?.(error)));
     return true;
   }
 
