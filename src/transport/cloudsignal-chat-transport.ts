@@ -209,7 +209,13 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
     assertSegment('chatId', chatId);
     if (this.manager.userId) {
       const subscription = this.subscriptionFor(chatId);
-      return { store: subscription.activity, acquire: () => subscription.acquire() };
+      return {
+        store: subscription.activity,
+        acquire: () => {
+          this.manager.start();
+          return subscription.acquire();
+        },
+      };
     }
     return this.deferredChat(chatId);
   }
@@ -217,6 +223,7 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
   /** A chat's stored conversation on this device: hydrate with `sync()`, page back with `loadOlder()`. */
   conversation(chatId: string): ConversationSync<UI_MESSAGE> {
     assertSegment('chatId', chatId);
+    this.manager.start();
     let sync = this.syncs.get(chatId);
     if (!sync) {
       sync = new ConversationSync<UI_MESSAGE>(chatId, {
@@ -270,6 +277,8 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
     this.assertOpen();
     const { chatId, abortSignal } = options;
     assertSegment('chatId', chatId);
+    // The connection is lazy: the first send (or resume, or a shown chat) opens it.
+    this.manager.start();
     const extraBody = { ...(await resolve(this.options.body)), ...(options.body as Record<string, unknown> | undefined) };
     const entry: OutboxEntry = {
       requestId: randomId(),
@@ -316,6 +325,7 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
     this.assertOpen();
     const { chatId, abortSignal } = options;
     assertSegment('chatId', chatId);
+    this.manager.start();
     if (!this.manager.userId) await this.manager.waitUntilConnected(this.options.connectTimeout, abortSignal);
     this.adoptOutbox(chatId);
     const subscription = this.subscriptionFor(chatId);
@@ -819,6 +829,7 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
   }
 
   private watchChats(onEvent: (event: ChatEventEnvelope) => void, onReconnect: () => void): () => void {
+    this.manager.start();
     let topic: string | null = null;
     let stopped = false;
     const start = (userId: string) => {
