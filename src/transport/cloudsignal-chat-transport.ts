@@ -494,7 +494,8 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
       return;
     }
     record.reader = null;
-    if (record.request) this.outbox.remove(record.requestId);
+    // A reader the consumer let go of (a page going away) leaves its prompt queued; stop removes it.
+    if (record.request && outcome !== 'cancel') this.outbox.remove(record.requestId);
     const event = outcome === 'complete' ? 'end-delivered' : outcome === 'cancel' ? 'cancelled' : 'failed';
     this.registry.transition(record, { type: event });
   }
@@ -543,7 +544,8 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
     const subscription = this.subscriptionFor(record.chatId);
     if (answer.state === 'live') {
       this.workerSeen(record);
-      if (reader.nextSeq <= answer.lastSeq) reader.requestCatchUp();
+      // lastSeq -1: the runner is alive but its progress is not known here; ask for everything after ours.
+      if (answer.lastSeq < 0 || reader.nextSeq <= answer.lastSeq) reader.requestCatchUp();
       else this.registry.transition(record, { type: 'caught-up' });
       return;
     }
