@@ -2,12 +2,13 @@
  * `npm run demo`: starts the whole stack on 127.0.0.1 and prints where to look.
  *
  *   npm run demo -- --port 8080 --mqtt-port 1884 --ws-port 9002 --tokens-per-second 20
+ *   npm run demo -- --fresh          # start with no chats
  *
  * Flags win over the environment (`PORT`, `MQTT_PORT`, `MQTT_WS_PORT`, `DEMO_TOKENS_PER_SECOND`,
  * `DEMO_MODEL`). Ctrl+C stops everything.
  */
 import { parseArgs } from 'node:util';
-import { DEMO_DEFAULT_PORT, DemoConfigError, PortInUseError, startDemo, type DemoOptions } from './stack.js';
+import { DEMO_CHATS_DIR, DEMO_DEFAULT_PORT, DemoConfigError, NotAChatsDirectoryError, PortInUseError, startDemo, type DemoOptions } from './stack.js';
 
 /** The flag and variable that move each listener's port. */
 const PORT_FLAGS: Record<string, string> = { HTTP: '--port / PORT', MQTT: '--mqtt-port / MQTT_PORT', WebSocket: '--ws-port / MQTT_WS_PORT' };
@@ -22,6 +23,8 @@ const HELP = `Usage: npm run demo -- [options]
   --tokens-per-second <n>  simulated model's rate (env DEMO_TOKENS_PER_SECOND, default ${DEFAULT_TOKENS_PER_SECOND})
   --model <name>           auto | simulated | anthropic | openai (env DEMO_MODEL, default auto)
   --stream-timeout <ms>    page's stream timeout (env DEMO_STREAM_TIMEOUT_MS, default 60000)
+  --chats-dir <path>       PGlite directory keeping the chats (env DEMO_CHATS_DIR, default .data/demo-chats)
+  --fresh                  start with no chats (empties the chats directory)
   -h, --help               this text
 
 Port 0 picks a free port. Models: ANTHROPIC_API_KEY (ANTHROPIC_MODEL), OPENAI_API_KEY
@@ -53,6 +56,8 @@ function parseOptions(): DemoOptions {
         'tokens-per-second': { type: 'string' },
         model: { type: 'string' },
         'stream-timeout': { type: 'string' },
+        'chats-dir': { type: 'string' },
+        fresh: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -76,6 +81,8 @@ function parseOptions(): DemoOptions {
     tokensPerSecond,
     model,
     streamTimeoutMs: number('--stream-timeout', values['stream-timeout'] ?? env.DEMO_STREAM_TIMEOUT_MS),
+    chatsDir: values['chats-dir'] || env.DEMO_CHATS_DIR || DEMO_CHATS_DIR,
+    freshChats: values.fresh ?? false,
   };
 }
 
@@ -85,7 +92,7 @@ try {
   stack = await startDemo(options);
 } catch (error) {
   if (error instanceof PortInUseError) fail(`${error.message} Choose another with ${PORT_FLAGS[error.what] ?? '--port'} (0 picks a free port).`);
-  if (error instanceof DemoConfigError) fail(error.message);
+  if (error instanceof DemoConfigError || error instanceof NotAChatsDirectoryError) fail(error.message);
   fail(error instanceof Error ? error.message : String(error));
 }
 
@@ -113,6 +120,7 @@ AI chat over MQTT: demo running
   Broker    ${brokerLine}
   Browsers  ${authLine}
   Model     ${modelLine}
+  Chats     ${stack.chats.dir ? `PGlite in ${stack.chats.dir}${options.freshChats ? ' (started fresh)' : ' (npm run demo -- --fresh starts with none)'}` : 'in memory'}
   Worker    serving chat/+/+/request; HTTP trigger at POST /api/chat
 
 Press Ctrl+C to stop.

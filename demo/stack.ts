@@ -21,6 +21,7 @@ import {
   toNodeHandler,
   type ChatTurnHandler,
   type ChatWorker,
+  type ChatWorkerOptions,
   type ChatWorkerStats,
   type CredentialIssuer,
   type ServiceAccount,
@@ -29,6 +30,8 @@ import { isValidSegment, type MqttClientLike } from '../src/transport/index.js';
 import { selectModel, type DemoModel, type ModelChoice } from './model.js';
 import { readCookie, sendJson } from './node-http.js';
 import type { DemoPageConfig } from './config.js';
+import { openDemoChatStore, type DemoChatStore } from './chat-store.js';
+export { DEMO_CHATS_DIR, NotAChatsDirectoryError } from './chat-store.js';
 
 
 
@@ -63,6 +66,13 @@ export interface DemoOptions {
   viteLogLevel?: 'info' | 'warn' | 'error' | 'silent';
   /** Vite hot reload (the page reloads when `demo/` or `src/` changes). Default true. */
   hmr?: boolean;
+  /**
+   * PGlite directory holding the chats (`npm run demo`: `.data/demo-chats`). Default: none, the
+   * chats live in memory and end with the stack (what the tests want).
+   */
+  chatsDir?: string;
+  /** Start with no chats: empties {@link chatsDir} first. Default false. */
+  freshChats?: boolean;
 }
 
 export type BrokerKind = 'embedded' | 'external' | 'cloudsignal';
@@ -90,6 +100,8 @@ export interface DemoStack {
   readonly model: DemoModel;
   /** The embedded broker, when one was started. */
   readonly embeddedBroker: EmbeddedBroker | null;
+  /** The chat store the worker reads and writes, and its PGlite directory (null: in memory). */
+  readonly chats: DemoChatStore;
   stats(): DemoStats;
   /** Simulates a crashed worker: its socket dies without a word, its running turns stop. */
   killWorker(): void;
@@ -205,6 +217,10 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoStack> {
         env.MQTT_USERNAME ? { username: env.MQTT_USERNAME, password: env.MQTT_PASSWORD } : issuer.issue({ userId: env.CLOUDSIGNAL_WORKER_ID || 'demo-worker', ttlSeconds: 3600 });
     }
 
+    // --- Chat store: opened before the worker, closed after it (cleanups run in reverse) ----
+    const chats = await openDemoChatStore({ dir: options.chatsDir, fresh: options.freshChats });
+    cleanups.push(() => chats.store.close());
+
     // --- The model call: counted, abortable by Stop and by a killed worker ------------------
     const turns = { started: 0, aborted: 0 };
     const makeHandler =
@@ -241,7 +257,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoStack> {
       if (worker) return;
       const life = new AbortController();
       const credentials = await serviceCredentials('worker');
-      worker = await createChatWorker({
+      const workerOptions: ChatWorkerOptions & { store: DemoChatStore['store'] } = {
         url: mqttUrl,
         username: credentials.username,
         password: credentials.password,
@@ -249,10 +265,12 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoStack> {
         workerId: credentials.clientId ?? `svc-demo-worker-${shortId()}`,
         handler: makeHandler('MQTT', life.signal),
         drainTimeoutMs: 2_000,
+        store: chats.store,
         onError: (error) => {
           if (!life.signal.aborted) log(`worker error: ${error instanceof Error ? error.message : String(error)}`);
         },
-      });
+      };
+      worker = await createChatWorker(workerOptions);
       workerLife = life;
     };
     const stopWorker = async () => {
@@ -370,6 +388,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoStack> {
       browserAuth,
       model,
       embeddedBroker,
+      chats,
       stats,
       killWorker() {
         const current = worker;

@@ -87,7 +87,7 @@ export const RecoveredTokens: Story = {
   args: { after: { status: 'connected', attempt: 0 }, recovery: { resuming: false, recoveredChunks: 57, lastRecoveredAt: 0, droppedAt: null } },
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
-    await waitFor(() => expect(canvas.getByRole('status')).toHaveTextContent('Reconnected. Recovered 57 tokens.'));
+    await waitFor(() => expect(canvas.getByRole('status')).toHaveTextContent('Reconnected. The answer is up to date.'));
     await expectAccessible(canvasElement);
     await userEvent.click(canvas.getByRole('button', { name: 'Dismiss' }));
     await expect(canvas.getByRole('status')).toHaveTextContent('');

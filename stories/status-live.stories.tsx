@@ -63,7 +63,7 @@ export const TurnLifecycleAndRecovery: Story = {
     const banner = canvasElement.querySelector('[data-slot="reconnect-banner"]')!;
     await expect(banner).toHaveAttribute('data-state', 'reconnecting');
     await expectAccessible(canvasElement);
-    await waitFor(() => expect(banner).toHaveTextContent(/Recovered \d+ tokens?\./), { timeout: 10_000 });
+    await waitFor(() => expect(banner).toHaveTextContent('Reconnected. The answer is up to date.'), { timeout: 10_000 });
     await waitFor(() => expect(status()).toHaveTextContent('Connected · Done'), { timeout: 15_000 });
   },
 };

@@ -1,12 +1,16 @@
 /**
- * The access-control table of DESIGN.md as one pure function. The embedded broker calls it on
- * every SUBSCRIBE, PUBLISH and delivery; the Mosquitto and CloudSignal generators encode the same
- * table in their own formats, and the security tests check all of them against real clients.
+ * The embedded broker's enforcement of the access table (`src/transport/access-table.ts`) as one
+ * pure function. The embedded broker calls it on every SUBSCRIBE, PUBLISH and delivery; the
+ * Mosquitto, CloudSignal and EMQX generators render the same table in their own formats, and
+ * the security tests check all of them against real clients.
  *
- * Topics are only ever interpreted through {@link TopicScheme.parse}, so the ACL cannot disagree
- * with the builder the browser and the worker use.
+ * Topics are identified through {@link TopicScheme.parse} / {@link TopicScheme.parseUser}, the
+ * parsers of the builder the browser and the worker use; the table then says who may do what.
  */
-import { TopicScheme, type Channel, type UserChannel } from '../transport/topics.js';
+import { TopicScheme } from '../transport/topics.js';
+import { ACCESS_TABLE, BROWSER_MAX_QOS, accessRule, serviceRoots, type AccessRule } from '../transport/access-table.js';
+
+export { serviceRoots, BROWSER_MAX_QOS };
 
 /** Who is asking: a signed-in browser (bound to one user id) or a worker's service account. */
 export type Principal =
@@ -21,16 +25,10 @@ export type AclAction =
 /** The answer; `qos` is the highest QoS the broker may grant for an allowed subscription. */
 export type AclDecision = { allow: true; qos?: number } | { allow: false; reason: string };
 
-/** Channels a browser may read, always under its own user id (`replay` only for its client id). */
-export const BROWSER_READ_CHANNELS: readonly Channel[] = ['stream', 'status', 'complete', 'replay'];
-/** Channels a browser may write, always under its own user id, QoS ≤ 1, never retained. */
-export const BROWSER_WRITE_CHANNELS: readonly Channel[] = ['request', 'control'];
-/** User-level channels a browser may read (`answer` only for its own client id). */
-export const BROWSER_READ_USER_CHANNELS: readonly UserChannel[] = ['answer', 'chats'];
-/** User-level channels a browser may write. */
-export const BROWSER_WRITE_USER_CHANNELS: readonly UserChannel[] = ['query'];
-/** Highest QoS the design uses; browsers are held to it. */
-export const BROWSER_MAX_QOS = 1;
+/** Chat channels a browser may read, always under its own user id (derived from the table). */
+export const BROWSER_READ_CHANNELS = ACCESS_TABLE.filter((rule) => rule.scope === 'chat' && rule.browser === 'read').map((rule) => rule.channel);
+/** Chat channels a browser may write, always under its own user id, QoS ≤ 1, never retained. */
+export const BROWSER_WRITE_CHANNELS = ACCESS_TABLE.filter((rule) => rule.scope === 'chat' && rule.browser === 'write').map((rule) => rule.channel);
 
 const SHARE = '$share/';
 
@@ -54,14 +52,6 @@ function hasWildcard(filter: string): boolean {
   return filter.includes('+') || filter.includes('#');
 }
 
-/**
- * The subtrees service accounts work in: the chat namespace and the workers' coordination
- * namespace beside it (`{prefix}-sys`, see {@link TopicScheme.workerPresenceTopic}).
- */
-export function serviceRoots(scheme: TopicScheme): string[] {
-  return [scheme.prefix, `${scheme.prefix}-sys`];
-}
-
 /** True when the topic or filter lies under one of the roots (root levels written out literally). */
 function isUnderRoot(roots: readonly string[], topicOrFilter: string): boolean {
   const levels = topicOrFilter.split('/');
@@ -71,35 +61,33 @@ function isUnderRoot(roots: readonly string[], topicOrFilter: string): boolean {
   });
 }
 
+/** The table row of a topic, with whose it is and (per-client rows) which client's. */
+function identify(scheme: TopicScheme, topic: string): { rule: AccessRule; userId: string; clientId?: string } | null {
+  const user = scheme.parseUser(topic);
+  const parsed = user ?? scheme.parse(topic);
+  if (!parsed) return null;
+  const rule = accessRule(user ? 'user' : 'chat', parsed.channel);
+  return rule ? { rule, userId: parsed.userId, clientId: parsed.clientId } : null;
+}
+
 function authorizeBrowser(scheme: TopicScheme, principal: Extract<Principal, { kind: 'browser' }>, action: AclAction): AclDecision {
+  let topic: string;
   if (action.type === 'subscribe') {
     const shared = splitSharedFilter(action.filter);
     if (!shared || shared.group !== undefined) return deny('browsers may not use shared subscriptions');
     // Wildcards would reach other users' chats or at best re-state exact topics the transport
     // already names, so the simplest safe rule is: browsers subscribe to exact topics only.
     if (hasWildcard(shared.filter)) return deny('browsers may not subscribe with wildcards');
-    const user = scheme.parseUser(shared.filter);
-    if (user) {
-      if (user.userId !== principal.userId) return deny("another user's topics");
-      if (!BROWSER_READ_USER_CHANNELS.includes(user.channel)) return deny(`browsers may not read ${user.channel}`);
-      if (user.channel === 'answer' && user.clientId !== principal.clientId) return deny("another client's answers");
-      return { allow: true, qos: Math.min(action.qos, BROWSER_MAX_QOS) };
-    }
-    const parsed = scheme.parse(shared.filter);
-    if (!parsed) return deny('not a chat topic');
-    if (parsed.userId !== principal.userId) return deny("another user's chat");
-    if (!BROWSER_READ_CHANNELS.includes(parsed.channel)) return deny(`browsers may not read ${parsed.channel}`);
-    if (parsed.channel === 'replay' && parsed.clientId !== principal.clientId) return deny("another client's replay topic");
-    return { allow: true, qos: Math.min(action.qos, BROWSER_MAX_QOS) };
-  }
-  const user = scheme.parseUser(action.topic);
-  const parsed = user ? null : scheme.parse(action.topic);
-  if (user) {
-    if (user.userId !== principal.userId) return deny("another user's topics");
-    if (!BROWSER_WRITE_USER_CHANNELS.includes(user.channel)) return deny(`browsers may not publish ${user.channel}`);
-  } else if (!parsed) return deny('not a chat topic');
-  else if (parsed.userId !== principal.userId) return deny("another user's chat");
-  else if (!BROWSER_WRITE_CHANNELS.includes(parsed.channel)) return deny(`browsers may not publish ${parsed.channel}`);
+    topic = shared.filter;
+  } else topic = action.topic;
+  const found = identify(scheme, topic);
+  if (!found) return deny('not a chat topic');
+  const { rule } = found;
+  if (found.userId !== principal.userId) return deny("another user's topics");
+  const wanted = action.type === 'subscribe' ? 'read' : 'write';
+  if (rule.browser !== wanted) return deny(`browsers may not ${action.type === 'subscribe' ? 'read' : 'publish'} ${rule.channel}`);
+  if (rule.perClient && found.clientId !== principal.clientId) return deny(`another client's ${rule.channel} topic`);
+  if (action.type === 'subscribe') return { allow: true, qos: Math.min(action.qos, BROWSER_MAX_QOS) };
   if (action.retain) return deny('browsers may not publish retained messages');
   if (action.qos > BROWSER_MAX_QOS) return deny(`browsers may not publish with QoS ${action.qos}`);
   return { allow: true };

@@ -4,6 +4,9 @@
  * - Browsers connect with username = user id and password = a chat token (see `createJwtIssuer`);
  *   the token must verify and its subject must equal the username. The session is closed when
  *   the token expires.
+ * - Browsers must use a clean session (a persistent one would queue messages for nobody, without
+ *   limit) and a client id bound to their user (`{userId}_{suffix}`, see `client-ids.ts`), so no
+ *   user can end another user's session by presenting its client id.
  * - Workers connect as service accounts: username `svc@...`, a shared secret, a client id in the
  *   reserved `svc-` namespace, and (by default) over TCP only, since browsers can only speak
  *   WebSocket: a leaked worker secret is useless from a web page.
@@ -18,8 +21,10 @@ import type { Aedes, AedesOptions } from 'aedes';
 import type { JWTVerifyGetKey, CryptoKey, KeyObject } from 'jose';
 import { TopicScheme } from '../transport/topics.js';
 import { verifyChatToken, type VerificationKey } from '../server/credentials/jwt.js';
-import { isServiceClientId, isServiceUsername } from '../server/credentials/service-account.js';
+import { isServiceUsername } from '../server/credentials/service-account.js';
+import { clientIdOwner, isReservedClientId } from '../transport/client-ids.js';
 import { authorize, mayReceive, type AclAction, type Principal } from './acl.js';
+import { ConnectionGuard } from './connection-guard.js';
 
 type Client = Parameters<NonNullable<AedesOptions['authenticate']>>[0];
 type PublishPacket = Parameters<NonNullable<AedesOptions['authorizePublish']>>[1];
@@ -30,6 +35,7 @@ export const DEFAULT_BROWSER_MAX_PACKET_SIZE = 256 * 1024;
 export const DEFAULT_SERVICE_MAX_PACKET_SIZE = 8 * 1024 * 1024;
 
 /** MQTT 3.1.1 CONNACK return codes Aedes understands. */
+const IDENTIFIER_REJECTED = 2;
 const BAD_USERNAME_OR_PASSWORD = 4;
 const NOT_AUTHORIZED = 5;
 
@@ -84,6 +90,8 @@ export interface DeniedEvent {
 export interface BrokerAuth {
   /** The principal of a connected client, if it authenticated. */
   principalOf(clientId: string): Principal | undefined;
+  /** The session of one connection (its principal and packet budget), once it has authenticated. */
+  sessionOf(client: Client): { principal: Principal; maxPacketSize: number } | undefined;
   /** Stops expiry timers (the broker's own `close()` disconnects the clients). */
   dispose(): void;
 }
@@ -107,7 +115,9 @@ function secretEquals(given: string, expected: string): boolean {
 
 /** Browsers can only open WebSockets: a connection that is not a plain TCP socket came through one. */
 function viaWebSocket(client: Client): boolean {
-  return client.req !== undefined || !(client.conn instanceof Socket);
+  const conn: unknown = client.conn;
+  if (conn instanceof ConnectionGuard) return conn.transport === 'websocket';
+  return client.req !== undefined || !(conn instanceof Socket);
 }
 
 function verificationKey(options: BrokerAuthOptions): VerificationKey | undefined {
@@ -163,20 +173,25 @@ export function applyBrokerAuth(aedes: Aedes, options: BrokerAuthOptions): Broke
   const resolvePrincipal = async (client: Client, username: string | undefined, password: string): Promise<{ principal: Principal; expiresAt?: number }> => {
     if (!username || !password) throw authError('username and password are required', NOT_AUTHORIZED);
     if (isServiceUsername(username)) {
-      if (!isServiceClientId(client.id)) throw authError('service accounts must use a client id starting with svc-', NOT_AUTHORIZED);
+      if (!isReservedClientId(client.id)) throw authError('service accounts must use a client id starting with svc-', NOT_AUTHORIZED);
       if (viaWebSocket(client) && !options.allowServiceOverWebSocket) throw authError('service accounts may not connect over WebSocket', NOT_AUTHORIZED);
       if (!(await verifyService(username, password, client.id))) throw authError('bad service credentials', BAD_USERNAME_OR_PASSWORD);
       return { principal: { kind: 'service', username } };
     }
     // Browsers may not use the service namespace: taking over a worker's client id would disconnect it.
-    if (isServiceClientId(client.id)) throw authError('client ids starting with svc- are reserved for service accounts', NOT_AUTHORIZED);
+    if (isReservedClientId(client.id)) throw authError('client ids starting with svc- are reserved for service accounts', NOT_AUTHORIZED);
+    // A persistent session would queue messages for a browser that is gone, with no bound.
+    if (!client.clean) throw authError('browsers may not open persistent sessions (clean: false)', NOT_AUTHORIZED);
     if (!key) throw authError('token authentication is not configured', NOT_AUTHORIZED);
+    let token: { userId: string; expiresAt: number };
     try {
-      const token = await verifyChatToken(password, { ...key, topicPrefix: scheme.prefix, issuer: options.issuer, audience: options.audience, username, now });
-      return { principal: { kind: 'browser', userId: token.userId, clientId: client.id }, expiresAt: token.expiresAt };
+      token = await verifyChatToken(password, { ...key, topicPrefix: scheme.prefix, issuer: options.issuer, audience: options.audience, username, now });
     } catch (error) {
       throw authError(error instanceof Error ? error.message : 'invalid token', BAD_USERNAME_OR_PASSWORD);
     }
+    // Taking over a session needs its client id: only ids bound to the token's user are accepted.
+    if (clientIdOwner(client.id) !== token.userId) throw authError(`client id is not bound to user ${token.userId} (expected ${token.userId}_{suffix})`, IDENTIFIER_REJECTED);
+    return { principal: { kind: 'browser', userId: token.userId, clientId: client.id }, expiresAt: token.expiresAt };
   };
 
   aedes.authenticate = (client, username, password, done) => {
@@ -250,6 +265,10 @@ export function applyBrokerAuth(aedes: Aedes, options: BrokerAuthOptions): Broke
 
   return {
     principalOf: (clientId) => sessions.get(clientId)?.principal,
+    sessionOf(client) {
+      const session = byClient.get(client);
+      return session && { principal: session.principal, maxPacketSize: session.maxPacketSize };
+    },
     dispose() {
       aedes.removeListener('clientDisconnect', onDisconnect);
       for (const session of sessions.values()) clearTimeout(session.expiryTimer);

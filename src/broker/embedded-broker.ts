@@ -4,11 +4,19 @@
  */
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { Aedes, type AedesOptions } from 'aedes';
 import { WebSocketServer } from 'ws';
+import { DEFAULT_TOPIC_PREFIX } from '../transport/topics.js';
 import { CoalescingWebSocketStream } from './websocket-stream.js';
 import { listen } from './listen.js';
-import { applyBrokerAuth, DEFAULT_BROWSER_MAX_PACKET_SIZE, type BrokerAuthOptions } from './auth.js';
+import { applyBrokerAuth, DEFAULT_BROWSER_MAX_PACKET_SIZE, DEFAULT_SERVICE_MAX_PACKET_SIZE, type BrokerAuthOptions } from './auth.js';
+import { ConnectionGuard, type GuardViolation } from './connection-guard.js';
+import { resolveBrokerLimits, type BrokerLimits } from './limits.js';
+import { installSubscriptionBudget } from './subscription-budget.js';
+import { installRetainedBudget } from './retained-budget.js';
+
+type Client = Parameters<NonNullable<AedesOptions['authenticate']>>[0];
 
 export interface EmbeddedBrokerOptions {
   /** TCP port; 0 picks a free one. Default 1883. */
@@ -30,6 +38,36 @@ export interface EmbeddedBrokerOptions {
    * latency tail (zlib runs on the libuv thread pool). Worth it on metered or slow links.
    */
   compression?: boolean;
+  /** Budgets per connection and per user (see {@link BrokerLimits}; defaults in `DEFAULT_BROKER_LIMITS`). */
+  limits?: Partial<BrokerLimits>;
+  /**
+   * Where the broker's own notices go: dropped connections, refused protocol versions. Default
+   * `console.warn`. Refusals of credentials and ACL go to `auth.onDenied`.
+   */
+  log?: (line: string) => void;
+}
+
+/** What {@link EmbeddedBroker.stats} reports: the budgets in force and what they refused. */
+export interface EmbeddedBrokerStats {
+  /** The budgets in force, packet sizes per principal included. */
+  limits: BrokerLimits & { browserMaxPacketSize: number; serviceMaxPacketSize: number };
+  /** Live client connections. */
+  connections: number;
+  /** Connections closed or requests refused for a budget or rule, since start. */
+  refused: {
+    /** CONNECTs (or bytes before authentication) over `maxBytesBeforeConnect`. */
+    bytesBeforeConnect: number;
+    /** Packets announcing more than the principal's packet size. */
+    packetTooLarge: number;
+    /** Clients dropped because their outbound buffer passed its budget (they stopped reading). */
+    outboundOverflow: number;
+    /** SUBSCRIBE filters over `maxSubscriptionsPerClient`. */
+    subscriptions: number;
+    /** CONNECTs with a protocol other than MQTT 3.1 / 3.1.1 (this broker speaks 3.1.1). */
+    protocolVersion: number;
+  };
+  /** Retained messages under users' topics, and how many were cleared for a user's budget. */
+  retained: { messages: number; bytes: number; users: number; evicted: number };
 }
 
 export interface EmbeddedBroker {
@@ -40,6 +78,8 @@ export interface EmbeddedBroker {
   readonly aedes: Aedes;
   /** Live client connections. */
   connectedClients(): number;
+  /** Budgets in force and what they refused (see {@link EmbeddedBrokerStats}). */
+  stats(): EmbeddedBrokerStats;
   /** Stops both listeners, disconnects every client, and closes Aedes. */
   close(): Promise<void>;
 }
@@ -54,8 +94,56 @@ const COMPRESSION = { threshold: 0, serverMaxWindowBits: 11, clientMaxWindowBits
 
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): Promise<EmbeddedBroker> {
   const settings = { ...EMBEDDED_BROKER_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof EMBEDDED_BROKER_DEFAULTS & EmbeddedBrokerOptions;
+  const limits = resolveBrokerLimits(settings.limits);
+  const log = settings.log ?? ((line: string) => console.warn(line));
   const aedes = await Aedes.createBroker({ ...settings.aedes });
   const brokerAuth = settings.auth ? applyBrokerAuth(aedes, settings.auth) : undefined;
+  const packetSizes = {
+    browserMaxPacketSize: settings.auth?.browserMaxPacketSize ?? DEFAULT_BROWSER_MAX_PACKET_SIZE,
+    serviceMaxPacketSize: settings.auth?.serviceMaxPacketSize ?? DEFAULT_SERVICE_MAX_PACKET_SIZE,
+  };
+  const refused = { bytesBeforeConnect: 0, packetTooLarge: 0, outboundOverflow: 0, protocolVersion: 0 };
+  const isService = (client: Client) => brokerAuth?.sessionOf(client)?.principal.kind === 'service';
+  const subscriptionBudget = installSubscriptionBudget(aedes, limits.maxSubscriptionsPerClient, isService);
+  const retainedBudget = installRetainedBudget(aedes, {
+    topicPrefix: settings.auth?.topicPrefix ?? DEFAULT_TOPIC_PREFIX,
+    maxPerUser: limits.maxRetainedPerUser,
+    maxBytesPerUser: limits.maxRetainedBytesPerUser,
+  });
+
+  // Aedes speaks MQTT 3.1.1 only and refuses 5 with CONNACK "unacceptable protocol version";
+  // the log line says why, since an MQTT 5 client may only report "connection refused".
+  const preConnect = aedes.preConnect.bind(aedes);
+  aedes.preConnect = (client, packet, callback) => {
+    if (packet.protocolVersion !== 3 && packet.protocolVersion !== 4) {
+      refused.protocolVersion++;
+      log(`broker: refused MQTT protocol version ${packet.protocolVersion} from ${packet.clientId || 'a client'}: this broker speaks MQTT 3.1.1 (connect with protocolVersion: 4)`);
+    }
+    preConnect(client, packet, callback);
+  };
+
+  /** Wraps a socket in the guard that enforces the connection budgets before Aedes sees a byte. */
+  const guard = (inner: Duplex, transport: 'tcp' | 'websocket', bufferedBytes: () => number): ConnectionGuard => {
+    const conn: ConnectionGuard = new ConnectionGuard(inner, {
+      transport,
+      maxBytesBeforeConnect: limits.maxBytesBeforeConnect,
+      packetLimit: () => {
+        const client = conn.client as Client | undefined;
+        if (!client) return undefined;
+        if (brokerAuth) return brokerAuth.sessionOf(client)?.maxPacketSize;
+        return (client as { connackSent?: boolean }).connackSent ? limits.maxPacketSize : undefined;
+      },
+      outboundLimit: () => (conn.client && isService(conn.client as Client) ? limits.serviceMaxOutboundBytes : limits.maxOutboundBytes),
+      bufferedBytes,
+      onViolation: (violation: GuardViolation, detail: string) => {
+        refused[violation === 'bytes-before-connect' ? 'bytesBeforeConnect' : violation === 'packet-too-large' ? 'packetTooLarge' : 'outboundOverflow']++;
+        const id = (conn.client as Client | undefined)?.id;
+        log(`broker: closed ${transport} connection${id ? ` of ${id}` : ''}: ${violation} (${detail})`);
+      },
+    });
+    return conn;
+  };
+
   const sockets = new Set<Socket>();
   /** Set by close(): a connection that still slips in is refused, never served by a closing Aedes. */
   let stopping = false;
@@ -65,7 +153,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
     if (stopping) return void socket.destroy();
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
-    aedes.handle(socket);
+    aedes.handle(guard(socket, 'tcp', () => socket.writableLength));
   });
   const http: HttpServer = createHttpServer((_req, res) => {
     res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket only');
@@ -81,7 +169,8 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
   const maxPayload = settings.auth ? { maxPayload: settings.auth.browserMaxPacketSize ?? DEFAULT_BROWSER_MAX_PACKET_SIZE } : {};
   const wss = new WebSocketServer({ server: http, path: settings.wsPath, perMessageDeflate: settings.compression ? COMPRESSION : false, ...maxPayload, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false) });
   wss.on('connection', (socket, request) => {
-    aedes.handle(new CoalescingWebSocketStream(socket), request);
+    const stream = new CoalescingWebSocketStream(socket);
+    aedes.handle(guard(stream, 'websocket', () => stream.bufferedAmount), request);
   });
   // `ws` re-emits the HTTP server's errors (EADDRINUSE on listen) on the WebSocketServer; without a
   // listener that is an uncaught exception instead of the readable rejection `listen` gives below.
@@ -107,9 +196,16 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
     wsPort,
     aedes,
     connectedClients: () => aedes.connectedClients,
+    stats: () => ({
+      limits: { ...limits, ...packetSizes },
+      connections: aedes.connectedClients,
+      refused: { ...refused, subscriptions: subscriptionBudget.refused() },
+      retained: { ...retainedBudget.usage(), evicted: retainedBudget.evicted() },
+    }),
     close() {
       closing ??= (async () => {
         brokerAuth?.dispose();
+        subscriptionBudget.dispose();
         // Stop accepting before anything else. The HTTP server used to stay open until the
         // WebSocket server had closed, and a client reconnecting in that window (backoff from the
         // drop we cause here) got a CONNACK from the closing Aedes and stayed attached to it: a

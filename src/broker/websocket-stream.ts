@@ -9,6 +9,7 @@ import type { WebSocket } from 'ws';
 
 export class CoalescingWebSocketStream extends Duplex {
   private pending: Buffer[] = [];
+  private pendingBytes = 0;
   private flushScheduled = false;
 
   constructor(private readonly socket: WebSocket) {
@@ -22,6 +23,11 @@ export class CoalescingWebSocketStream extends Duplex {
       this.destroy();
     });
     socket.on('error', (error) => this.destroy(error));
+  }
+
+  /** Bytes written and not yet handed to the network: this tick's frame plus the WebSocket's queue. */
+  get bufferedAmount(): number {
+    return this.pendingBytes + this.socket.bufferedAmount;
   }
 
   override _read(): void {
@@ -46,12 +52,14 @@ export class CoalescingWebSocketStream extends Duplex {
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.pending = [];
+    this.pendingBytes = 0;
     if (this.socket.readyState === this.socket.OPEN || this.socket.readyState === this.socket.CONNECTING) this.socket.terminate();
     callback(error);
   }
 
   private enqueue(chunk: Buffer): void {
     this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       process.nextTick(() => this.flush());
@@ -63,6 +71,7 @@ export class CoalescingWebSocketStream extends Duplex {
     if (this.pending.length === 0 || this.socket.readyState !== this.socket.OPEN) return;
     const frame = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending);
     this.pending = [];
+    this.pendingBytes = 0;
     this.socket.send(frame, { binary: true });
   }
 }

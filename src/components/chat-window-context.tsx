@@ -1,16 +1,62 @@
-import { createContext, useContext, type RefObject } from 'react';
-import type { UIMessage } from 'ai';
+import { createContext, useContext, type ReactNode, type RefObject } from 'react';
+import type { DataUIPart, DynamicToolUIPart, ToolUIPart, UIDataTypes, UIMessage } from 'ai';
 import type { CloudSignalChat } from '../hooks/use-cloudsignal-chat.js';
 import type { ChatLabels } from './labels.js';
 import type { StickToBottom } from './use-stick-to-bottom.js';
+import type { VersionsSnapshot } from './message-versions.js';
 
 /** What ChatWindow parts read from the chat. Changes with every committed token. */
 export type ChatWindowChat = CloudSignalChat<UIMessage>;
 
+/** A tool call part, static (`tool-<name>`) or dynamic. */
+export type ToolPart = ToolUIPart | DynamicToolUIPart;
+
+/** What a custom tool renderer gets. */
+export interface ToolRenderProps {
+  part: ToolPart;
+  /** The tool's name (`getToolName(part)`). */
+  name: string;
+  message: UIMessage;
+  /** Answer an `approval-requested` call (wired to `chat.addToolApprovalResponse`). */
+  respond: (approved: boolean, reason?: string) => void;
+  /** The built-in card, to wrap or fall back to. */
+  fallback: ReactNode;
+}
+
+/**
+ * Renders one tool call. Return `undefined` to use the built-in card. Either a function of every
+ * call, or an object keyed by tool name. Pass a stable value (module scope or `useMemo`).
+ */
+export type RenderTool = ((props: ToolRenderProps) => ReactNode | undefined) | Record<string, (props: ToolRenderProps) => ReactNode>;
+
+/** Renders a `data-*` part; `undefined` or `null` renders nothing (the default for data parts). */
+export type RenderDataPart = (part: DataUIPart<UIDataTypes>, message: UIMessage) => ReactNode | undefined;
+
+/** Feedback on an answer. */
+export type MessageFeedback = 'up' | 'down';
+
+/** Per-row options, from `ChatWindow` props. Stable values keep settled rows from re-rendering. */
+export interface ChatWindowRowOptions {
+  /** An avatar for a row, e.g. `(role) => role === 'assistant' ? <img src="/bot.svg" alt="" /> : null`. */
+  avatar?: (role: UIMessage['role'], message: UIMessage) => ReactNode;
+  /**
+   * When a message was written. Return a `Date`, epoch ms, or nothing to show no time. Default:
+   * none. `(m) => m.metadata?.createdAt` is typical.
+   */
+  timestamp?: (message: UIMessage) => Date | number | undefined | null;
+  /** Shows thumbs up/down under answers and reports the choice. */
+  onFeedback?: (message: UIMessage, feedback: MessageFeedback) => void;
+  renderTool?: RenderTool;
+  renderDataPart?: RenderDataPart;
+  /** Offer Edit on user messages (resend keeps the earlier answers as versions). Default true. */
+  editable?: boolean;
+}
+
 /** Stable across tokens: callbacks and settings that memoized rows may read without re-rendering. */
-export interface ChatWindowActions {
+export interface ChatWindowActions extends ChatWindowRowOptions {
   labels: ChatLabels;
   copy: (message: UIMessage) => Promise<void>;
+  /** Regenerates an answer, keeping the current one as a version; focus goes to the input. */
   regenerate: (messageId: string) => void;
   retry: () => void;
   /** Stop the live response (and remember it was the user's stop, for the end announcement). */
@@ -18,14 +64,33 @@ export interface ChatWindowActions {
   /** True once after a user stop; the announcer reads it when the response ends. */
   consumeStop: () => boolean;
   focusInput: () => void;
+  /** Replaces a user message with new text and asks again; the old turn stays as a version. */
+  edit: (messageId: string, text: string) => void;
+  /** Shows version `index` (0-based) of the message at `messageId`'s position. */
+  selectVersion: (messageId: string, index: number) => void;
+  /** Approves or denies a tool call waiting for approval. */
+  respondToApproval: (approvalId: string, approved: boolean, reason?: string) => void;
+  /** Sends a suggestion as the user's message. */
+  sendText: (text: string) => void;
   /** Load the code highlighter lazily when a message has a fenced code block. */
   highlightCode: boolean;
+  /** The window's accessible name, if given. */
+  windowName?: string;
+}
+
+/** What the transcript knows beyond the chat: answers the user stopped, and kept versions. */
+export interface TranscriptState {
+  stopped: ReadonlySet<string>;
+  versions: VersionsSnapshot;
 }
 
 export const ChatStateContext = createContext<ChatWindowChat | null>(null);
 export const ChatActionsContext = createContext<ChatWindowActions | null>(null);
 export const ScrollContext = createContext<StickToBottom | null>(null);
 export const InputRefContext = createContext<RefObject<HTMLTextAreaElement | null> | null>(null);
+export const TranscriptContext = createContext<TranscriptState | null>(null);
+/** True while an answer streams; changes twice per turn, so rows may read it cheaply. */
+export const BusyContext = createContext(false);
 
 function need<T>(value: T | null, part: string): T {
   if (value === null) throw new Error(`<${part}> must be rendered inside <ChatWindow.Root>.`);
@@ -36,3 +101,4 @@ export const useChatWindowChat = (part = 'ChatWindow part') => need(useContext(C
 export const useChatWindowActions = (part = 'ChatWindow part') => need(useContext(ChatActionsContext), part);
 export const useChatWindowScroll = (part = 'ChatWindow part') => need(useContext(ScrollContext), part);
 export const useChatWindowInputRef = (part = 'ChatWindow part') => need(useContext(InputRefContext), part);
+export const useTranscriptState = (part = 'ChatWindow part') => need(useContext(TranscriptContext), part);

@@ -1,40 +1,62 @@
-import { forwardRef } from 'react';
+import { forwardRef, useId } from 'react';
 import { ChatWindowRoot, type ChatWindowRootProps } from './root.js';
 import { ChatWindowViewport } from './viewport.js';
-import { ChatWindowMessageList } from './message-list.js';
+import { ChatWindowMessageList, type ChatWindowMessageListProps } from './message-list.js';
+import { ChatWindowSuggestions } from './suggestions.js';
 import { ChatWindowMessage } from './message.js';
-import { ChatWindowComposer } from './composer.js';
+import { ChatWindowComposer, type ChatWindowComposerProps } from './composer.js';
 import { ChatWindowJumpToLatest } from './jump-to-latest.js';
 import { ChatWindowErrorRow } from './error-row.js';
 import { ChatWindowAnnouncer } from './announcer.js';
+import { ChatWindowThinkingRow } from './thinking-row.js';
 import { StatusIndicator } from './status-indicator.js';
 import { ReconnectBanner } from './reconnect-banner.js';
 
-export interface ChatWindowProps extends Omit<ChatWindowRootProps, 'children' | 'asChild' | 'title'> {
+export interface ChatWindowProps
+  extends Omit<ChatWindowRootProps, 'children' | 'asChild' | 'title'>,
+    Pick<ChatWindowComposerProps, 'onSend' | 'attachments' | 'maxAttachmentBytes' | 'accept' | 'offlineSend'> {
   /** Render only rows near the viewport; for long threads. */
   virtualize?: boolean;
-  /** Heading shown above the transcript; omit for none. */
+  /** Heading shown above the transcript; omit for none. A string title also names the window. */
   title?: React.ReactNode;
   placeholder?: string;
+  /** Starter prompts in an empty chat. */
+  suggestions?: readonly string[];
+  /** Follow-up prompts under the latest answer, or a function of the messages. */
+  followUps?: ChatWindowMessageListProps['followUps'];
 }
 
 const ChatWindowImpl = forwardRef<HTMLDivElement, ChatWindowProps>(function ChatWindow(
-  { chat, labels, virtualize, title, placeholder, ...rest },
+  { chat, labels, virtualize, title, placeholder, name, suggestions, followUps, onSend, attachments, maxAttachmentBytes, accept, offlineSend, ...rest },
   ref,
 ) {
+  const titleId = useId();
+  const windowName = name ?? (typeof title === 'string' ? title : undefined);
   return (
-    <ChatWindowRoot ref={ref} chat={chat} labels={labels} {...rest}>
-      <header className="csk-header" data-slot="header">
-        {title ? <h2 className="csk-title">{title}</h2> : null}
+    <ChatWindowRoot ref={ref} chat={chat} labels={labels} name={windowName} {...rest}>
+      {/* A plain div, not <header>: a page may hold several windows and has its own banner. */}
+      <div className="csk-header" data-slot="header">
+        {title ? (
+          <h2 className="csk-title" id={titleId}>
+            {title}
+          </h2>
+        ) : null}
         <StatusIndicator chat={chat} labels={labels} />
-      </header>
+      </div>
       <ReconnectBanner chat={chat} labels={labels} />
       <ChatWindowViewport>
-        <ChatWindowMessageList virtualize={virtualize} />
+        <ChatWindowMessageList virtualize={virtualize} suggestions={suggestions} followUps={followUps} />
       </ChatWindowViewport>
       <div className="csk-footer" data-slot="footer">
         <ChatWindowJumpToLatest />
-        <ChatWindowComposer placeholder={placeholder} />
+        <ChatWindowComposer
+          placeholder={placeholder}
+          onSend={onSend}
+          attachments={attachments}
+          maxAttachmentBytes={maxAttachmentBytes}
+          accept={accept}
+          offlineSend={offlineSend}
+        />
       </div>
     </ChatWindowRoot>
   );
@@ -43,7 +65,7 @@ const ChatWindowImpl = forwardRef<HTMLDivElement, ChatWindowProps>(function Chat
 /**
  * A complete chat window: `<ChatWindow chat={useCloudSignalChat(...)} />`. For your own layout,
  * compose the parts: `ChatWindow.Root`, `.Viewport`, `.MessageList`, `.Message`, `.Composer`,
- * `.JumpToLatest`, `.ErrorRow`, plus `StatusIndicator` and `ReconnectBanner`.
+ * `.JumpToLatest`, `.ErrorRow`, `.ThinkingRow`, `.Suggestions`, plus `StatusIndicator` and `ReconnectBanner`.
  */
 export const ChatWindow = Object.assign(ChatWindowImpl, {
   Root: ChatWindowRoot,
@@ -53,5 +75,7 @@ export const ChatWindow = Object.assign(ChatWindowImpl, {
   Composer: ChatWindowComposer,
   JumpToLatest: ChatWindowJumpToLatest,
   ErrorRow: ChatWindowErrorRow,
+  ThinkingRow: ChatWindowThinkingRow,
+  Suggestions: ChatWindowSuggestions,
   Announcer: ChatWindowAnnouncer,
 });

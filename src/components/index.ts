@@ -1,7 +1,13 @@
 export { ChatWindow, type ChatWindowProps } from './chat-window.js';
 export { ChatWindowRoot, type ChatWindowRootProps } from './root.js';
 export { ChatWindowViewport, type ChatWindowViewportProps } from './viewport.js';
-export { ChatWindowMessageList, type ChatWindowMessageListProps } from './message-list.js';
+export { ChatWindowMessageList, type ChatWindowMessageListProps, type RowState, type MessageRowState } from './message-list.js';
+export { ChatWindowThinkingRow } from './thinking-row.js';
+export { ChatWindowSuggestions, type ChatWindowSuggestionsProps } from './suggestions.js';
+export { historyOf } from './history.js';
+export { MessageVersions, ROOT_BRANCH, type BranchVersions, type VersionsSnapshot } from './message-versions.js';
+export { safeLinkUrl, safeImageUrl } from './safe-url.js';
+export { DEFAULT_MAX_ATTACHMENT_BYTES, formatBytes } from './attachments.js';
 export { ChatWindowMessage, type ChatWindowMessageProps } from './message.js';
 export { ChatWindowComposer, type ChatWindowComposerProps } from './composer.js';
 export { ChatWindowJumpToLatest, type ChatWindowJumpToLatestProps } from './jump-to-latest.js';
@@ -18,4 +24,10 @@ export {
   useChatWindowScroll,
   type ChatWindowChat,
   type ChatWindowActions,
+  type ChatWindowRowOptions,
+  type ToolPart,
+  type ToolRenderProps,
+  type RenderTool,
+  type RenderDataPart,
+  type MessageFeedback,
 } from './chat-window-context.js';

@@ -1,4 +1,4 @@
-import { memo, useMemo } from 'react';
+import { memo, useLayoutEffect, useMemo, useRef } from 'react';
 import { Streamdown } from 'streamdown';
 import { useCodeHighlighter } from './code-highlighter.js';
 
@@ -8,9 +8,12 @@ export interface MarkdownProps {
   streaming: boolean;
   /** Highlight fenced code (loads the highlighter on first code block). */
   highlightCode: boolean;
+  /** Accessible name of a code block from its language (`labels.codeBlock`). */
+  codeLabel?: (language: string) => string;
 }
 
 const FENCE = /(^|\n)\s*(```|~~~)/;
+const defaultCodeLabel = (language: string) => (language ? `Code, ${language}` : 'Code');
 
 /**
  * Code colours for light and dark. The high-contrast GitHub themes keep every token at 4.5:1 or
@@ -28,12 +31,23 @@ const components = {
  * Streaming-safe markdown through `streamdown`: half-written `**bold` or an open code fence render
  * as their finished form, never as raw syntax that flickers away on the next token.
  */
-export const Markdown = memo(function Markdown({ text, streaming, highlightCode }: MarkdownProps) {
-  const hasCode = highlightCode && FENCE.test(text);
-  const code = useCodeHighlighter(hasCode);
+export const Markdown = memo(function Markdown({ text, streaming, highlightCode, codeLabel = defaultCodeLabel }: MarkdownProps) {
+  const hasCode = FENCE.test(text);
+  const code = useCodeHighlighter(highlightCode && hasCode);
   const plugins = useMemo(() => (code ? { code } : undefined), [code]);
+  const ref = useRef<HTMLDivElement | null>(null);
+  // Streamdown draws code blocks without a way to pass attributes: a wide block scrolls sideways,
+  // and a scrolling region must be reachable by keyboard and named (axe scrollable-region-focusable).
+  useLayoutEffect(() => {
+    if (!hasCode || !ref.current) return;
+    for (const body of ref.current.querySelectorAll<HTMLElement>('[data-streamdown="code-block-body"]:not([tabindex])')) {
+      body.tabIndex = 0;
+      body.setAttribute('role', 'region');
+      body.setAttribute('aria-label', codeLabel(body.getAttribute('data-language') ?? ''));
+    }
+  });
   return (
-    <div className="csk-markdown" data-slot="markdown">
+    <div ref={ref} className="csk-markdown" data-slot="markdown">
       <Streamdown
         mode={streaming ? 'streaming' : 'static'}
         isAnimating={streaming}

@@ -1,9 +1,13 @@
 import { Fragment, forwardRef, memo, useCallback, useRef, type ComponentPropsWithoutRef } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { UIMessage } from 'ai';
-import { useChatWindowActions, useChatWindowChat, useChatWindowScroll } from './chat-window-context.js';
+import { useChatWindowActions, useChatWindowChat, useChatWindowScroll, useTranscriptState, type ChatWindowChat, type TranscriptState } from './chat-window-context.js';
 import { ChatWindowMessage } from './message.js';
 import { ChatWindowErrorRow } from './error-row.js';
+import { ChatWindowThinkingRow } from './thinking-row.js';
+import { MessageVersions } from './message-versions.js';
+import { historyOf, useLoadOlder } from './history.js';
+import { ChatWindowSuggestions } from './suggestions.js';
 import { cx } from './cx.js';
 
 export interface ChatWindowMessageListProps extends Omit<ComponentPropsWithoutRef<'div'>, 'children'> {
@@ -18,59 +22,175 @@ export interface ChatWindowMessageListProps extends Omit<ComponentPropsWithoutRe
    * Render one message yourself; defaults to `<ChatWindow.Message>`. Pass a stable function
    * (module scope or `useCallback`): a new one re-renders every settled row.
    */
-  renderMessage?: (message: UIMessage, state: { streaming: boolean; canRegenerate: boolean }) => React.ReactNode;
+  renderMessage?: (message: UIMessage, state: RowState) => React.ReactNode;
+  /** Starter prompts shown in an empty chat; one click sends one. */
+  suggestions?: readonly string[];
+  /** Follow-up prompts shown under the latest settled answer (a list, or computed from the messages). */
+  followUps?: readonly string[] | ((messages: readonly UIMessage[]) => readonly string[]);
 }
 
-interface RowState {
+/** How a row's message stands. Only the last row's state follows the chat's status. */
+export type MessageRowState = 'settled' | 'streaming' | 'paused' | 'stopped' | 'failed';
+
+/** Everything a row needs beyond its message; all primitives, so memoized rows compare cheaply. */
+export interface RowState {
+  /** This message is the one being streamed. */
   streaming: boolean;
+  /** The last answer, settled: Regenerate is offered. */
   canRegenerate: boolean;
+  state: MessageRowState;
+  /** Kept versions at this message's position (0 when never edited or regenerated). */
+  versionCount: number;
+  /** The shown version, 0-based. */
+  versionIndex: number;
 }
 
-function rowState(messages: readonly UIMessage[], index: number, isStreaming: boolean): RowState {
+/** The chat's state as it bears on the last row. */
+type TailStatus = 'idle' | 'streaming' | 'paused' | 'failed' | 'aborted';
+
+function tailStatus(chat: ChatWindowChat): TailStatus {
+  if (chat.isStreaming) return 'streaming';
+  if (chat.status === 'error') return chat.errorKind === 'network' ? 'paused' : 'failed';
+  if (chat.recovery.resuming) return 'paused';
+  if (chat.generation.status === 'aborted') return 'aborted';
+  return 'idle';
+}
+
+function rowState(messages: readonly UIMessage[], index: number, tail: TailStatus, transcript: TranscriptState): RowState {
+  const message = messages[index];
   const last = index === messages.length - 1;
-  const assistant = messages[index].role === 'assistant';
-  return { streaming: last && assistant && isStreaming, canRegenerate: last && assistant && !isStreaming };
+  const assistant = message.role === 'assistant';
+  let state: MessageRowState = transcript.stopped.has(message.id) ? 'stopped' : 'settled';
+  if (last) {
+    if (assistant && tail === 'streaming') state = 'streaming';
+    else if (assistant && tail === 'paused') state = 'paused';
+    else if (assistant && tail === 'failed') state = 'failed';
+    else if (tail === 'aborted') state = 'stopped';
+    // A prompt whose answer is coming is not stopped, even if an earlier try of it was.
+    else if (!assistant && tail === 'streaming') state = 'settled';
+  }
+  const versions = transcript.versions.get(MessageVersions.branchOf(messages, index));
+  return {
+    streaming: state === 'streaming',
+    canRegenerate: last && assistant && (state === 'settled' || state === 'stopped'),
+    state,
+    versionCount: versions && versions.tails.length > 1 ? versions.tails.length : 0,
+    versionIndex: versions ? versions.active : 0,
+  };
 }
 
 /**
  * The transcript: `role="log"`, `aria-busy` while a response streams (so assistive tech waits for
- * the whole answer instead of reading tokens), the error row at the end.
+ * the whole answer instead of reading tokens), a thinking row between Send and the first token,
+ * the error row at the end.
  */
 export const ChatWindowMessageList = forwardRef<HTMLDivElement, ChatWindowMessageListProps>(function ChatWindowMessageList(
-  { virtualize = false, estimateRowHeight = 96, renderMessage, className, ...rest },
+  { virtualize = false, estimateRowHeight = 96, renderMessage, suggestions, followUps, className, ...rest },
   ref,
 ) {
   const chat = useChatWindowChat('ChatWindow.MessageList');
   const { labels } = useChatWindowActions('ChatWindow.MessageList');
+  const transcript = useTranscriptState('ChatWindow.MessageList');
+  const { viewportRef } = useChatWindowScroll('ChatWindow.MessageList');
   const { messages, isStreaming } = chat;
+  const tail = tailStatus(chat);
+  const history = historyOf(chat);
+  const { loadingOlder, loadOlder } = useLoadOlder(history, viewportRef, messages);
+  const loading = history.status === 'loading' && messages.length === 0;
+  const empty = messages.length === 0 && !isStreaming && history.status === 'ready';
+  const lastMessage = messages[messages.length - 1];
+  const showFollowUps = followUps !== undefined && tail === 'idle' && chat.status === 'ready' && lastMessage?.role === 'assistant';
+  const followUpItems = showFollowUps ? (typeof followUps === 'function' ? followUps(messages) : followUps) : [];
   const render = useCallback(
     (message: UIMessage, state: RowState) =>
-      renderMessage ? renderMessage(message, state) : <ChatWindowMessage message={message} streaming={state.streaming} canRegenerate={state.canRegenerate} />,
+      renderMessage ? (
+        renderMessage(message, state)
+      ) : (
+        <ChatWindowMessage
+          message={message}
+          streaming={state.streaming}
+          canRegenerate={state.canRegenerate}
+          state={state.state}
+          versionCount={state.versionCount}
+          versionIndex={state.versionIndex}
+        />
+      ),
     [renderMessage],
   );
+  const waitingForAnswer = isStreaming && (messages.length === 0 || messages[messages.length - 1].role !== 'assistant');
   return (
     <div
       ref={ref}
       role="log"
       aria-label={labels.transcript}
-      aria-busy={isStreaming}
+      aria-busy={isStreaming || loading}
       data-slot="message-list"
-      data-state={isStreaming ? 'streaming' : 'idle'}
+      data-state={isStreaming ? 'streaming' : loading ? 'loading' : 'idle'}
       className={cx('csk-message-list', className)}
       {...rest}
     >
-      {messages.length === 0 && <p className="csk-empty" data-slot="empty">{labels.emptyState}</p>}
-      {virtualize ? (
-        <VirtualRows messages={messages} isStreaming={isStreaming} estimate={estimateRowHeight} render={render} />
-      ) : (
-        <PlainRows messages={messages} isStreaming={isStreaming} render={render} />
+      {loading && <HistorySkeleton label={labels.loadingHistory} />}
+      {history.status === 'error' && messages.length === 0 && (
+        <p className="csk-empty" data-slot="history-error" role="alert">
+          {labels.historyError}
+        </p>
       )}
+      {history.hasOlder && messages.length > 0 && (
+        <div className="csk-older" data-slot="load-older">
+          {loadingOlder ? (
+            <p role="status" className="csk-older-status">
+              {labels.loadingOlder}
+            </p>
+          ) : (
+            <button type="button" className="csk-button csk-button-ghost" onClick={() => void loadOlder()}>
+              {labels.showOlder}
+            </button>
+          )}
+        </div>
+      )}
+      {empty && (
+        <div className="csk-empty" data-slot="empty">
+          <p className="csk-empty-text">{labels.emptyState}</p>
+          {suggestions && <ChatWindowSuggestions items={suggestions} kind="starter" />}
+        </div>
+      )}
+      {virtualize ? (
+        <VirtualRows messages={messages} tail={tail} transcript={transcript} estimate={estimateRowHeight} render={render} />
+      ) : (
+        <PlainRows messages={messages} tail={tail} transcript={transcript} render={render} />
+      )}
+      {waitingForAnswer && <ChatWindowThinkingRow />}
+      {followUpItems.length > 0 && <ChatWindowSuggestions items={followUpItems} kind="follow-up" />}
       <ChatWindowErrorRow />
     </div>
   );
 });
 
+/** Placeholder rows while a stored chat loads: never "No messages yet" for a chat that has some. */
+function HistorySkeleton({ label }: { label: string }) {
+  return (
+    <div className="csk-skeleton" data-slot="history-skeleton">
+      <p role="status" className="csk-visually-hidden">
+        {label}
+      </p>
+      {[60, 85, 45, 75].map((width, i) => (
+        <div key={i} className="csk-skeleton-row" data-role={i % 2 === 0 ? 'user' : 'assistant'} aria-hidden="true">
+          <span className="csk-skeleton-bar" style={{ width: `${width}%` }} />
+          {i % 2 === 1 && <span className="csk-skeleton-bar" style={{ width: `${width - 20}%` }} />}
+        </div>
+      ))}
+    </div>
+  );
+}
+
 type Render = (message: UIMessage, state: RowState) => React.ReactNode;
+
+interface RowsProps {
+  messages: readonly UIMessage[];
+  tail: TailStatus;
+  transcript: TranscriptState;
+  render: Render;
+}
 
 /**
  * The settled rows as one array that keeps its identity while only the live message changes, so
@@ -86,39 +206,30 @@ function useSettledPrefix(messages: readonly UIMessage[], end: number): readonly
   return cache.current;
 }
 
-function PlainRows({ messages, isStreaming, render }: { messages: readonly UIMessage[]; isStreaming: boolean; render: Render }) {
+function PlainRows({ messages, tail, transcript, render }: RowsProps) {
   const last = messages.length - 1;
-  const live = isStreaming && last >= 0 && messages[last].role === 'assistant' ? messages[last] : null;
+  const live = tail === 'streaming' && last >= 0 && messages[last].role === 'assistant' ? messages[last] : null;
   const settled = useSettledPrefix(messages, live ? last : messages.length);
   return (
     <>
-      <SettledRows messages={settled} isStreaming={isStreaming} render={render} />
-      {live && <Fragment key={live.id}>{render(live, { streaming: true, canRegenerate: false })}</Fragment>}
+      <SettledRows messages={settled} tail={live ? 'idle' : tail} transcript={transcript} render={render} />
+      {live && <Fragment key={live.id}>{render(live, rowState(messages, last, tail, transcript))}</Fragment>}
     </>
   );
 }
 
-const SettledRows = memo(function SettledRows({ messages, isStreaming, render }: { messages: readonly UIMessage[]; isStreaming: boolean; render: Render }) {
+/** `tail` here is the status of the last settled row, which only changes when a turn ends. */
+const SettledRows = memo(function SettledRows({ messages, tail, transcript, render }: RowsProps) {
   return (
     <>
       {messages.map((message, index) => (
-        <Fragment key={message.id}>{render(message, rowState(messages, index, isStreaming))}</Fragment>
+        <Fragment key={message.id}>{render(message, rowState(messages, index, tail, transcript))}</Fragment>
       ))}
     </>
   );
 });
 
-function VirtualRows({
-  messages,
-  isStreaming,
-  estimate,
-  render,
-}: {
-  messages: readonly UIMessage[];
-  isStreaming: boolean;
-  estimate: number;
-  render: (message: UIMessage, state: RowState) => React.ReactNode;
-}) {
+function VirtualRows({ messages, tail, transcript, estimate, render }: RowsProps & { estimate: number }) {
   const { viewportRef } = useChatWindowScroll('ChatWindow.MessageList');
   const virtualizer = useVirtualizer({
     count: messages.length,
@@ -143,7 +254,7 @@ function VirtualRows({
           className="csk-virtual-row"
           style={{ position: 'absolute', top: 0, left: 0, width: '100%', transform: `translateY(${item.start}px)` }}
         >
-          {render(messages[item.index], rowState(messages, item.index, isStreaming))}
+          {render(messages[item.index], rowState(messages, item.index, tail, transcript))}
         </div>
       ))}
     </div>

@@ -1,21 +1,26 @@
-import { forwardRef, useCallback, useMemo, useRef, type ComponentPropsWithoutRef } from 'react';
+import { forwardRef, useCallback, useMemo, useRef, useState, useSyncExternalStore, type ComponentPropsWithoutRef } from 'react';
 import { Slot, Slottable } from '@radix-ui/react-slot';
 import type { UIMessage } from 'ai';
 import {
   ChatActionsContext,
   ChatStateContext,
   InputRefContext,
+  BusyContext,
   ScrollContext,
+  TranscriptContext,
   type ChatWindowActions,
   type ChatWindowChat,
+  type ChatWindowRowOptions,
+  type TranscriptState,
 } from './chat-window-context.js';
+import { MessageVersions } from './message-versions.js';
 import type { ChatLabels } from './labels.js';
 import { useLabels } from './use-labels.js';
 import { useStickToBottom } from './use-stick-to-bottom.js';
 import { ChatWindowAnnouncer } from './announcer.js';
 import { cx } from './cx.js';
 
-export interface ChatWindowRootProps extends ComponentPropsWithoutRef<'div'> {
+export interface ChatWindowRootProps extends ComponentPropsWithoutRef<'div'>, ChatWindowRowOptions {
   /** The result of `useCloudSignalChat`. */
   chat: ChatWindowChat;
   labels?: Partial<ChatLabels>;
@@ -24,7 +29,14 @@ export interface ChatWindowRootProps extends ComponentPropsWithoutRef<'div'> {
   /** Highlight fenced code; the highlighter is loaded on the first code block. Default true. */
   highlightCode?: boolean;
   asChild?: boolean;
+  /**
+   * This window's name for assistive tech; the transcript region is called "Conversation: name".
+   * Give each window its own when a page shows more than one.
+   */
+  name?: string;
 }
+
+const NOTHING_STOPPED: ReadonlySet<string> = new Set();
 
 function messageText(message: UIMessage): string {
   return message.parts
@@ -38,7 +50,24 @@ function messageText(message: UIMessage): string {
  * (labels and actions), so memoized message rows stay untouched while a stream runs.
  */
 export const ChatWindowRoot = forwardRef<HTMLDivElement, ChatWindowRootProps>(function ChatWindowRoot(
-  { chat, labels: labelOverrides, theme = 'system', highlightCode = true, asChild, className, children, onKeyDown, ...rest },
+  {
+    chat,
+    labels: labelOverrides,
+    theme = 'system',
+    highlightCode = true,
+    asChild,
+    className,
+    children,
+    onKeyDown,
+    avatar,
+    timestamp,
+    onFeedback,
+    renderTool,
+    renderDataPart,
+    editable = true,
+    name,
+    ...rest
+  },
   ref,
 ) {
   const labels = useLabels(labelOverrides);
@@ -47,39 +76,116 @@ export const ChatWindowRoot = forwardRef<HTMLDivElement, ChatWindowRootProps>(fu
   // Actions read the latest chat through a ref so their identity survives every token.
   const chatRef = useRef(chat);
   chatRef.current = chat;
-  const stopped = useRef(false);
+  const stopPressed = useRef(false);
+  const [stopped, setStopped] = useState(NOTHING_STOPPED);
+  const [versionStore] = useState(() => new MessageVersions());
+  const versions = useSyncExternalStore(versionStore.subscribe, versionStore.getSnapshot, versionStore.getSnapshot);
+  const { scrollToBottom } = scroll;
 
   const focusInput = useCallback(() => inputRef.current?.focus(), []);
   const stop = useCallback(() => {
-    stopped.current = true;
-    void chatRef.current.stop();
+    stopPressed.current = true;
+    const current = chatRef.current;
+    // The live answer, or the prompt whose answer had not started: either row says "stopped".
+    const last = current.messages[current.messages.length - 1];
+    if (last && current.isStreaming) setStopped((s) => new Set(s).add(last.id));
+    void current.stop();
     inputRef.current?.focus();
   }, []);
   const consumeStop = useCallback(() => {
-    const was = stopped.current;
-    stopped.current = false;
+    const was = stopPressed.current;
+    stopPressed.current = false;
     return was;
   }, []);
   const copy = useCallback(async (message: UIMessage) => {
     await navigator.clipboard.writeText(messageText(message));
   }, []);
-  const regenerate = useCallback((messageId: string) => {
-    scroll.scrollToBottom('instant');
-    void chatRef.current.regenerate({ messageId });
-  }, [scroll.scrollToBottom]);
+  const regenerate = useCallback(
+    (messageId: string) => {
+      const current = chatRef.current;
+      if (current.isStreaming) return;
+      const index = current.messages.findIndex((m) => m.id === messageId);
+      if (index < 0) return;
+      versionStore.fork(current.messages, MessageVersions.branchOf(current.messages, index));
+      scrollToBottom('instant');
+      void current.regenerate({ messageId });
+      // The Regenerate button goes away with the new answer; keep keyboard users in the input.
+      inputRef.current?.focus();
+    },
+    [scrollToBottom, versionStore],
+  );
+  const edit = useCallback(
+    (messageId: string, text: string) => {
+      const current = chatRef.current;
+      if (current.isStreaming) return;
+      const index = current.messages.findIndex((m) => m.id === messageId);
+      if (index < 0) return;
+      const files = current.messages[index].parts.filter((p): p is Extract<UIMessage['parts'][number], { type: 'file' }> => p.type === 'file');
+      versionStore.fork(current.messages, MessageVersions.branchOf(current.messages, index));
+      scrollToBottom('instant');
+      void current.sendMessage(files.length > 0 ? { text, files, messageId } : { text, messageId });
+      inputRef.current?.focus();
+    },
+    [scrollToBottom, versionStore],
+  );
+  const selectVersion = useCallback(
+    (messageId: string, target: number) => {
+      const current = chatRef.current;
+      if (current.isStreaming) return;
+      const index = current.messages.findIndex((m) => m.id === messageId);
+      if (index < 0) return;
+      const next = versionStore.select(current.messages, MessageVersions.branchOf(current.messages, index), target);
+      if (next) current.setMessages(next);
+    },
+    [versionStore],
+  );
+  const respondToApproval = useCallback((approvalId: string, approved: boolean, reason?: string) => {
+    void chatRef.current.addToolApprovalResponse({ id: approvalId, approved, reason });
+  }, []);
+  const sendText = useCallback(
+    (text: string) => {
+      const current = chatRef.current;
+      if (current.isStreaming) return;
+      scrollToBottom('instant');
+      void current.sendMessage({ text });
+      inputRef.current?.focus();
+    },
+    [scrollToBottom],
+  );
   const retry = useCallback(() => {
     const current = chatRef.current;
     current.clearError();
-    scroll.scrollToBottom('instant');
+    scrollToBottom('instant');
     const last = current.messages[current.messages.length - 1];
     void current.regenerate(last?.role === 'assistant' ? { messageId: last.id } : undefined);
     inputRef.current?.focus();
-  }, [scroll.scrollToBottom]);
+  }, [scrollToBottom]);
 
   const actions = useMemo<ChatWindowActions>(
-    () => ({ labels, copy, regenerate, retry, stop, consumeStop, focusInput, highlightCode }),
-    [labels, copy, regenerate, retry, stop, consumeStop, focusInput, highlightCode],
+    () => ({
+      labels,
+      copy,
+      regenerate,
+      retry,
+      stop,
+      consumeStop,
+      focusInput,
+      edit,
+      selectVersion,
+      respondToApproval,
+      sendText,
+      highlightCode,
+      avatar,
+      timestamp,
+      onFeedback,
+      renderTool,
+      renderDataPart,
+      editable,
+      windowName: name,
+    }),
+    [labels, copy, regenerate, retry, stop, consumeStop, focusInput, edit, selectVersion, respondToApproval, sendText, highlightCode, avatar, timestamp, onFeedback, renderTool, renderDataPart, editable, name],
   );
+  const transcript = useMemo<TranscriptState>(() => ({ stopped, versions }), [stopped, versions]);
 
   const Comp = asChild ? Slot : 'div';
   return (
@@ -87,6 +193,8 @@ export const ChatWindowRoot = forwardRef<HTMLDivElement, ChatWindowRootProps>(fu
       <ChatActionsContext.Provider value={actions}>
         <ScrollContext.Provider value={scroll}>
           <InputRefContext.Provider value={inputRef}>
+            <TranscriptContext.Provider value={transcript}>
+            <BusyContext.Provider value={chat.isStreaming}>
             <Comp
               ref={ref}
               data-slot="chat-window"
@@ -108,6 +216,8 @@ export const ChatWindowRoot = forwardRef<HTMLDivElement, ChatWindowRootProps>(fu
               <Slottable>{children}</Slottable>
               <ChatWindowAnnouncer />
             </Comp>
+            </BusyContext.Provider>
+            </TranscriptContext.Provider>
           </InputRefContext.Provider>
         </ScrollContext.Provider>
       </ChatActionsContext.Provider>

@@ -135,7 +135,12 @@ export function useStickToBottom(messages: readonly UIMessage[]): StickToBottom 
     }
     if (!before) return;
     const changed: string[] = [];
-    for (const message of messages) if (before.get(message.id) !== message) changed.push(message.id);
+    // Older messages paged in above what the user has seen are not news: count from the first known one.
+    const firstKnown = messages.findIndex((m) => before.has(m.id));
+    for (let i = Math.max(0, firstKnown); i < messages.length; i++) {
+      const message = messages[i];
+      if (before.get(message.id) !== message) changed.push(message.id);
+    }
     if (changed.length === 0) return;
     setUnread((current) => {
       if (changed.every((id) => current.has(id))) return current;

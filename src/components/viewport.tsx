@@ -15,7 +15,7 @@ export const ChatWindowViewport = forwardRef<HTMLDivElement, ChatWindowViewportP
   ref,
 ) {
   const { viewportRef, contentRef } = useChatWindowScroll('ChatWindow.Viewport');
-  const { labels } = useChatWindowActions('ChatWindow.Viewport');
+  const { labels, windowName } = useChatWindowActions('ChatWindow.Viewport');
   return (
     <ScrollArea.Root ref={ref} type="hover" data-slot="viewport" className={cx('csk-viewport', className)} {...rest}>
       <ScrollArea.Viewport
@@ -24,7 +24,7 @@ export const ChatWindowViewport = forwardRef<HTMLDivElement, ChatWindowViewportP
         className="csk-viewport-scroller"
         tabIndex={0}
         role="region"
-        aria-label={labels.transcript}
+        aria-label={windowName ? labels.transcriptNamed(windowName) : labels.transcript}
       >
         <ScrollArea.Content ref={contentRef} className="csk-viewport-content" style={{ display: 'block' }}>
           {children}

@@ -3,21 +3,10 @@
  * retries at a fixed period, so every worker of a restarted broker would return in lock-step.
  */
 import { backoffDelay, type BackoffOptions } from '../transport/backoff.js';
+import { reconnectKeepingInflight, type ReconnectableClient as KeptClient } from '../transport/mqtt-client.js';
 
-interface ReconnectableClient {
+interface ReconnectableClient extends KeptClient {
   on(event: 'close' | 'connect', listener: () => void): unknown;
-  reconnect(options?: { incomingStore?: unknown; outgoingStore?: unknown }): unknown;
-  readonly disconnecting?: boolean;
-  readonly incomingStore?: unknown;
-  readonly outgoingStore?: unknown;
-}
-
-/**
- * MQTT.js' public `reconnect()` swaps in empty message stores, silently dropping QoS 1 publishes
- * still in flight (a status, a `complete`); handing it the current stores keeps them for resend.
- */
-export function reconnectKeepingInflight(client: ReconnectableClient): void {
-  client.reconnect({ incomingStore: client.incomingStore, outgoingStore: client.outgoingStore });
 }
 
 /** Keeps `client` connected until it is ended; returns a function that stops the loop. */

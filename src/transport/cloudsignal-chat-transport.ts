@@ -12,7 +12,7 @@ import type { ChatTransport, UIMessage, UIMessageChunk } from 'ai';
 import { ChatListObserver } from './chat-list.js';
 import { ChatSubscription } from './chat-subscription.js';
 import { INITIAL_CHAT_ACTIVITY, type ChatActivitySnapshot, type RecoverySnapshot } from './chat-activity.js';
-import { ConnectionManager, type ManagedConnectionOptions } from './connection.js';
+import { ConnectionManager, type ConnectionTuning } from './connection.js';
 import type { ConnectionSnapshot } from './connection-state.js';
 import type { TurnLookup } from './conversation.js';
 import { ConversationSync } from './conversation-sync.js';
@@ -41,6 +41,8 @@ export interface CloudSignalChatTransportOptions {
   client?: MqttClientLike;
   /** Broker WebSocket URL; the transport connects and reconnects itself. */
   wssUrl?: string;
+  /** Several broker WebSocket URLs of one cluster, tried in order (after `wssUrl`) when a node fails. */
+  urls?: string[];
   /** POST endpoint returning `{ username, password, userId?, clientId?, expiresAt? }`; called before every connect. */
   authEndpoint?: string;
   /** Static credentials for brokers without an auth endpoint (development). */
@@ -93,7 +95,7 @@ export interface CloudSignalChatTransportOptions {
    */
   storage?: KeyValueStorage | false;
   /** Reconnect backoff and MQTT options of the managed connection. */
-  connection?: Pick<ManagedConnectionOptions, 'backoff' | 'protocolVersion' | 'refreshMargin' | 'clientId'>;
+  connection?: ConnectionTuning;
   /** `fetch` used for the trigger and the auth endpoint. */
   fetch?: typeof fetch;
 }
@@ -156,8 +158,8 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
 
   constructor(options: CloudSignalChatTransportOptions) {
     this.options = { ...TRANSPORT_DEFAULTS, ...stripUndefined(options) };
-    if (!options.client && !options.wssUrl) {
-      throw new ChatKitError('invalid-options', 'CloudSignalChatTransport needs either `client` or `wssUrl`.');
+    if (!options.client && !options.wssUrl && !options.urls?.length) {
+      throw new ChatKitError('invalid-options', 'CloudSignalChatTransport needs either `client`, `wssUrl` or `urls`.');
     }
     if (options.userId !== undefined) assertSegment('userId', options.userId);
     this.topics = new TopicScheme(this.options.topicPrefix);
@@ -170,7 +172,8 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
         ? { kind: 'external', client: options.client }
         : {
             kind: 'managed',
-            wssUrl: options.wssUrl!,
+            wssUrl: options.wssUrl,
+            urls: options.urls,
             authEndpoint: options.authEndpoint,
             username: options.username,
             password: options.password,

@@ -1,6 +1,7 @@
 /**
- * The one connection state machine of the kit. The transport drives it from MQTT client events;
- * hooks and components only read it.
+ * The one connection state machine of the kit, and the only code that decides a connection
+ * snapshot: `Connection` (connection.ts) applies this reducer to its store and nothing else writes
+ * it. Drivers turn MQTT client events into {@link ConnectionEvent}s; hooks and components only read.
  */
 export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'error';
 
@@ -33,7 +34,10 @@ export const INITIAL_CONNECTION: ConnectionSnapshot = {
 
 export type ConnectionEvent =
   | { type: 'connected'; at: number }
-  | { type: 'lost'; error?: ConnectionError }
+  /** The connection that was up went down; `reason` ends up in the network error of open streams. */
+  | { type: 'lost'; error?: ConnectionError; reason?: string }
+  /** The client reported an error without giving up the attempt: remembered unless connected. */
+  | { type: 'error-seen'; error: ConnectionError }
   | { type: 'retry-scheduled'; at: number }
   | { type: 'attempt' }
   | { type: 'failed'; error: ConnectionError }
@@ -47,6 +51,8 @@ export function nextConnectionState(state: ConnectionSnapshot, event: Connection
       return { status: 'connected', attempt: 0, nextRetryAt: null, lastError: null, connectedAt: event.at };
     case 'lost':
       return { ...state, status: 'reconnecting', nextRetryAt: null, lastError: event.error ?? state.lastError };
+    case 'error-seen':
+      return state.status === 'connected' ? state : { ...state, lastError: event.error };
     case 'retry-scheduled':
       // A refused credential stays an error even if the client keeps retrying on its own (external MQTT.js clients do).
       return { ...state, status: state.status === 'offline' || state.status === 'error' ? state.status : 'reconnecting', nextRetryAt: event.at };

@@ -4,7 +4,7 @@
  * message on a replay's `start` chunk).
  */
 import type { UIMessage, UIMessageChunk } from 'ai';
-import { CloudSignalChatTransport, type CloudSignalChatTransportOptions } from '../../src/transport/index.js';
+import { CloudSignalChatTransport, type CloudSignalChatTransportOptions, type ConnectionStatus } from '../../src/transport/index.js';
 
 export const userMessage = (text: string, id = `u_${Math.random().toString(36).slice(2, 10)}`): UIMessage => ({
   id,
@@ -22,9 +22,17 @@ export interface TurnReadout {
 
 /** Waits until the transport reports `connected`. */
 export function waitConnected(transport: CloudSignalChatTransport, timeoutMs = 20_000): Promise<void> {
+  return waitStatus(transport, 'connected', timeoutMs);
+}
+
+/**
+ * Waits until the transport's connection reports `status`. It subscribes to the connection state
+ * as the kit's hooks do, which starts a lazy connection.
+ */
+export function waitStatus(transport: CloudSignalChatTransport, status: ConnectionStatus, timeoutMs = 20_000): Promise<void> {
   return new Promise((resolve, reject) => {
     const check = () => {
-      if (transport.connection.getSnapshot().status === 'connected') {
+      if (transport.connection.getSnapshot().status === status) {
         clearTimeout(timer);
         unsubscribe();
         resolve();
@@ -32,7 +40,7 @@ export function waitConnected(transport: CloudSignalChatTransport, timeoutMs = 2
     };
     const timer = setTimeout(() => {
       unsubscribe();
-      reject(new Error(`not connected after ${timeoutMs} ms (${JSON.stringify(transport.connection.getSnapshot())})`));
+      reject(new Error(`not ${status} after ${timeoutMs} ms (${JSON.stringify(transport.connection.getSnapshot())})`));
     }, timeoutMs);
     const unsubscribe = transport.connection.subscribe(check);
     check();

@@ -80,7 +80,8 @@ describe('CloudSignalChatTransport over the embedded broker', () => {
     const first = createTransport({ wssUrl: broker.wsUrl, userId: 'carol' });
     const turnDone = runTurn(first, 'c-join', 'hi');
     await new Promise((resolve) => setTimeout(resolve, 250));
-    const second = createTransport({ wssUrl: broker.wsUrl, userId: 'carol' });
+    // Other devices: their own connections (transports of one page would share one).
+    const second = createTransport({ wssUrl: broker.wsUrl, userId: 'carol', connection: { share: false } });
     await waitConnected(second);
     const live = await second.reconnectToStream({ chatId: 'c-join' });
     expect(live).not.toBeNull();
@@ -89,7 +90,7 @@ describe('CloudSignalChatTransport over the embedded broker', () => {
     expect(joined.text).toBe(ANSWER);
     expect(second.chat('c-join').store.getSnapshot().recovery.recoveredChunks).toBeGreaterThan(0);
 
-    const late = createTransport({ wssUrl: broker.wsUrl, userId: 'carol' });
+    const late = createTransport({ wssUrl: broker.wsUrl, userId: 'carol', connection: { share: false } });
     await waitConnected(late);
     const fromComplete = await late.reconnectToStream({ chatId: 'c-join' });
     expect(fromComplete).not.toBeNull();

@@ -133,7 +133,7 @@ describe('ChatWindow', () => {
     expect(h.transport.turns).toHaveLength(0);
     expect((input as HTMLTextAreaElement).value).toBe('draft');
     expect(screen.getByRole('button', { name: 'Send' })).toHaveProperty('disabled', true);
-    const reason = screen.getByText(/Not connected. Sending resumes/);
+    const reason = screen.getByText(/Not connected. You can send once the connection is back/);
     expect(input.getAttribute('aria-describedby')).toContain(reason.id);
     expect(screen.getByText('Reconnecting')).toBeTruthy(); // status indicator
     expect(screen.getByText('Connection lost. Reconnecting…')).toBeTruthy(); // banner
@@ -160,7 +160,7 @@ describe('ChatWindow', () => {
     ];
     const h = createHarness(messages);
     const { container } = render(<h.App />);
-    expect(screen.getByText('Reasoning')).toBeTruthy();
+    expect(screen.getByText('Thoughts')).toBeTruthy();
     expect(screen.getByText('The user wants the weather.')).toBeTruthy();
     expect(screen.getByText('Tool: getWeather')).toBeTruthy();
     expect(screen.getByText('done')).toBeTruthy();
@@ -172,10 +172,15 @@ describe('ChatWindow', () => {
   it('copies an answer and regenerates the last one', async () => {
     const user = userEvent.setup();
     const h = createHarness([userMessage('u1', 'q'), assistantMessage('a1', 'The answer')]);
-    render(<h.App />);
-    await user.click(screen.getByRole('button', { name: 'Copy' }));
+    const { container } = render(<h.App />);
+    const answer = container.querySelector<HTMLElement>('[data-message-id="a1"]')!;
+    await user.click(within(answer).getByRole('button', { name: 'Copy' }));
     expect(await navigator.clipboard.readText()).toBe('The answer');
-    expect(screen.getByRole('button', { name: 'Copied' })).toBeTruthy();
+    expect(within(answer).getByRole('button', { name: 'Copied' })).toBeTruthy();
+    // The user's own message can be copied too.
+    const question = container.querySelector<HTMLElement>('[data-message-id="u1"]')!;
+    await user.click(within(question).getByRole('button', { name: 'Copy' }));
+    expect(await navigator.clipboard.readText()).toBe('q');
 
     await user.click(screen.getByRole('button', { name: 'Regenerate' }));
     await act(async () => tick());

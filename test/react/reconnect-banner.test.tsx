@@ -103,7 +103,7 @@ describe('ReconnectBanner', () => {
 
     update({}, { resuming: false, recoveredChunks: 42, lastRecoveredAt: Date.now(), droppedAt: null });
     expect(banner().getAttribute('data-state')).toBe('recovered');
-    expect(screen.getByRole('status').textContent).toBe('Reconnected. Recovered 42 tokens.');
+    expect(screen.getByRole('status').textContent).toBe('Reconnected. The answer is up to date.');
 
     act(() => vi.advanceTimersByTime(8_000));
     expect(banner().getAttribute('data-state')).toBe('hidden');
@@ -114,7 +114,7 @@ describe('ReconnectBanner', () => {
     const { update, banner, container } = setup();
     update({ status: 'reconnecting', attempt: 1 });
     update({ status: 'connected', attempt: 0, connectedAt: Date.now() + 1 }, { resuming: false, recoveredChunks: 1, lastRecoveredAt: Date.now() + 2, droppedAt: null });
-    expect(screen.getByRole('status').textContent).toBe('Reconnected. Recovered 1 token.');
+    expect(screen.getByRole('status').textContent).toBe('Reconnected. The answer is up to date.');
     await expectNoAxeViolations(container);
     fireEvent.click(screen.getByRole('button', { name: 'Dismiss' }));
     expect(banner().getAttribute('data-state')).toBe('hidden');

@@ -87,7 +87,7 @@ export async function embeddedTarget(): Promise<AclTarget> {
 
 export async function mosquittoTarget(): Promise<AclTarget> {
   const broker = await startMosquitto({ auth: 'dynsec' });
-  const admin = await mqtt.connectAsync(broker.mqttUrl, { username: broker.admin!.username, password: broker.admin!.password, clientId: 'matrix-admin', reconnectPeriod: 0 });
+  const admin = await mqtt.connectAsync(broker.mqttUrl, { username: broker.admin!.username, password: broker.admin!.password, clientId: 'svc-matrix-admin', reconnectPeriod: 0 });
   const issuer = createMosquittoDynsecIssuer({ admin: admin as unknown as MqttClientLike });
   await issuer.setup();
   const service = createServiceAccount('matrix');

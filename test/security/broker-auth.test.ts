@@ -21,8 +21,8 @@ describe('applyBrokerAuth options', () => {
       const wrongAudience = createJwtIssuer({ privateKey, algorithm: 'ES256', keyId: 'k1', issuer: 'https://app.test', audience: 'other' });
       const ok = await good.issue({ userId: 'alice', ttlSeconds: 60 });
       const bad = await wrongAudience.issue({ userId: 'alice', ttlSeconds: 60 });
-      expect((await tryConnect(broker.wsUrl, { username: 'alice', password: ok.password, clientId: 'csk_1' })).accepted).toBe(true);
-      expect((await tryConnect(broker.wsUrl, { username: 'alice', password: bad.password, clientId: 'csk_2' })).accepted).toBe(false);
+      expect((await tryConnect(broker.wsUrl, { username: 'alice', password: ok.password, clientId: ok.clientId })).accepted).toBe(true);
+      expect((await tryConnect(broker.wsUrl, { username: 'alice', password: bad.password, clientId: bad.clientId })).accepted).toBe(false);
     } finally {
       await broker.close();
     }
@@ -73,10 +73,10 @@ describe('applyBrokerAuth options', () => {
     const url = `mqtt://127.0.0.1:${(server.address() as { port: number }).port}`;
     try {
       const token = await createJwtIssuer({ secret }).issue({ userId: 'alice', ttlSeconds: 60 });
-      const client = await connect(url, { username: 'alice', password: token.password, clientId: 'csk_p' });
-      expect(auth.principalOf('csk_p')).toEqual({ kind: 'browser', userId: 'alice', clientId: 'csk_p' });
+      const client = await connect(url, { username: 'alice', password: token.password, clientId: 'alice_principal1' });
+      expect(auth.principalOf('alice_principal1')).toEqual({ kind: 'browser', userId: 'alice', clientId: 'alice_principal1' });
       await client.endAsync();
-      await expect.poll(() => auth.principalOf('csk_p')).toBeUndefined();
+      await expect.poll(() => auth.principalOf('alice_principal1')).toBeUndefined();
     } finally {
       auth.dispose();
       await new Promise<void>((resolve) => server.close(() => resolve()));

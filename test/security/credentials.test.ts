@@ -2,6 +2,7 @@
  * The credentials endpoint and its issuers: sessions, expiry, refresh, the CloudSignal token
  * service (a local fake following its `/v1/create` shape) and Mosquitto dynamic security.
  */
+import { ACCESS_TABLE } from '../../src/transport/access-table.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { generateKeyPair, exportJWK, createLocalJWKSet } from 'jose';
@@ -65,7 +66,9 @@ describe('createCredentialsHandler', () => {
     expect(response.headers.get('cache-control')).toBe('no-store');
     expect(response.headers.get('access-control-allow-origin')).toBeNull();
     const body = await response.json();
-    expect(Object.keys(body).sort()).toEqual(['expiresAt', 'password', 'userId', 'username']);
+    expect(Object.keys(body).sort()).toEqual(['clientId', 'expiresAt', 'password', 'userId', 'username']);
+    // The client id the embedded broker will accept with this token: bound to alice.
+    expect(body.clientId).toMatch(/^alice_[A-Za-z0-9]{12}$/);
     expect(body.username).toBe('alice');
     expect(body.userId).toBe('alice');
     expect(body.expiresAt).toBeGreaterThanOrEqual(before + 119_000);
@@ -79,12 +82,12 @@ describe('createCredentialsHandler', () => {
     const seen: IssueRequest[] = [];
     const spy: CredentialIssuer = { name: 'spy', issue: async (request) => (seen.push(request), { username: request.userId, password: 'p', expiresAt: Date.now() + 1000 }) };
     const handler = createCredentialsHandler({ authenticate: () => 'alice', issuer: spy });
-    await handler(post({ 'content-type': 'application/json' }, JSON.stringify({ clientId: 'csk_tab1' })));
+    await handler(post({ 'content-type': 'application/json' }, JSON.stringify({ clientId: 'alice_tab1tab1' })));
     await handler(post({}, JSON.stringify({ clientId: 'svc-worker' })));
     await handler(post({}, JSON.stringify({ clientId: 'a/#' })));
     await handler(post({}, 'not json'));
     await handler(post({}, JSON.stringify({ clientId: 'x'.repeat(2000) })));
-    expect(seen.map((request) => request.clientId)).toEqual(['csk_tab1', undefined, undefined, undefined, undefined]);
+    expect(seen.map((request) => request.clientId)).toEqual(['alice_tab1tab1', undefined, undefined, undefined, undefined]);
     expect(seen.every((request) => request.userId === 'alice')).toBe(true);
   });
 
@@ -162,7 +165,8 @@ describe('JWT issuer and verifier', () => {
     await expect(verifyChatToken(password, { publicKey, algorithms: ['RS256'], username: 'alice' })).rejects.toBeInstanceOf(InvalidTokenError);
     const claims = JSON.parse(Buffer.from(password.split('.')[1], 'base64url').toString());
     const allows = claims.acl.filter((rule: { permission: string }) => rule.permission === 'allow');
-    expect(allows.length).toBe(6);
+    // One allow per row of the access table (the full agreement is checked in access-table.test.ts).
+    expect(allows.length).toBe(ACCESS_TABLE.length);
     expect(allows.every((rule: { topic: string }) => rule.topic.startsWith('chat/alice/'))).toBe(true);
     expect(claims.acl.at(-1)).toEqual({ permission: 'deny', action: 'all', topic: '#' });
   });
@@ -172,11 +176,11 @@ describe('JWT issuer and verifier', () => {
     try {
       const handler = createCredentialsHandler({ authenticate: sessionOf, issuer: createJwtIssuer({ secret: SECRET }), ttlSeconds: 60 });
       const first = await (await handler(post({ 'x-session-user': 'alice' }))).json();
-      expect((await tryConnect(broker.wsUrl, { username: first.username, password: first.password, clientId: 'csk_e2e1' })).accepted).toBe(true);
+      expect((await tryConnect(broker.wsUrl, { username: first.username, password: first.password, clientId: first.clientId })).accepted).toBe(true);
       const refreshed = await (await handler(post({ 'x-session-user': 'alice' }))).json();
-      expect((await tryConnect(broker.wsUrl, { username: refreshed.username, password: refreshed.password, clientId: 'csk_e2e1' })).accepted).toBe(true);
+      expect((await tryConnect(broker.wsUrl, { username: refreshed.username, password: refreshed.password, clientId: refreshed.clientId })).accepted).toBe(true);
       // alice's password under bob's name is refused.
-      expect((await tryConnect(broker.wsUrl, { username: 'bob', password: refreshed.password, clientId: 'csk_e2e2' })).accepted).toBe(false);
+      expect((await tryConnect(broker.wsUrl, { username: 'bob', password: refreshed.password, clientId: 'bob_bobTab0001' })).accepted).toBe(false);
     } finally {
       await broker.close();
     }
@@ -271,7 +275,7 @@ describe('Mosquitto dynamic-security issuer (real Mosquitto)', () => {
   let issuer: MosquittoDynsecIssuer;
 
   beforeAll(async () => {
-    ({ broker, admin, issuer } = await startDynsecStack('cred-admin'));
+    ({ broker, admin, issuer } = await startDynsecStack('svc-cred-admin'));
     await issuer.setup(); // idempotent
   });
 
@@ -286,23 +290,23 @@ describe('Mosquitto dynamic-security issuer (real Mosquitto)', () => {
 
   test('provisions an account bound to the tab, and rotates its password on every issue (old one refused)', async () => {
     const handler = createCredentialsHandler({ authenticate: () => 'alice', issuer, ttlSeconds: 300 });
-    const first = await (await handler(post({}, JSON.stringify({ clientId: 'csk_tab1' })))).json();
-    expect(first).toMatchObject({ username: dynsecAccountName('alice', 'csk_tab1'), clientId: 'csk_tab1', userId: 'alice' });
+    const first = await (await handler(post({}, JSON.stringify({ clientId: 'alice_tab1tab1' })))).json();
+    expect(first).toMatchObject({ username: dynsecAccountName('alice', 'alice_tab1tab1'), clientId: 'alice_tab1tab1', userId: 'alice' });
     expect((await connectWith(first)).accepted).toBe(true);
-    const second = await (await handler(post({}, JSON.stringify({ clientId: 'csk_tab1' })))).json();
+    const second = await (await handler(post({}, JSON.stringify({ clientId: 'alice_tab1tab1' })))).json();
     expect(second.password).not.toBe(first.password);
     expect((await connectWith(first)).accepted).toBe(false);
     expect((await connectWith(second)).accepted).toBe(true);
     // Bound to its client id: the same secret from another client id is refused.
-    expect((await connectWith(second, 'csk_other')).accepted).toBe(false);
+    expect((await connectWith(second, 'alice_otherTab1')).accepted).toBe(false);
   });
 
   test("a tab's rotation does not disconnect the user's other tabs", async () => {
-    const tab1 = await issuer.issue({ userId: 'carol', ttlSeconds: 300, clientId: 'csk_c1' });
-    const tab2 = await issuer.issue({ userId: 'carol', ttlSeconds: 300, clientId: 'csk_c2' });
-    const live2 = await mqtt.connectAsync(broker.wsUrl, { username: tab2.username, password: tab2.password, clientId: 'csk_c2', reconnectPeriod: 0 });
-    await issuer.issue({ userId: 'carol', ttlSeconds: 300, clientId: 'csk_c1' });
-    await issuer.issue({ userId: 'carol', ttlSeconds: 300, clientId: 'csk_c1' });
+    const tab1 = await issuer.issue({ userId: 'carol', ttlSeconds: 300, clientId: 'carol_carolTab1' });
+    const tab2 = await issuer.issue({ userId: 'carol', ttlSeconds: 300, clientId: 'carol_carolTab2' });
+    const live2 = await mqtt.connectAsync(broker.wsUrl, { username: tab2.username, password: tab2.password, clientId: 'carol_carolTab2', reconnectPeriod: 0 });
+    await issuer.issue({ userId: 'carol', ttlSeconds: 300, clientId: 'carol_carolTab1' });
+    await issuer.issue({ userId: 'carol', ttlSeconds: 300, clientId: 'carol_carolTab1' });
     expect(await closedWithin(live2, 500)).toBe(false);
     expect((await connectWith(tab1)).accepted).toBe(false);
     await live2.endAsync(true);
@@ -310,21 +314,21 @@ describe('Mosquitto dynamic-security issuer (real Mosquitto)', () => {
 
   test('without a clientId the issuer assigns one and returns it', async () => {
     const issued = await issuer.issue({ userId: 'dave', ttlSeconds: 300 });
-    expect(issued.clientId).toMatch(/^csk_[A-Za-z0-9_-]+$/);
+    expect(issued.clientId).toMatch(/^dave_[A-Za-z0-9]{12}$/);
     expect((await connectWith(issued)).accepted).toBe(true);
   });
 
   test('expiry is enforced by the broker: unrenewed credentials stop working and their session ends', async () => {
-    const issued = await issuer.issue({ userId: 'erin', ttlSeconds: 1, clientId: 'csk_e1' });
-    const live = await mqtt.connectAsync(broker.wsUrl, { username: issued.username, password: issued.password, clientId: 'csk_e1', reconnectPeriod: 0 });
+    const issued = await issuer.issue({ userId: 'erin', ttlSeconds: 1, clientId: 'erin_erinTab01' });
+    const live = await mqtt.connectAsync(broker.wsUrl, { username: issued.username, password: issued.password, clientId: 'erin_erinTab01', reconnectPeriod: 0 });
     expect(await closedWithin(live, 3_000)).toBe(true);
     expect((await connectWith(issued)).accepted).toBe(false);
     await live.endAsync(true);
   });
 
   test('revoke ends every tab of a user', async () => {
-    const issued = await issuer.issue({ userId: 'frank', ttlSeconds: 300, clientId: 'csk_f1' });
-    const live = await mqtt.connectAsync(broker.wsUrl, { username: issued.username, password: issued.password, clientId: 'csk_f1', reconnectPeriod: 0 });
+    const issued = await issuer.issue({ userId: 'frank', ttlSeconds: 300, clientId: 'frank_frankTab1' });
+    const live = await mqtt.connectAsync(broker.wsUrl, { username: issued.username, password: issued.password, clientId: 'frank_frankTab1', reconnectPeriod: 0 });
     await issuer.revoke('frank');
     expect(await closedWithin(live, 2_000)).toBe(true);
     expect((await connectWith(issued)).accepted).toBe(false);
@@ -333,11 +337,11 @@ describe('Mosquitto dynamic-security issuer (real Mosquitto)', () => {
 
   test('an existing account that is not a chat account is never taken over', async () => {
     const control = createDynsecControl(admin as unknown as MqttClientLike);
-    const [created] = await control.send([{ command: 'createClient', username: dynsecAccountName('mallory', 'csk_m1'), password: 'their-own-password-123', clientid: 'csk_m1', roles: [{ rolename: 'admin' }] }]);
+    const [created] = await control.send([{ command: 'createClient', username: dynsecAccountName('mallory', 'mallory_malTab001'), password: 'their-own-password-123', clientid: 'mallory_malTab001', roles: [{ rolename: 'admin' }] }]);
     expect(created.error).toBeUndefined();
     control.close();
-    await expect(issuer.issue({ userId: 'mallory', ttlSeconds: 60, clientId: 'csk_m1' })).rejects.toThrow(/refusing to take it over/);
-    expect((await connectWith({ username: dynsecAccountName('mallory', 'csk_m1'), password: 'their-own-password-123', clientId: 'csk_m1' })).accepted).toBe(true);
+    await expect(issuer.issue({ userId: 'mallory', ttlSeconds: 60, clientId: 'mallory_malTab001' })).rejects.toThrow(/refusing to take it over/);
+    expect((await connectWith({ username: dynsecAccountName('mallory', 'mallory_malTab001'), password: 'their-own-password-123', clientId: 'mallory_malTab001' })).accepted).toBe(true);
   });
 
   test('service accounts: bound to their svc- client id; names outside the rules are refused', async () => {

@@ -28,7 +28,7 @@ let server: Server;
 let authUrl: string;
 
 beforeAll(async () => {
-  ({ broker, admin, issuer } = await startDynsecStack('e2e-admin'));
+  ({ broker, admin, issuer } = await startDynsecStack('svc-e2e-admin'));
   const account = createServiceAccount('e2e-worker');
   await issuer.provisionServiceAccount(account);
   worker = await createChatWorker({

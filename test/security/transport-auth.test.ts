@@ -12,7 +12,7 @@ import { createJwtIssuer } from '../../src/server/credentials/jwt.js';
 import { createServiceAccount } from '../../src/server/credentials/service-account.js';
 import type { CredentialIssuer } from '../../src/server/credentials/types.js';
 import { scriptedChunkStream } from '../../src/testing/scripted-model.js';
-import { createTransport, runTurn, waitConnected } from '../helpers/chat-harness.js';
+import { createTransport, runTurn, waitConnected, waitStatus } from '../helpers/chat-harness.js';
 import { sleep } from './acl-targets.js';
 
 const SECRET = 'transport-auth-secret-0123456789abcdefgh';
@@ -64,10 +64,6 @@ afterAll(async () => {
   await new Promise<void>((resolve) => server?.close(() => resolve()));
   await broker?.close();
 });
-
-function waitStatus(transport: ReturnType<typeof createTransport>, status: string, timeoutMs = 10_000) {
-  return expect.poll(() => transport.connection.getSnapshot().status, { timeout: timeoutMs, interval: 25 }).toBe(status);
-}
 
 describe('transport authentication against the embedded broker', () => {
   test('credentials from the endpoint: the turn works', async () => {

@@ -9,6 +9,8 @@
 import { SignJWT, jwtVerify, errors as joseErrors, type JWTPayload, type JWTVerifyGetKey, type CryptoKey, type KeyObject } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { TopicScheme, assertSegment } from '../../transport/topics.js';
+import { bindClientId } from '../../transport/client-ids.js';
+import { browserGrants } from '../../transport/access-table.js';
 import { CredentialError, InvalidTokenError } from './errors.js';
 import type { CredentialIssuer, IssueRequest, IssuedCredentials } from './types.js';
 
@@ -64,22 +66,22 @@ function encodeSecret(secret: string | Uint8Array): Uint8Array {
   return bytes;
 }
 
-/** The per-user rules of DESIGN.md in EMQX's ACL-claim shape (`%c` is EMQX's client id placeholder). */
+/** The access table for one user in EMQX's ACL-claim shape (`${clientid}` is EMQX's client id placeholder). */
 export function emqxAclFor(scheme: TopicScheme, userId: string): EmqxAclRule[] {
-  const base = `${scheme.prefix}/${userId}/+`;
+  assertSegment('userId', userId);
   return [
-    { permission: 'allow', action: 'subscribe', topic: `${base}/stream`, qos: [0, 1] },
-    { permission: 'allow', action: 'subscribe', topic: `${base}/status`, qos: [0, 1] },
-    { permission: 'allow', action: 'subscribe', topic: `${base}/complete`, qos: [0, 1] },
-    { permission: 'allow', action: 'subscribe', topic: `${base}/replay/\${clientid}`, qos: [0, 1] },
-    { permission: 'allow', action: 'publish', topic: `${base}/request`, qos: [0, 1], retain: false },
-    { permission: 'allow', action: 'publish', topic: `${base}/control`, qos: [0, 1], retain: false },
+    ...browserGrants(scheme, { userId, chatId: '+', clientId: '${clientid}' }).map((grant): EmqxAclRule =>
+      grant.access === 'read'
+        ? { permission: 'allow', action: 'subscribe', topic: grant.topic, qos: [0, 1] }
+        : { permission: 'allow', action: 'publish', topic: grant.topic, qos: [0, 1], retain: false },
+    ),
     { permission: 'deny', action: 'all', topic: '#' },
   ];
 }
 
 /**
- * Creates an issuer of signed chat tokens. Username = user id, password = the token.
+ * Creates an issuer of signed chat tokens. Username = user id, password = the token, client id
+ * `{userId}_{suffix}` (the tab's own when it already is one, see `client-ids.ts`).
  *
  * @example
  * const issuer = createJwtIssuer({ secret: process.env.MQTT_JWT_SECRET! });
@@ -111,7 +113,8 @@ export function createJwtIssuer(options: JwtIssuerOptions): CredentialIssuer {
       if (options.issuer) jwt = jwt.setIssuer(options.issuer);
       if (options.audience) jwt = jwt.setAudience(options.audience);
       const token = await jwt.sign(key);
-      return { username: request.userId, password: token, expiresAt: exp * 1000 };
+      // The embedded broker accepts this token only with a client id bound to the user.
+      return { username: request.userId, password: token, clientId: bindClientId(request.userId, request.clientId), expiresAt: exp * 1000 };
     },
   };
 }

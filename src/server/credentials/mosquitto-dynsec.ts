@@ -10,12 +10,19 @@
  * - Every issue for the same pair sets a fresh random password: the previous one is refused
  *   from then on. Mosquitto disconnects a session whose password changes, so accounts are per
  *   tab: one tab's refresh never disconnects the user's other tabs.
+ * - Client ids are bound to the user (`{userId}_{suffix}`, see `client-ids.ts`): a tab asking
+ *   for another user's client id, or the admin's, gets a fresh one of its own instead.
  * - Credentials that reach `expiresAt` without a newer issue are deleted (which also ends a
- *   session still using them): expiry is enforced by the broker, as with signed tokens.
+ *   session still using them): expiry is enforced by the broker, as with signed tokens. The
+ *   expiry is stored with the account (its `textdescription`), and `setup()` sweeps: an issuer
+ *   that restarts deletes the accounts that expired while it was down and re-arms the others.
+ * - A user holds at most `maxAccountsPerUser` accounts; a new tab past it replaces the account
+ *   that expires first, so repeated calls cannot grow the dynsec file without bound.
  */
 import { randomBytes } from 'node:crypto';
 import { TopicScheme, assertSegment } from '../../transport/topics.js';
-import type { MqttClientLike } from '../../transport/mqtt-client.js';
+import { clientIdOf, type MqttClientLike } from '../../transport/mqtt-client.js';
+import { isReservedClientId, RESERVED_CLIENT_ID_PREFIX } from '../../transport/client-ids.js';
 import {
   DYNSEC_SERVICE_ROLE,
   dynsecDefaultAccessCommands,
@@ -29,7 +36,8 @@ import {
 import { createDynsecControl, type DynsecResponse } from './dynsec-control.js';
 import { IssuerError } from './errors.js';
 import { DEFAULT_TOKEN_TTL_SECONDS, MAX_TOKEN_TTL_SECONDS } from './jwt.js';
-import { assertServiceAccount, isServiceClientId, type ServiceAccount } from './service-account.js';
+import { assertServiceAccount, type ServiceAccount } from './service-account.js';
+import { bindClientId } from '../../transport/client-ids.js';
 import type { CredentialIssuer, IssueRequest, IssuedCredentials } from './types.js';
 
 export interface MosquittoDynsecIssuerOptions {
@@ -40,13 +48,19 @@ export interface MosquittoDynsecIssuerOptions {
   ttlSeconds?: number;
   /** Delete accounts whose credentials expired unrenewed (default true). */
   revokeOnExpiry?: boolean;
+  /** Accounts (tabs) one user may hold; a new tab past it replaces the one expiring first. Default 16. */
+  maxAccountsPerUser?: number;
   /** How long to wait for Mosquitto's answers (default 5000 ms). */
   timeoutMs?: number;
   now?: () => number;
 }
 
 export interface MosquittoDynsecIssuer extends CredentialIssuer {
-  /** Idempotent: default-deny access and the worker role. Run once before issuing. */
+  /**
+   * Idempotent: default-deny access and the worker role, then the expiry sweep (accounts that
+   * expired while no issuer ran are deleted, the others get their timers back). Run once on
+   * every start, before issuing. The admin connection must use a reserved `svc-` client id.
+   */
   setup(): Promise<void>;
   /** Creates or updates a worker account bound to its client id (see {@link createServiceAccount}). */
   provisionServiceAccount(account: ServiceAccount): Promise<void>;
@@ -58,6 +72,20 @@ export interface MosquittoDynsecIssuer extends CredentialIssuer {
 
 /** Errors that only say "already there": provisioning is idempotent. */
 const ALREADY_EXISTS = /already exists/i;
+/** `textname` of every tab account this issuer creates: how a restarted issuer finds them. */
+const ACCOUNT_TEXTNAME = 'ai-chat-kit tab';
+/** Default of {@link MosquittoDynsecIssuerOptions.maxAccountsPerUser}. */
+export const DEFAULT_MAX_DYNSEC_ACCOUNTS_PER_USER = 16;
+
+/** The stored expiry, as written in an account's `textdescription`. */
+function expiryDescription(expiresAt: number): string {
+  return `expiresAt=${expiresAt}`;
+}
+
+function parseExpiry(description: unknown): number | undefined {
+  const match = typeof description === 'string' ? /^expiresAt=(\d+)$/.exec(description) : null;
+  return match ? Number(match[1]) : undefined;
+}
 
 function newSecret(bytes: number): string {
   return randomBytes(bytes).toString('base64url');
@@ -74,9 +102,11 @@ export function createMosquittoDynsecIssuer(options: MosquittoDynsecIssuerOption
   const control = createDynsecControl(options.admin, options.timeoutMs);
   const now = options.now ?? Date.now;
   const revokeOnExpiry = options.revokeOnExpiry ?? true;
+  const maxAccountsPerUser = options.maxAccountsPerUser ?? DEFAULT_MAX_DYNSEC_ACCOUNTS_PER_USER;
+  if (!Number.isSafeInteger(maxAccountsPerUser) || maxAccountsPerUser < 1) throw new IssuerError('mosquitto-dynsec', 'maxAccountsPerUser must be a positive integer');
   const roles = new Set<string>();
-  /** Accounts this issuer created, per user, with their expiry timers. */
-  const accounts = new Map<string, Map<string, ReturnType<typeof setTimeout> | undefined>>();
+  /** Accounts of this issuer (created now or found by the sweep), per user: expiry and timer. */
+  const accounts = new Map<string, Map<string, { expiresAt: number; timer?: ReturnType<typeof setTimeout> }>>();
   // One operation per account at a time: a rotation must not interleave with its deletion.
   const queues = new Map<string, Promise<unknown>>();
 
@@ -117,7 +147,7 @@ export function createMosquittoDynsecIssuer(options: MosquittoDynsecIssuerOption
 
   const deleteAccount = async (userId: string, clientId: string) => {
     const perUser = accounts.get(userId);
-    clearTimeout(perUser?.get(clientId));
+    clearTimeout(perUser?.get(clientId)?.timer);
     perUser?.delete(clientId);
     if (perUser?.size === 0) accounts.delete(userId);
     const responses = await control.send([
@@ -131,20 +161,71 @@ export function createMosquittoDynsecIssuer(options: MosquittoDynsecIssuerOption
   const track = (userId: string, clientId: string, expiresAt: number) => {
     const perUser = accounts.get(userId) ?? new Map();
     accounts.set(userId, perUser);
-    clearTimeout(perUser.get(clientId));
+    clearTimeout(perUser.get(clientId)?.timer);
     let timer: ReturnType<typeof setTimeout> | undefined;
     if (revokeOnExpiry) {
       const key = dynsecAccountName(userId, clientId);
       timer = setTimeout(() => void serial(key, () => deleteAccount(userId, clientId)).catch(() => {}), Math.min(Math.max(0, expiresAt - now()), 2 ** 31 - 1));
       timer.unref?.();
     }
-    perUser.set(clientId, timer);
+    perUser.set(clientId, { expiresAt, timer });
+  };
+
+  /** Makes room for one more tab of `userId`: deletes the accounts expiring first past the cap. */
+  const makeRoom = async (userId: string, clientId: string) => {
+    const perUser = accounts.get(userId);
+    if (!perUser || perUser.has(clientId)) return;
+    const byExpiry = [...perUser.entries()].sort(([, a], [, b]) => a.expiresAt - b.expiresAt);
+    const excess = byExpiry.slice(0, Math.max(0, perUser.size + 1 - maxAccountsPerUser));
+    await Promise.all(excess.map(([oldest]) => serial(dynsecAccountName(userId, oldest), () => deleteAccount(userId, oldest))));
+  };
+
+  /** Finds this issuer's accounts in dynsec: deletes the expired ones, re-arms the others. */
+  const sweep = async () => {
+    const [listed] = await control.send([{ command: 'listClients', verbose: true }]);
+    if (listed.error) throw new IssuerError('mosquitto-dynsec', `listClients failed: ${listed.error}`);
+    const clients = (listed.data as { clients?: Array<{ username?: string; clientid?: string; textname?: string; textdescription?: string }> } | undefined)?.clients ?? [];
+    const expired: Array<Promise<void>> = [];
+    for (const client of clients) {
+      if (client.textname !== ACCOUNT_TEXTNAME || typeof client.username !== 'string' || typeof client.clientid !== 'string') continue;
+      const userId = client.username.slice(0, client.username.indexOf('.'));
+      const clientId = client.clientid;
+      if (client.username !== dynsecAccountName(userId, clientId)) continue;
+      // An account without a readable expiry cannot be trusted to end: treat it as expired.
+      const expiresAt = parseExpiry(client.textdescription) ?? 0;
+      if (expiresAt <= now()) {
+        if (revokeOnExpiry) expired.push(serial(client.username, () => deleteAccount(userId, clientId)));
+      } else track(userId, clientId, expiresAt);
+    }
+    await Promise.all(expired);
+  };
+
+  /** Creates the tab's account, or rotates its password; either way stores the new expiry with it. */
+  const provisionTab = async (userId: string, clientId: string, username: string, ttlSeconds: number): Promise<IssuedCredentials> => {
+    await ensureRole(userId);
+    const password = newSecret(24);
+    const expiresAt = now() + ttlSeconds * 1000;
+    if (await assertOurs(username, userId, clientId)) {
+      await run([{ command: 'modifyClient', username, password, textdescription: expiryDescription(expiresAt) }]);
+    } else {
+      await run(dynsecTabRoleCommands(scheme, userId, clientId));
+      const roles = [{ rolename: dynsecUserRoleName(userId) }, { rolename: dynsecTabRoleName(userId, clientId) }];
+      await run([{ command: 'createClient', username, password, clientid: clientId, textname: ACCOUNT_TEXTNAME, textdescription: expiryDescription(expiresAt), roles }], false);
+    }
+    track(userId, clientId, expiresAt);
+    return { username, password, clientId, expiresAt };
   };
 
   return {
     name: 'mosquitto-dynsec',
     async setup() {
+      // The admin connection is infrastructure: in the reserved namespace no tab's id can reach.
+      const adminClientId = clientIdOf(options.admin);
+      if (adminClientId !== undefined && !isReservedClientId(adminClientId)) {
+        throw new IssuerError('mosquitto-dynsec', `the admin connection must use a client id starting with "${RESERVED_CLIENT_ID_PREFIX}" (got "${adminClientId}")`);
+      }
       await run([...dynsecDefaultAccessCommands(), ...dynsecServiceRoleCommands(scheme)]);
+      await sweep();
     },
     async provisionServiceAccount(account) {
       assertServiceAccount(account);
@@ -159,23 +240,14 @@ export function createMosquittoDynsecIssuer(options: MosquittoDynsecIssuerOption
     },
     async issue(request: IssueRequest): Promise<IssuedCredentials> {
       assertSegment('userId', request.userId);
-      const clientId = request.clientId !== undefined && !isServiceClientId(request.clientId) ? request.clientId : `csk_${newSecret(12)}`;
-      assertSegment('clientId', clientId);
+      // Bound to the user: asking for another user's (or the admin's) client id gets a fresh one.
+      const clientId = bindClientId(request.userId, request.clientId);
       const ttl = Math.max(1, Math.min(request.ttlSeconds || options.ttlSeconds || DEFAULT_TOKEN_TTL_SECONDS, MAX_TOKEN_TTL_SECONDS));
       const username = dynsecAccountName(request.userId, clientId);
-      return serial(username, async () => {
-        await ensureRole(request.userId);
-        const password = newSecret(24);
-        if (await assertOurs(username, request.userId, clientId)) {
-          await run([{ command: 'setClientPassword', username, password }]);
-        } else {
-          await run(dynsecTabRoleCommands(scheme, request.userId, clientId));
-          const roles = [{ rolename: dynsecUserRoleName(request.userId) }, { rolename: dynsecTabRoleName(request.userId, clientId) }];
-          await run([{ command: 'createClient', username, password, clientid: clientId, roles }], false);
-        }
-        const expiresAt = now() + ttl * 1000;
-        track(request.userId, clientId, expiresAt);
-        return { username, password, clientId, expiresAt };
+      // One issue per user at a time, so concurrent new tabs cannot all pass the cap together.
+      return serial(`user:${request.userId}`, async () => {
+        await makeRoom(request.userId, clientId);
+        return serial(username, () => provisionTab(request.userId, clientId, username, ttl));
       });
     },
     async revoke(userId) {
@@ -184,7 +256,7 @@ export function createMosquittoDynsecIssuer(options: MosquittoDynsecIssuerOption
       await Promise.all(clientIds.map((clientId) => serial(dynsecAccountName(userId, clientId), () => deleteAccount(userId, clientId))));
     },
     close() {
-      for (const perUser of accounts.values()) for (const timer of perUser.values()) clearTimeout(timer);
+      for (const perUser of accounts.values()) for (const { timer } of perUser.values()) clearTimeout(timer);
       control.close();
     },
   };

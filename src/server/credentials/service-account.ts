@@ -9,10 +9,13 @@
  *   (disconnect) a worker by reusing its client id.
  */
 import { randomBytes } from 'node:crypto';
+import { RESERVED_CLIENT_ID_PREFIX, isReservedClientId } from '../../transport/client-ids.js';
 import { CredentialError } from './errors.js';
 
+/** Usernames of service accounts start with this; no user id can (user ids have no `@`). */
 export const SERVICE_USERNAME_PREFIX = 'svc@';
-export const SERVICE_CLIENT_ID_PREFIX = 'svc-';
+/** Client ids of service accounts: the reserved infrastructure namespace (see `client-ids.ts`). */
+export const SERVICE_CLIENT_ID_PREFIX = RESERVED_CLIENT_ID_PREFIX;
 
 /** A worker's broker credentials. */
 export interface ServiceAccount {
@@ -28,8 +31,9 @@ export function isServiceUsername(username: string | undefined): boolean {
   return typeof username === 'string' && username.startsWith(SERVICE_USERNAME_PREFIX) && NAME.test(username.slice(SERVICE_USERNAME_PREFIX.length));
 }
 
+/** True for client ids in the reserved infrastructure namespace (`svc-...`). */
 export function isServiceClientId(clientId: string | undefined): boolean {
-  return typeof clientId === 'string' && clientId.startsWith(SERVICE_CLIENT_ID_PREFIX);
+  return isReservedClientId(clientId);
 }
 
 /** Throws unless `account` follows the naming rules above and has a strong password. */

@@ -6,8 +6,9 @@
  * user's stream. Browsers never publish retained; only service accounts (`publishers`) do.
  */
 import { TopicScheme } from '../../transport/topics.js';
-import { serviceRoots } from '../../broker/acl.js';
+import { browserGrants, serviceRoots } from '../../transport/access-table.js';
 
+/** One rule of a CloudSignal ACL policy. */
 export interface CloudSignalAclRule {
   action: 'pub' | 'sub';
   topic: string;
@@ -17,6 +18,7 @@ export interface CloudSignalAclRule {
   qos?: number[];
 }
 
+/** A CloudSignal ACL policy document. */
 export interface CloudSignalAclPolicy {
   schema: 'cloudsignal://acl/v2';
   default: 'deny';
@@ -28,27 +30,18 @@ export interface CloudSignalAclPolicy {
   publishers: CloudSignalAclRule[];
 }
 
-/** Builds the policy for a topic prefix (default `chat`). */
+/** Builds the policy for a topic prefix (default `chat`) from the access table. */
 export function createCloudSignalPolicy(options: { topicPrefix?: string } = {}): CloudSignalAclPolicy {
   const scheme = new TopicScheme(options.topicPrefix);
-  const own = `${scheme.prefix}/{user_id}/+`;
-  const bound = (action: 'pub' | 'sub', channel: string): CloudSignalAclRule =>
-    action === 'pub'
-      ? { action, topic: `${own}/${channel}`, binding: 'user_id', retain: false, qos: [0, 1] }
-      : { action, topic: `${own}/${channel}`, binding: 'user_id' };
   return {
     schema: 'cloudsignal://acl/v2',
     default: 'deny',
     global: [],
-    rules: [
-      bound('sub', 'stream'),
-      bound('sub', 'status'),
-      bound('sub', 'complete'),
-      // The policy format binds user ids only, so a user's tabs may read each other's replays.
-      bound('sub', 'replay/+'),
-      bound('pub', 'request'),
-      bound('pub', 'control'),
-    ],
+    // The policy format binds user ids only, so a user's tabs may read each other's per-client
+    // topics (`replay/+`, `~/answer/+`).
+    rules: browserGrants(scheme, { userId: '{user_id}', chatId: '+', clientId: '+' }).map((grant): CloudSignalAclRule =>
+      grant.access === 'write' ? { action: 'pub', topic: grant.topic, binding: 'user_id', retain: false, qos: [0, 1] } : { action: 'sub', topic: grant.topic, binding: 'user_id' },
+    ),
     publishers: serviceRoots(scheme).flatMap((root): CloudSignalAclRule[] => [
       { action: 'pub', topic: `${root}/#`, retain: true, qos: [0, 1] },
       { action: 'sub', topic: `${root}/#` },

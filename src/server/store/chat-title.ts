@@ -5,6 +5,7 @@
  */
 import type { UIMessage } from 'ai';
 
+/** Longest automatic title, in characters (code points). */
 export const MAX_AUTO_TITLE_LENGTH = 80;
 
 /** The title a user message gives a chat, or null when it has no text (e.g. only a file). */

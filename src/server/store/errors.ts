@@ -5,6 +5,7 @@
  * `migration` means the database schema could not be brought up to date (fail at start-up),
  * `closed` is a call after `close()`.
  */
+/** Stable code of a {@link ChatStoreError}. */
 export type ChatStoreErrorCode = 'invalid-input' | 'unsupported' | 'migration' | 'closed';
 
 /** Base class of every error a chat store throws on purpose. */

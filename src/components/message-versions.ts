@@ -1,0 +1,72 @@
+import type { UIMessage } from 'ai';
+
+/** The root of a conversation, as a branch point: the first message has no predecessor. */
+export const ROOT_BRANCH = '';
+
+/** The alternatives kept after one branch point. */
+export interface BranchVersions {
+  /** Every version's messages after the branch point; the active one is stale (the chat holds it). */
+  readonly tails: readonly (readonly UIMessage[])[];
+  readonly active: number;
+}
+
+export type VersionsSnapshot = ReadonlyMap<string, BranchVersions>;
+
+/**
+ * Versions of a conversation after edits and regenerations, framework-free. A branch point is the
+ * id of the message before the part that changed (the user message for a regenerated answer, the
+ * message before an edited prompt). Each version is the list of messages that followed it. The
+ * chat's own messages always hold the active version; switching swaps tails through
+ * `setMessages`. Nested branches keep their versions while an outer switch hides them.
+ */
+export class MessageVersions {
+  private snapshot: VersionsSnapshot = new Map();
+  private readonly listeners = new Set<() => void>();
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  getSnapshot = (): VersionsSnapshot => this.snapshot;
+
+  /** The branch point of the message at `index`: its predecessor's id, or the root. */
+  static branchOf(messages: readonly UIMessage[], index: number): string {
+    return index <= 0 ? ROOT_BRANCH : messages[index - 1].id;
+  }
+
+  /**
+   * Call just before replacing everything after `branch`: keeps the current tail as a version and
+   * makes a new, empty one active (the chat fills it as the new answer streams).
+   */
+  fork(messages: readonly UIMessage[], branch: string): void {
+    const start = branch === ROOT_BRANCH ? 0 : messages.findIndex((m) => m.id === branch) + 1;
+    if (start === 0 && branch !== ROOT_BRANCH) return;
+    const tail = messages.slice(start);
+    if (tail.length === 0) return;
+    const existing = this.snapshot.get(branch);
+    const tails = existing ? existing.tails.map((t, i) => (i === existing.active ? tail : t)) : [tail];
+    this.set(branch, { tails: [...tails, []], active: tails.length });
+  }
+
+  /**
+   * Switches the branch to version `target` and returns the messages the chat should show, or
+   * null when there is nothing to switch.
+   */
+  select(messages: readonly UIMessage[], branch: string, target: number): UIMessage[] | null {
+    const entry = this.snapshot.get(branch);
+    if (!entry || target < 0 || target >= entry.tails.length || target === entry.active) return null;
+    const start = branch === ROOT_BRANCH ? 0 : messages.findIndex((m) => m.id === branch) + 1;
+    if (start === 0 && branch !== ROOT_BRANCH) return null;
+    const tails = entry.tails.map((t, i) => (i === entry.active ? messages.slice(start) : t));
+    this.set(branch, { tails, active: target });
+    return [...messages.slice(0, start), ...tails[target]];
+  }
+
+  private set(branch: string, versions: BranchVersions): void {
+    const next = new Map(this.snapshot);
+    next.set(branch, versions);
+    this.snapshot = next;
+    for (const listener of this.listeners) listener();
+  }
+}
