@@ -189,6 +189,7 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
       userId: () => this.manager.userId,
       clientId: () => this.manager.clientId,
       client: () => this.manager.current,
+      connect: () => this.manager.start(),
       retryMs: this.options.queryRetryMs,
       count: (reason) => this.count(reason),
     });
@@ -282,6 +283,7 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
       enqueuedAt: Date.now(),
     };
     this.checkSize(entry);
+    this.manager.start(); // the connection is lazy: a send is what wants it up
     // Topics need the user id; before the auth endpoint answered once there is nowhere to queue.
     if (!this.manager.userId) await this.manager.waitUntilConnected(this.options.connectTimeout, abortSignal);
     entry.userId = this.manager.userId!;
@@ -316,6 +318,7 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
     this.assertOpen();
     const { chatId, abortSignal } = options;
     assertSegment('chatId', chatId);
+    this.manager.start();
     if (!this.manager.userId) await this.manager.waitUntilConnected(this.options.connectTimeout, abortSignal);
     this.adoptOutbox(chatId);
     const subscription = this.subscriptionFor(chatId);
