@@ -210,7 +210,13 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
     assertSegment('chatId', chatId);
     if (this.manager.userId) {
       const subscription = this.subscriptionFor(chatId);
-      return { store: subscription.activity, acquire: () => subscription.acquire() };
+      return {
+        store: subscription.activity,
+        acquire: () => {
+          this.manager.start(); // watching a chat is a reason to have the connection up
+          return subscription.acquire();
+        },
+      };
     }
     return this.deferredChat(chatId);
   }
