@@ -215,6 +215,7 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
       userId: () => this.manager.userId,
       clientId: () => this.manager.clientId,
       client: () => this.manager.current,
+      connect: () => this.manager.start(),
       retryMs: this.options.queryRetryMs,
       count: (reason) => this.count(reason),
     });
@@ -238,7 +239,7 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
       return {
         store: subscription.activity,
         acquire: () => {
-          this.manager.start();
+          this.manager.start(); // watching a chat is a reason to have the connection up
           return subscription.acquire();
         },
       };
@@ -303,8 +304,6 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
     this.assertOpen();
     const { chatId, abortSignal } = options;
     assertSegment('chatId', chatId);
-    // The connection is lazy: the first send (or resume, or a shown chat) opens it.
-    this.manager.start();
     const extraBody = { ...(await resolve(this.options.body)), ...(options.body as Record<string, unknown> | undefined) };
     const entry: OutboxEntry = {
       requestId: randomId(),
@@ -317,6 +316,7 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
       enqueuedAt: Date.now(),
     };
     this.checkSize(entry);
+    this.manager.start(); // the connection is lazy: a send is what wants it up
     // Topics need the user id; before the auth endpoint answered once there is nowhere to queue.
     if (!this.manager.userId) await this.manager.waitUntilConnected(this.options.connectTimeout, abortSignal);
     entry.userId = this.manager.userId!;
@@ -533,7 +533,8 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
       return;
     }
     record.reader = null;
-    if (record.request) this.outbox.remove(record.requestId);
+    // A reader the consumer let go of (a page going away) leaves its prompt queued; stop removes it.
+    if (record.request && outcome !== 'cancel') this.outbox.remove(record.requestId);
     const event = outcome === 'complete' ? 'end-delivered' : outcome === 'cancel' ? 'cancelled' : 'failed';
     this.registry.transition(record, { type: event });
   }
@@ -582,7 +583,8 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
     const subscription = this.subscriptionFor(record.chatId);
     if (answer.state === 'live') {
       this.workerSeen(record);
-      if (reader.nextSeq <= answer.lastSeq) reader.requestCatchUp();
+      // lastSeq -1: the runner is alive but its progress is not known here; ask for everything after ours.
+      if (answer.lastSeq < 0 || reader.nextSeq <= answer.lastSeq) reader.requestCatchUp();
       else this.registry.transition(record, { type: 'caught-up' });
       return;
     }
