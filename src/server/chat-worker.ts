@@ -95,6 +95,8 @@ export interface ChatWorkerStats {
   active: number;
   /** Running turns of dead workers this worker marked failed. */
   swept: number;
+  /** Replay controls refused by the replay budgets (counted when their turn ends). */
+  replaysRefused: number;
   queries: number;
   queriesAnswered: number;
   queriesRateLimited: number;
@@ -330,6 +332,7 @@ export async function createChatWorker(options: ChatWorkerOptions): Promise<Chat
         dropped: counters.dropped + service.stats.queueFull,
         active: service.stats.active,
         swept: service.stats.swept,
+        replaysRefused: service.stats.replaysRefused,
         queries: responder.stats.queries,
         queriesAnswered: responder.stats.answered,
         queriesRateLimited: responder.stats.rateLimited,
