@@ -294,6 +294,27 @@ describe('restarts and crashes', () => {
     void crashing; // its client is dead; nothing of it is closed
   });
 
+  test('a request sent while the worker was disconnected is lost at the broker; the re-send is acknowledged and run once', async () => {
+    broker = createMockBroker();
+    let calls = 0;
+    const client = broker.connect({ clientId: 'svc-w', reconnectPeriod: 20 });
+    workers.push(await createChatWorker({ client, workerId: 'svc-w', store: createMemoryChatStore(), rateLimit: false, probeTimeoutMs: 50, handler: ({ abortSignal }) => (calls++, scriptedChunkStream({ text: 'here', signal: abortSignal })) }));
+    const phone = await device('ann', 'phone', 'c1');
+    broker.dropClient('svc-w');
+    const message = userText('anyone?');
+    const requestId = await phone.send('c1', { messages: [message] });
+    await new Promise<void>((resolve) => client.on('connect', () => resolve()));
+    // The dispatcher subscribed the worker's filters again; the client re-sends what was not acknowledged.
+    await expect.poll(() => broker.subscriptions('svc-w').some((subscription) => subscription.topic.endsWith('/+/+/request'))).toBe(true);
+    expect(calls).toBe(0);
+    await phone.send('c1', { requestId, messages: [message] });
+    await phone.status('c1', requestId, 'queued');
+    expect((await phone.finalStatus('c1', requestId)).state).toBe('done');
+    await phone.send('c1', { requestId, messages: [message] });
+    await expect.poll(() => phone.recordOf('c1').statuses.filter((status) => status.requestId === requestId && status.state === 'done').length).toBe(2);
+    expect(calls).toBe(1);
+  });
+
   test('a request re-sent after a worker restart is answered from the store, not run twice', async () => {
     broker = createMockBroker();
     const store = createMemoryChatStore();
