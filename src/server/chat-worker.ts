@@ -28,6 +28,7 @@ import type { ChatStore } from './store/chat-store.js';
 import { createMemoryChatStore } from './store/memory-chat-store.js';
 import { fromCallbacks, type ChatStoreCallbacks } from './store/callbacks-chat-store.js';
 
+/** Options of {@link createChatWorker}: a connection (`client`, or `url` and credentials) and the turn `handler`. */
 export interface ChatWorkerOptions {
   /** A connected client. Give this, `url` or `urls`. */
   client?: MqttClientLike;
@@ -102,6 +103,7 @@ export interface ChatWorkerStats {
   queriesRateLimited: number;
 }
 
+/** A running worker: its id, its client, live `stats`, and `close()` (drains running turns). */
 export interface ChatWorker {
   readonly workerId: string;
   readonly client: MqttClientLike;
