@@ -62,7 +62,10 @@ describe('versions', () => {
     await answer(h, 'a2', 'Stockholm.');
     expect(rowsText(container)).toEqual(['Capital of Sweden?', 'Stockholm.']);
 
-    const pager = within(row(container, 'u1')).getByRole('group', { name: 'Version 2 of 2' });
+    // The edited prompt is a new message; the pager sits on it.
+    const prompt = container.querySelector<HTMLElement>('[data-slot="message"][data-role="user"]')!;
+    expect(prompt.getAttribute('data-message-id')).not.toBe('u1');
+    const pager = within(prompt).getByRole('group', { name: 'Version 2 of 2' });
     await user.click(within(pager).getByRole('button', { name: 'Previous version' }));
     expect(rowsText(container)).toEqual(['Capital of Norway?', 'Oslo.']);
   });
