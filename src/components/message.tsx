@@ -143,7 +143,9 @@ export const ChatWindowMessage = memo(
         ? message.role === 'user'
           ? labels.messageStoppedEmpty
           : labels.messageStopped
-        : state === 'paused'
+        : state === 'pending'
+          ? labels.messagePending
+          : state === 'paused'
           ? labels.messagePaused
           : state === 'failed'
             ? labels.messageInterrupted
@@ -182,7 +184,7 @@ export const ChatWindowMessage = memo(
               {mark}
             </p>
           )}
-          {!editing && !live && state !== 'paused' && (
+          {!editing && !live && state !== 'paused' && state !== 'pending' && (
             <MessageActionBar
               message={message}
               canCopy={hasText && settled}

@@ -239,6 +239,22 @@ describe('suggestions', () => {
   });
 });
 
+describe('offline queue', () => {
+  it('a prompt waiting for the connection is marked pending, with no thinking row and no actions', async () => {
+    function App() {
+      const chat = useCloudSignalChat({ id: 'c1', transport: new FakeTransport(), messages: [userMessage('u1', 'sent while offline')] });
+      return <ChatWindow chat={Object.assign({}, chat, { pendingMessageIds: ['u1'], status: 'submitted', isStreaming: true })} offlineSend="queue" />;
+    }
+    const { container } = render(<App />);
+    const prompt = row(container, 'u1');
+    expect(prompt.getAttribute('data-state')).toBe('pending');
+    expect(prompt.textContent).toContain('Waiting for the connection to send…');
+    expect(within(prompt).queryByRole('button', { name: 'Edit' })).toBeNull();
+    expect(container.querySelector('[data-slot="thinking-row"]')).toBeNull();
+    await expectNoAxeViolations(container);
+  });
+});
+
 describe('stored history', () => {
   function HistoryApp({ history, messages = [] }: { history: ChatHistoryState; messages?: UIMessage[] }) {
     const chat = useCloudSignalChat({ id: 'c1', transport: new FakeTransport(), messages });
