@@ -47,6 +47,7 @@ function ChatListDemo({ status, chats, theme }: DemoProps) {
 const meta: Meta<typeof ChatListDemo> = {
   title: 'ChatList',
   component: ChatListDemo,
+  tags: ['autodocs'],
   args: { status: 'ready', chats: CHATS },
   argTypes: { status: { control: 'inline-radio', options: ['loading', 'ready', 'error'] } },
 };

@@ -1,5 +1,6 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, fireEvent, userEvent, waitFor, within } from 'storybook/test';
+import { ChatWindow } from '../src/components/chat-window.js';
 import { StoryChat, longHistory } from './support/story-chat.js';
 import { assistantRows, distanceFromBottom, scroller, send } from './support/play.js';
 import { expectAccessible } from './support/a11y.js';
@@ -10,8 +11,12 @@ import { expectAccessible } from './support/a11y.js';
  */
 const meta: Meta<typeof StoryChat> = {
   title: 'ChatWindow',
-  component: StoryChat,
+  // Docs and controls describe ChatWindow's own props; the stories render it through the mock-broker harness.
+  component: ChatWindow as unknown as typeof StoryChat,
+  render: (args) => <StoryChat {...args} />,
+  tags: ['autodocs'],
   args: { title: 'Support' },
+  parameters: { controls: { exclude: ['chat', 'scenario', 'messages', 'faults'] } },
 };
 export default meta;
 type Story = StoryObj<typeof StoryChat>;
