@@ -16,6 +16,7 @@ import { chatErrorKind, isNetworkError, type ChatErrorKind } from './errors.js';
 /** One animation frame: a token stream never commits more often than the screen can paint. */
 export const DEFAULT_THROTTLE_MS = 16;
 
+/** Options of {@link useCloudSignalChat}: `useChat`'s, with `transport` taking the kit's transport or its options. */
 export interface UseCloudSignalChatOptions<UI extends UIMessage = UIMessage> extends Omit<ChatInit<UI>, 'transport'> {
   /** A transport instance (you own and close it) or the options to create one (the hook owns it). */
   transport: TransportInput<UI>;
@@ -121,8 +122,8 @@ export function useCloudSignalChat<UI extends UIMessage = UIMessage>(options: Us
   useEffect(() => {
     // Never under a live stream: `useChat` owns the last message until the turn ends.
     if (!conversation || stored.status !== 'ready' || busy) return;
+    // Older pages carry old versions: they are not fresh, but new to `useChat` all the same.
     const fresh = new Set(stored.messages.filter((m) => m.version > appliedVersion.current).map((m) => m.message.id));
-    if (fresh.size === 0 && appliedVersion.current >= 0) return;
     appliedVersion.current = stored.version;
     setMessages((current) => mergeStoredMessages(current, stored.messages, fresh));
   }, [conversation, stored, busy, setMessages]);

@@ -100,6 +100,7 @@ export interface CloudSignalChatTransportOptions {
   fetch?: typeof fetch;
 }
 
+/** Defaults of {@link CloudSignalChatTransportOptions}, in one place. */
 export const TRANSPORT_DEFAULTS = {
   topicPrefix: DEFAULT_TOPIC_PREFIX,
   api: '/api/chat',
@@ -128,6 +129,31 @@ type ReconnectOptions<UI extends UIMessage> = Parameters<ChatTransport<UI>['reco
 const textEncoder = /* @__PURE__ */ new TextEncoder();
 const NO_RECOVERY: RecoverySnapshot = INITIAL_CHAT_ACTIVITY.recovery;
 
+/**
+ * An AI SDK `ChatTransport` whose answers arrive over MQTT: a drop-in `transport` for `useChat`.
+ * Chunks carry sequence numbers, gaps are repaired by replay, a dropped connection resumes
+ * mid-answer, and `stop()` reaches the worker as `abort`. It also reports its connection
+ * (`connection`), each chat's activity (`chat(id)`) and what it dropped (`stats`) as
+ * framework-free stores, which the kit's hooks read.
+ *
+ * @example
+ * ```tsx
+ * 'use client';
+ * import { useChat } from '@ai-sdk/react';
+ * import { CloudSignalChatTransport } from '@cloudsignal/ai-chat-kit';
+ *
+ * const transport = new CloudSignalChatTransport({
+ *   wssUrl: 'wss://broker.example.com/mqtt', // the broker's WebSocket listener
+ *   authEndpoint: '/api/mqtt-token',          // returns short-lived credentials for this user
+ *   api: '/api/chat',                         // HTTP trigger (202); or `trigger: 'mqtt'`
+ * });
+ *
+ * export function Chat() {
+ *   const { messages, sendMessage, stop } = useChat({ transport });
+ *   // ...the same UI code as with the default HTTP transport
+ * }
+ * ```
+ */
 export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> implements ChatTransport<UI_MESSAGE> {
   /** Resuming replays the live turn from its first chunk; `useChat` resets the partial message on it. */
   readonly resumeStreamIsReplay = true;
@@ -189,6 +215,7 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
       userId: () => this.manager.userId,
       clientId: () => this.manager.clientId,
       client: () => this.manager.current,
+      connect: () => this.manager.start(),
       retryMs: this.options.queryRetryMs,
       count: (reason) => this.count(reason),
     });
@@ -212,7 +239,7 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
       return {
         store: subscription.activity,
         acquire: () => {
-          this.manager.start();
+          this.manager.start(); // watching a chat is a reason to have the connection up
           return subscription.acquire();
         },
       };
@@ -277,8 +304,6 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
     this.assertOpen();
     const { chatId, abortSignal } = options;
     assertSegment('chatId', chatId);
-    // The connection is lazy: the first send (or resume, or a shown chat) opens it.
-    this.manager.start();
     const extraBody = { ...(await resolve(this.options.body)), ...(options.body as Record<string, unknown> | undefined) };
     const entry: OutboxEntry = {
       requestId: randomId(),
@@ -291,6 +316,7 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
       enqueuedAt: Date.now(),
     };
     this.checkSize(entry);
+    this.manager.start(); // the connection is lazy: a send is what wants it up
     // Topics need the user id; before the auth endpoint answered once there is nowhere to queue.
     if (!this.manager.userId) await this.manager.waitUntilConnected(this.options.connectTimeout, abortSignal);
     entry.userId = this.manager.userId!;
@@ -507,7 +533,8 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
       return;
     }
     record.reader = null;
-    if (record.request) this.outbox.remove(record.requestId);
+    // A reader the consumer let go of (a page going away) leaves its prompt queued; stop removes it.
+    if (record.request && outcome !== 'cancel') this.outbox.remove(record.requestId);
     const event = outcome === 'complete' ? 'end-delivered' : outcome === 'cancel' ? 'cancelled' : 'failed';
     this.registry.transition(record, { type: event });
   }
@@ -556,7 +583,8 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
     const subscription = this.subscriptionFor(record.chatId);
     if (answer.state === 'live') {
       this.workerSeen(record);
-      if (reader.nextSeq <= answer.lastSeq) reader.requestCatchUp();
+      // lastSeq -1: the runner is alive but its progress is not known here; ask for everything after ours.
+      if (answer.lastSeq < 0 || reader.nextSeq <= answer.lastSeq) reader.requestCatchUp();
       else this.registry.transition(record, { type: 'caught-up' });
       return;
     }
