@@ -3,12 +3,13 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { measureBundle } from '../lib/bundle-size.js';
+// The gate owns measuring and budget; the bench only reads them (the dependency runs one way).
+import { measureBundle } from '../../scripts/bundle-size.js';
+import { BUDGET } from '../../scripts/check-bundle.js';
 import { fmt, table } from '../lib/stats.js';
 import type { SuiteContext, SuiteResult } from '../lib/suite.js';
 
 export async function runBundle(ctx: SuiteContext): Promise<SuiteResult> {
-  const { BUDGET } = await import('../../scripts/check-bundle.js');
   // A fresh library build of the current sources, outside dist/ (others may be using dist/).
   const outDir = mkdtempSync(join(tmpdir(), 'csk-dist-'));
   let sizes;

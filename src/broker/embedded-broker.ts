@@ -11,6 +11,7 @@ import { DEFAULT_TOPIC_PREFIX } from '../transport/topics.js';
 import { CoalescingWebSocketStream } from './websocket-stream.js';
 import { listen } from './listen.js';
 import { applyBrokerAuth, DEFAULT_BROWSER_MAX_PACKET_SIZE, DEFAULT_SERVICE_MAX_PACKET_SIZE, type BrokerAuthOptions } from './auth.js';
+import { joinBrokerCluster, type BrokerClusterOptions } from './cluster.js';
 import { ConnectionGuard, type GuardViolation } from './connection-guard.js';
 import { resolveBrokerLimits, type BrokerLimits } from './limits.js';
 import { installSubscriptionBudget } from './subscription-budget.js';
@@ -18,6 +19,7 @@ import { installRetainedBudget } from './retained-budget.js';
 
 type Client = Parameters<NonNullable<AedesOptions['authenticate']>>[0];
 
+/** Options of {@link startEmbeddedBroker}. Defaults in {@link EMBEDDED_BROKER_DEFAULTS}. */
 export interface EmbeddedBrokerOptions {
   /** TCP port; 0 picks a free one. Default 1883. */
   port?: number;
@@ -38,6 +40,11 @@ export interface EmbeddedBrokerOptions {
    * latency tail (zlib runs on the libuv thread pool). Worth it on metered or slow links.
    */
   compression?: boolean;
+  /**
+   * Run as one node of a cluster whose nodes share state through Redis (see `joinBrokerCluster`):
+   * clients of every node see each other's messages, retained state and wills.
+   */
+  cluster?: BrokerClusterOptions;
   /** Budgets per connection and per user (see {@link BrokerLimits}; defaults in `DEFAULT_BROKER_LIMITS`). */
   limits?: Partial<BrokerLimits>;
   /**
@@ -70,6 +77,7 @@ export interface EmbeddedBrokerStats {
   retained: { messages: number; bytes: number; users: number; evicted: number };
 }
 
+/** A running embedded broker: its URLs, ports and `close()`. */
 export interface EmbeddedBroker {
   readonly mqttUrl: string;
   readonly wsUrl: string;
@@ -84,6 +92,7 @@ export interface EmbeddedBroker {
   close(): Promise<void>;
 }
 
+/** MQTT on 1883 and WebSocket on 9001 at `/mqtt`, on 127.0.0.1 only. */
 export const EMBEDDED_BROKER_DEFAULTS = { port: 1883, wsPort: 9001, host: '127.0.0.1', wsPath: '/mqtt' };
 
 /**
@@ -92,11 +101,28 @@ export const EMBEDDED_BROKER_DEFAULTS = { port: 1883, wsPort: 9001, host: '127.0
  */
 const COMPRESSION = { threshold: 0, serverMaxWindowBits: 11, clientMaxWindowBits: 11, zlibDeflateOptions: { memLevel: 4 }, concurrencyLimit: 64 };
 
+/**
+ * Starts an MQTT 3.1.1 broker (Aedes) in this process, with a TCP listener for workers and a
+ * WebSocket listener for browsers, on 127.0.0.1 by default. With `auth` it accepts only signed
+ * per-user tokens and service accounts, and enforces the kit's ACL.
+ *
+ * @example
+ * ```ts
+ * import { startEmbeddedBroker } from '@cloudsignal/ai-chat-kit/broker';
+ * import { createServiceAccount } from '@cloudsignal/ai-chat-kit/server';
+ *
+ * const worker = createServiceAccount('worker-1');
+ * const broker = await startEmbeddedBroker({ port: 1883, wsPort: 9001, auth: { jwtSecret, serviceAccounts: [worker] } });
+ * console.log(broker.mqttUrl, broker.wsUrl); // mqtt://127.0.0.1:1883 ws://127.0.0.1:9001/mqtt
+ * // on shutdown: await broker.close();
+ * ```
+ */
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): Promise<EmbeddedBroker> {
   const settings = { ...EMBEDDED_BROKER_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof EMBEDDED_BROKER_DEFAULTS & EmbeddedBrokerOptions;
   const limits = resolveBrokerLimits(settings.limits);
   const log = settings.log ?? ((line: string) => console.warn(line));
-  const aedes = await Aedes.createBroker({ ...settings.aedes });
+  const cluster = settings.cluster ? await joinBrokerCluster(settings.cluster) : undefined;
+  const aedes = await Aedes.createBroker({ ...cluster?.aedes, ...settings.aedes });
   const brokerAuth = settings.auth ? applyBrokerAuth(aedes, settings.auth) : undefined;
   const packetSizes = {
     browserMaxPacketSize: settings.auth?.browserMaxPacketSize ?? DEFAULT_BROWSER_MAX_PACKET_SIZE,
@@ -183,6 +209,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
     tcp.close();
     http.close();
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    await cluster?.close();
     throw error;
   }
   const port = (tcp.address() as { port: number }).port;
@@ -222,6 +249,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
           new Promise<void>((resolve) => wss.close(() => resolve())),
           new Promise<void>((resolve) => aedes.close(() => resolve())),
         ]);
+        await cluster?.close();
       })();
       return closing;
     },

@@ -6,3 +6,4 @@ export { authorize, mayReceive, BROWSER_READ_CHANNELS, BROWSER_WRITE_CHANNELS, t
 export { ACCESS_TABLE, accessRule, browserGrants, ruleTopic, serviceRoots, BROWSER_MAX_QOS, type AccessRule, type BrowserGrant, type TopicPlaceholders } from '../transport/access-table.js';
 export { clientIdOwner, isClientIdOf, isReservedClientId, newBrowserClientId, RESERVED_CLIENT_ID_PREFIX } from '../transport/client-ids.js';
 export { PortInUseError, listen } from './listen.js';
+export { joinBrokerCluster, redisConnectionOptions, ClusterDependencyError, InvalidRedisUrlError, BROKER_CLUSTER_DEFAULTS, type BrokerClusterOptions, type BrokerClusterWiring } from './cluster.js';

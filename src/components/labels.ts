@@ -110,6 +110,7 @@ export interface ChatLabels {
   cancel: string;
 }
 
+/** Every built-in English string; override some with `labels`. */
 export const defaultLabels: ChatLabels = {
   transcript: 'Conversation',
   transcriptNamed: (name) => `Conversation: ${name}`,

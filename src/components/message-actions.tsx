@@ -13,11 +13,9 @@ export interface IconButtonProps extends Omit<ComponentPropsWithoutRef<'button'>
 /** A small icon button with a tooltip that also shows on keyboard focus. */
 export const IconButton = forwardRef<HTMLButtonElement, IconButtonProps>(function IconButton({ label, icon, className, ...rest }, ref) {
   return (
-    <button ref={ref} type="button" aria-label={label} className={cx('csk-icon-button', className)} {...rest}>
+    // The tooltip is drawn from data-tooltip in CSS: no extra element per button in long threads.
+    <button ref={ref} type="button" aria-label={label} data-tooltip={label} className={cx('csk-icon-button', className)} {...rest}>
       {icon}
-      <span className="csk-tooltip" aria-hidden="true">
-        {label}
-      </span>
     </button>
   );
 });

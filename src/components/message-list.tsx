@@ -10,6 +10,7 @@ import { historyOf, useLoadOlder } from './history.js';
 import { ChatWindowSuggestions } from './suggestions.js';
 import { cx } from './cx.js';
 
+/** Props of `ChatWindow.MessageList`. */
 export interface ChatWindowMessageListProps extends Omit<ComponentPropsWithoutRef<'div'>, 'children'> {
   /**
    * Render only the rows near the viewport. Opt in for long threads (hundreds of messages);

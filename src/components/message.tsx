@@ -6,6 +6,7 @@ import { MessageActionBar } from './message-actions.js';
 import type { MessageRowState } from './message-list.js';
 import { cx } from './cx.js';
 
+/** Props of `ChatWindow.Message`: one message of the conversation. */
 export interface ChatWindowMessageProps extends Omit<ComponentPropsWithoutRef<'article'>, 'children'> {
   message: UIMessage;
   /** This message is the one being streamed. */

@@ -20,6 +20,7 @@ import { useStickToBottom } from './use-stick-to-bottom.js';
 import { ChatWindowAnnouncer } from './announcer.js';
 import { cx } from './cx.js';
 
+/** Props of `ChatWindow.Root`: the chat whose state the parts inside read. */
 export interface ChatWindowRootProps extends ComponentPropsWithoutRef<'div'>, ChatWindowRowOptions {
   /** The result of `useCloudSignalChat`. */
   chat: ChatWindowChat;

@@ -16,6 +16,7 @@ import { chatErrorKind, isNetworkError, type ChatErrorKind } from './errors.js';
 /** One animation frame: a token stream never commits more often than the screen can paint. */
 export const DEFAULT_THROTTLE_MS = 16;
 
+/** Options of {@link useCloudSignalChat}: `useChat`'s, with `transport` taking the kit's transport or its options. */
 export interface UseCloudSignalChatOptions<UI extends UIMessage = UIMessage> extends Omit<ChatInit<UI>, 'transport'> {
   /** A transport instance (you own and close it) or the options to create one (the hook owns it). */
   transport: TransportInput<UI>;

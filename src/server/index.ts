@@ -10,5 +10,5 @@ export { toNodeHandler, type WebHandler } from './node-adapter.js';
 export * from './credentials/index.js';
 export { createMosquittoConf, createMosquittoAclFile, dynsecDefaultAccessCommands, dynsecServiceRoleCommands, dynsecUserRoleCommands, dynsecUserRoleName, dynsecTabRoleCommands, dynsecTabRoleName, DEFAULT_DYNSEC_PLUGIN_PATH, DYNSEC_CONTROL_TOPIC, DYNSEC_SERVICE_ROLE, type MosquittoConfigOptions, type MosquittoAuthConfig, type DynsecCommand } from './security/mosquitto-config.js';
 export { createCloudSignalPolicy, type CloudSignalAclPolicy, type CloudSignalAclRule } from './security/cloudsignal-policy.js';
-export type { ChatStore, MessageWrite } from './store/chat-store.js';
 export * from './store/index.js';
+export { AdaptiveCoalescer, coalescingWindowMs, ADAPTIVE_COALESCING_DEFAULTS, type AdaptiveCoalescingOptions } from './adaptive-coalescer.js';

@@ -100,6 +100,7 @@ export interface CloudSignalChatTransportOptions {
   fetch?: typeof fetch;
 }
 
+/** Defaults of {@link CloudSignalChatTransportOptions}, in one place. */
 export const TRANSPORT_DEFAULTS = {
   topicPrefix: DEFAULT_TOPIC_PREFIX,
   api: '/api/chat',
@@ -127,6 +128,31 @@ type ReconnectOptions<UI extends UIMessage> = Parameters<ChatTransport<UI>['reco
 
 const textEncoder = /* @__PURE__ */ new TextEncoder();
 
+/**
+ * An AI SDK `ChatTransport` whose answers arrive over MQTT: a drop-in `transport` for `useChat`.
+ * Chunks carry sequence numbers, gaps are repaired by replay, a dropped connection resumes
+ * mid-answer, and `stop()` reaches the worker as `abort`. It also reports its connection
+ * (`connection`), each chat's activity (`chat(id)`) and what it dropped (`stats`) as
+ * framework-free stores, which the kit's hooks read.
+ *
+ * @example
+ * ```tsx
+ * 'use client';
+ * import { useChat } from '@ai-sdk/react';
+ * import { CloudSignalChatTransport } from '@cloudsignal/ai-chat-kit';
+ *
+ * const transport = new CloudSignalChatTransport({
+ *   wssUrl: 'wss://broker.example.com/mqtt', // the broker's WebSocket listener
+ *   authEndpoint: '/api/mqtt-token',          // returns short-lived credentials for this user
+ *   api: '/api/chat',                         // HTTP trigger (202); or `trigger: 'mqtt'`
+ * });
+ *
+ * export function Chat() {
+ *   const { messages, sendMessage, stop } = useChat({ transport });
+ *   // ...the same UI code as with the default HTTP transport
+ * }
+ * ```
+ */
 export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> implements ChatTransport<UI_MESSAGE> {
   /** Resuming replays the live turn from its first chunk; `useChat` resets the partial message on it. */
   readonly resumeStreamIsReplay = true;
@@ -238,6 +264,7 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
   /** A chat's stored conversation on this device: hydrate with `sync()`, page back with `loadOlder()`. */
   conversation(chatId: string): ConversationSync<UI_MESSAGE> {
     assertSegment('chatId', chatId);
+    this.manager.start();
     let sync = this.syncs.get(chatId);
     if (!sync) {
       sync = new ConversationSync<UI_MESSAGE>(chatId, {
@@ -645,6 +672,7 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
   }
 
   private watchChats(onEvent: (event: ChatEventEnvelope) => void, onReconnect: () => void): () => void {
+    this.manager.start();
     let topic: string | null = null;
     let stopped = false;
     const start = (userId: string) => {

@@ -12,7 +12,6 @@ import { recordRow } from './lib/results.js';
 
 const CLIENTS = 50;
 const TURNS_PER_CLIENT = 12;
-const BUDGET_MS = 45_000;
 
 describe.each(BROKER_KINDS)('client disconnects mid-turn on %s', (kind) => {
   const stack = useChaosStack(kind, 's1');
@@ -26,7 +25,6 @@ describe.each(BROKER_KINDS)('client disconnects mid-turn on %s', (kind) => {
       wsUrl: stack.proxy.url,
       clients: CLIENTS,
       turnsPerClient: TURNS_PER_CLIENT,
-      budgetMs: BUDGET_MS,
       script: (client, turn) => ({ key: `${kind}-c${client.index}-t${turn}`, tokens: 20 + Math.floor(random() * 20), delayMs: 15 + Math.floor(random() * 10) }),
       plan: (client, _turn, script) => {
         const at = 2 + Math.floor(random() * (script.tokens - 4));

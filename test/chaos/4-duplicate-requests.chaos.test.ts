@@ -42,7 +42,6 @@ describe.each(VARIANTS)('duplicate requests on $kind (shared subscriptions $shar
       wsUrl: broker.wsUrl,
       clients: CLIENTS,
       turnsPerClient: TURNS_PER_CLIENT,
-      budgetMs: 30_000,
       script: (client, turn) => ({ key: `${kind}-${shared}-c${client.index}-t${turn}`, tokens: 12, delayMs: 10 }),
     });
     // Late copies still in flight must not start anything either.

@@ -124,7 +124,9 @@ describe('user-level queries', () => {
 
     await laptop.result({ op: 'rename', chatId: 'c1', title: 'Lisbon' });
     await phone.until(() => phone.chatEvents.find((event) => event.op === 'upsert' && event.chat.title === 'Lisbon'), 'the rename event');
-    expect(await laptop.result({ op: 'delete', chatId: 'c2' })).toEqual({ deleted: true });
+    expect(await laptop.ask({ op: 'delete', chatId: 'c2' }, 'delete-c2')).toEqual({ queryId: 'delete-c2', result: { deleted: true } });
+    // Re-asked (its answer was lost): the same answer, not "nothing deleted".
+    expect(await laptop.ask({ op: 'delete', chatId: 'c2' }, 'delete-c2')).toEqual({ queryId: 'delete-c2', result: { deleted: true } });
     await phone.until(() => phone.chatEvents.find((event) => event.op === 'delete' && event.chatId === 'c2'), 'the delete event');
     expect((await phone.result<ChatPage>({ op: 'list' })).chats.map((chat) => [chat.chatId, chat.title])).toEqual([['c1', 'Lisbon']]);
     expect(mallory.chatEvents).toEqual([]);
