@@ -30,9 +30,11 @@ afterEach(async () => {
   broker?.close();
 });
 
+/** Model calls of the current test's worker. */
+let turn = 0;
 async function setup() {
   broker = createMockBroker();
-  let turn = 0;
+  turn = 0;
   worker = await createChatWorker({
     client: broker.connect({ clientId: 'worker-1' }),
     store: createMemoryChatStore(),
@@ -87,6 +89,34 @@ describe('useCloudSignalChat history', () => {
     const all = second.result.current.messages.map((m) => m.id);
     await waitFor(() => expect(reloaded.result.current.messages.map((m) => m.id)).toEqual(all), { timeout: 10_000 });
     expect(textOf(reloaded.result.current.messages.at(-1))).toBe('answer 4');
+  }, 30_000);
+});
+
+describe('useCloudSignalChat offline prompts', () => {
+  it('a prompt sent offline is shown as pending, survives a reload, and is answered exactly once', async () => {
+    await setup();
+    const storage = createMemoryStorage();
+    const offlineClient = broker.connect({ clientId: 'offline-page', reconnectPeriod: 0 });
+    const firstTransport = new CloudSignalChatTransport({ client: offlineClient, userId: 'ann', trigger: 'mqtt', storage, queryRetryMs: 300 });
+    transports.push(firstTransport);
+    const first = renderHook(() => useCloudSignalChat({ id: 'c-offline', transport: firstTransport }));
+    await waitFor(() => expect(first.result.current.history.status).toBe('ready'));
+    broker.dropClient('offline-page'); // reconnectPeriod 0: it stays offline
+    await waitFor(() => expect(first.result.current.connection.status).not.toBe('connected'));
+    void first.result.current.sendMessage({ text: 'written on the train' });
+    await waitFor(() => expect(first.result.current.pendingMessageIds).toHaveLength(1));
+    const promptId = first.result.current.pendingMessageIds[0];
+    expect(first.result.current.messages.map((m) => m.id)).toEqual([promptId]);
+    first.unmount();
+    firstTransport.close();
+
+    // The reload comes back online: the same prompt is sent once and answered.
+    const reloadedTransport = open(storage);
+    const reloaded = renderHook(() => useCloudSignalChat({ id: 'c-offline', transport: reloadedTransport }));
+    await waitFor(() => expect(reloaded.result.current.messages.map(textOf)).toEqual(['written on the train', 'answer 1']), { timeout: 10_000 });
+    expect(reloaded.result.current.messages[0].id).toBe(promptId);
+    await waitFor(() => expect(reloaded.result.current.pendingMessageIds).toEqual([]));
+    expect(turn).toBe(1);
   }, 30_000);
 });
 
