@@ -21,13 +21,31 @@ import { recordRow } from './results.js';
 import { expectedText, scriptBody, startChaosWorker, type ChaosScript, type ChaosWorker } from './workers.js';
 
 /** A RabbitMQ node takes 10-30 s to start on a loaded 2-core box; scenario 3 restarts several. */
-const TEST_TIMEOUT_MS = 300_000;
+const TEST_TIMEOUT_MS = 240_000;
 
 export interface FailoverTiming {
   /** How long a browser may stay without a node before its turn fails (outage + node start). */
   outageMs: number;
   /** Pause between a node coming back and the next kill in scenario 3. */
   killEveryMs: number;
+}
+
+/** FAILOVER_DEBUG=1: progress on stderr (a stuck scenario shows where it stopped). */
+const debug = (message: string) => {
+  if (process.env.FAILOVER_DEBUG) console.error(`[failover ${new Date().toISOString().slice(11, 23)}] ${message}`);
+};
+
+/**
+ * FAILOVER_OBSERVE_CONNECTION=1: every transport's connection store gets a subscriber, as in an
+ * app that shows the connection state (`useConnectionState`, ChatWindow's reconnect banner).
+ * Without one, a transport whose node died mid-turn has been seen never to finish the turn.
+ */
+const OBSERVE_CONNECTION = !!process.env.FAILOVER_OBSERVE_CONNECTION;
+
+function transportFor(tag: string, i: number, urls: string[], timing: FailoverTiming): CloudSignalChatTransport {
+  const transport = new CloudSignalChatTransport({ wssUrl: urls[0], urls, userId: `fo_${tag}_u${i}`, trigger: 'mqtt', streamTimeout: timing.outageMs, connectTimeout: timing.outageMs, connection: { clientId: `fo_${tag}_c${i}` } });
+  if (OBSERVE_CONNECTION) transport.connection.subscribe(() => undefined);
+  return transport;
 }
 
 /** `order` starting at node `first`, wrapping: the URL a client tries first is its "home" node. */
@@ -56,10 +74,13 @@ export function failoverScenarios(label: string, startCluster: () => Promise<Tes
         const urls = mqttUrls(home);
         workers.push(await startChaosWorker(urls[0], `fo_${tag}_w${i}`, { urls, presenceIntervalMs: 1_000 }));
       }
+      debug(`${tag}: workers started`);
       await waitForPresence(cluster.nodes.filter((n) => n.alive).map((n) => n.mqttUrl), workers.map((w) => w.worker.workerId));
-      const transports = Array.from({ length: clients }, (_, i) => {
-        const urls = wsUrls(browserHome);
-        return new CloudSignalChatTransport({ wssUrl: urls[0], urls, userId: `fo_${tag}_u${i}`, trigger: 'mqtt', streamTimeout: timing.outageMs, connectTimeout: timing.outageMs, connection: { clientId: `fo_${tag}_c${i}` } });
+      debug(`${tag}: workers see each other`);
+      const transports = Array.from({ length: clients }, (_, i) => transportFor(tag, i, wsUrls(browserHome), timing));
+      transports[0]?.connection.subscribe(() => {
+        const snapshot = transports[0].connection.getSnapshot();
+        debug(`${tag} browser 0: ${snapshot.status} ${snapshot.lastError ? JSON.stringify(snapshot.lastError) : ''}`);
       });
       return {
         workers,
@@ -74,8 +95,9 @@ export function failoverScenarios(label: string, startCluster: () => Promise<Tes
     /** One turn per transport, `during` runs while they stream. */
     async function round(tag: string, transports: CloudSignalChatTransport[], during: () => Promise<void>): Promise<CheckedTurn[]> {
       const scripts: ChaosScript[] = transports.map((_, i) => ({ key: `${tag}-c${i}`, tokens: 60, delayMs: 20 }));
-      const running = transports.map((t, i) => runChatTurn(t, { chatId: `fo_${tag}_chat${i}`, prompt: tag, body: scriptBody(scripts[i]), resumeDeadlineMs: timing.outageMs }));
+      const running = transports.map((t, i) => runChatTurn(t, { chatId: `fo_${tag}_chat${i}`, prompt: tag, body: scriptBody(scripts[i]), resumeDeadlineMs: timing.outageMs }).then((o) => (debug(`${tag} turn ${i} ended: ${o.statuses.join(' ')}`), o)));
       await during();
+      debug(`${tag}: fault injected`);
       const outcomes = await Promise.all(running);
       return outcomes.map((outcome, i) => ({ client: i, turn: 0, script: scripts[i], outcome, problems: checkTurn(outcome, expectedText(scripts[i])) }));
     }
@@ -91,7 +113,7 @@ export function failoverScenarios(label: string, startCluster: () => Promise<Tes
         chunks: countChunks(turns),
         replays: turns.reduce((n, t) => n + t.outcome.replays, 0),
         mismatches: turns.filter((t) => t.problems.length > 0).length,
-        notes: { ...notes, ranTwice: doubled },
+        notes: { ...notes, ranTwice: doubled, connectionObserved: OBSERVE_CONNECTION },
         durationMs: Date.now() - started,
       });
       expect(failures(turns, 5, served)).toBe('');
@@ -135,10 +157,7 @@ export function failoverScenarios(label: string, startCluster: () => Promise<Tes
       // Browsers and workers spread over the nodes: every kill hits some of each.
       const s = await stack('k', 1 % cluster.nodes.length, 0, 0);
       const clients = 10;
-      const transports = Array.from({ length: clients }, (_, i) => {
-        const urls = wsUrls(i % cluster.nodes.length);
-        return new CloudSignalChatTransport({ wssUrl: urls[0], urls, userId: `fo_k_u${i}`, trigger: 'mqtt', streamTimeout: timing.outageMs, connectTimeout: timing.outageMs, connection: { clientId: `fo_k_c${i}` } });
-      });
+      const transports = Array.from({ length: clients }, (_, i) => transportFor('k', i, wsUrls(i % cluster.nodes.length), timing));
       let running = true;
       const kills: string[] = [];
       const killer = (async () => {
