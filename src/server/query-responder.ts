@@ -21,6 +21,7 @@ export interface QueryLimits {
   maxPageChats: number;
 }
 
+/** Size of a query and of one answered page, by default. */
 export const DEFAULT_QUERY_LIMITS: QueryLimits = { maxQueryBytes: 4 * 1024, maxPageMessages: 200, maxPageChats: 100 };
 
 /** Counters of the query responder. */
