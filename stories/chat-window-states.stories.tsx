@@ -283,3 +283,28 @@ export const CodeFenceJustOpened: Story = {
     await expectAccessibleEverywhere(canvasElement);
   },
 };
+
+/** Two chats side by side: each transcript has its own name, and neither adds a banner landmark. */
+function TwoWindows() {
+  return (
+    <main style={{ display: 'flex', gap: 12, height: '100%' }}>
+      <div style={{ flex: 1, minWidth: 0 }}>
+        <FrozenChatWindow title="Support" frozen={{ messages: [QUESTION, answer('a1', FULL)] }} />
+      </div>
+      <div style={{ flex: 1, minWidth: 0 }}>
+        <FrozenChatWindow title="Sales" frozen={{ messages: [user('u9', 'Do you have a team plan?')], status: 'submitted', generation: 'queued' }} />
+      </div>
+    </main>
+  );
+}
+
+export const TwoWindowsOnOnePage: Story = {
+  render: () => <TwoWindows />,
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await expect(canvas.getByRole('region', { name: 'Conversation: Support' })).toBeInTheDocument();
+    await expect(canvas.getByRole('region', { name: 'Conversation: Sales' })).toBeInTheDocument();
+    await expect(canvasElement.querySelector('header')).toBeNull();
+    await expectAccessibleEverywhere(canvasElement);
+  },
+};
