@@ -42,6 +42,7 @@ function useChatListContext(part: string): ChatListContextValue {
   return value;
 }
 
+/** Props of {@link ChatListRoot}: the list's state, the active chat and the selection callbacks. */
 export interface ChatListRootProps extends Omit<ComponentPropsWithoutRef<'nav'>, 'onSelect'> {
   /** `useChatList()`: the user's chats, newest first, with rename and remove. */
   list: ChatListState;
@@ -100,6 +101,7 @@ export const ChatListRoot = forwardRef<HTMLElement, ChatListRootProps>(function 
   );
 });
 
+/** Props of {@link ChatListNewChat}, the "New chat" button. */
 export interface ChatListNewChatProps extends ComponentPropsWithoutRef<'button'> {
   asChild?: boolean;
 }
@@ -137,6 +139,7 @@ export const ChatListNewChat = forwardRef<HTMLButtonElement, ChatListNewChatProp
   );
 });
 
+/** Props of {@link ChatListItems}: the list of chats, or a render function per chat. */
 export interface ChatListItemsProps extends Omit<ComponentPropsWithoutRef<'ul'>, 'children'> {
   /** Draws one chat; defaults to `<ChatList.Item chat={chat} />`. */
   renderItem?: (chat: ChatSummary) => ReactNode;
@@ -194,6 +197,7 @@ export const ChatListItems = forwardRef<HTMLUListElement, ChatListItemsProps>(fu
   );
 });
 
+/** Props of {@link ChatListItem}: one chat, selectable, with rename and delete. */
 export interface ChatListItemProps extends Omit<ComponentPropsWithoutRef<'button'>, 'children'> {
   chat: ChatSummary;
   /** Render the chat as your own element, e.g. a router link: `<ChatList.Item chat={c} asChild><a href=… /></ChatList.Item>`. */
@@ -352,6 +356,7 @@ function RenameForm({ title, labels, onDone }: { title: string; labels: ChatLabe
   );
 }
 
+/** Props of the assembled {@link ChatList}. */
 export interface ChatListProps extends Omit<ChatListRootProps, 'children' | 'asChild'> {
   /** Draws one chat; defaults to `<ChatList.Item chat={chat} />`. */
   renderItem?: (chat: ChatSummary) => ReactNode;
