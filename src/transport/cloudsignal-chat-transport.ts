@@ -318,6 +318,7 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
    * retained status names. Every device then sees the turn end as `aborted`.
    */
   async stopTurn(chatId: string): Promise<void> {
+    if (!this.manager.userId) return; // no topics yet, so no turn this page could know of
     const subscription = this.subscriptionFor(chatId);
     const { requestId, turnState } = subscription.activity.getSnapshot();
     if (!requestId || turnState === 'idle' || FINAL_TURN_STATES.has(turnState as TurnState)) return;
