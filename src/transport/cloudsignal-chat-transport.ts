@@ -16,13 +16,14 @@ import { ConnectionManager, type ConnectionTuning } from './connection.js';
 import type { ConnectionSnapshot } from './connection-state.js';
 import type { TurnLookup } from './conversation.js';
 import { ConversationSync } from './conversation-sync.js';
-import { decodeChatEvent, encodeRequest, FINAL_TURN_STATES, type ChatEventEnvelope, type CompleteEnvelope, type TurnState } from './envelope.js';
-import { ChatKitError, createNetworkError, RequestRejectedError, RequestTooLargeError, TurnLostError } from './errors.js';
+import { decodeChatEvent, FINAL_TURN_STATES, type ChatEventEnvelope, type CompleteEnvelope, type TurnState } from './envelope.js';
+import { ChatKitError, TurnLostError } from './errors.js';
 import { randomId } from './ids.js';
 import { createMemoryStorage, defaultStorage, type KeyValueStorage } from './key-value-storage.js';
 import { MessageRouter } from './message-router.js';
-import { publishAsync, subscribeAsync, type MqttClientLike } from './mqtt-client.js';
+import { subscribeAsync, type MqttClientLike } from './mqtt-client.js';
 import { Outbox, type OutboxEntry } from './outbox.js';
+import { RequestSender } from './request-sender.js';
 import { QueryClient } from './query-client.js';
 import { decideResume } from './resume-decision.js';
 import { emptyStats, type DropReason, type TransportStats } from './stats.js';
@@ -126,7 +127,6 @@ export interface ChatHandle {
 type SendOptions<UI extends UIMessage> = Parameters<ChatTransport<UI>['sendMessages']>[0];
 type ReconnectOptions<UI extends UIMessage> = Parameters<ChatTransport<UI>['reconnectToStream']>[0];
 
-const textEncoder = /* @__PURE__ */ new TextEncoder();
 
 /**
  * An AI SDK `ChatTransport` whose answers arrive over MQTT: a drop-in `transport` for `useChat`.
@@ -164,6 +164,8 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
   private readonly router = new MessageRouter();
   private readonly manager: ConnectionManager;
   private readonly subscriptions = new Map<string, ChatSubscription>();
+  /** Encodes, checks and sends requests (MQTT publish or HTTP POST). */
+  private readonly sender: RequestSender;
   /** Every turn this page knows: its record, reader and recovery facts. */
   private readonly turns: TurnTracker;
   private readonly queries: QueryClient;
@@ -215,6 +217,16 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
       connect: () => this.manager.start(),
       retryMs: this.options.queryRetryMs,
       count: (reason) => this.count(reason),
+    });
+    this.sender = new RequestSender({
+      trigger: this.options.trigger,
+      api: this.options.api,
+      headers: this.options.headers,
+      fetch: this.options.fetch,
+      maxRequestBytes: this.options.maxRequestBytes,
+      topics: this.topics,
+      clientId: () => this.manager.clientId,
+      client: () => this.manager.current,
     });
     this.turns = new TurnTracker({
       streamTimeout: this.options.streamTimeout,
@@ -306,6 +318,7 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
    * retained status names. Every device then sees the turn end as `aborted`.
    */
   async stopTurn(chatId: string): Promise<void> {
+    if (!this.manager.userId) return; // no topics yet, so no turn this page could know of
     const subscription = this.subscriptionFor(chatId);
     const { requestId, turnState } = subscription.activity.getSnapshot();
     if (!requestId || turnState === 'idle' || FINAL_TURN_STATES.has(turnState as TurnState)) return;
@@ -329,7 +342,7 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
       ...(Object.keys(extraBody).length > 0 ? { body: extraBody } : {}),
       enqueuedAt: Date.now(),
     };
-    this.checkSize(entry);
+    this.sender.checkSize(entry);
     this.manager.start(); // the connection is lazy: a send is what wants it up
     // Topics need the user id; before the auth endpoint answered once there is nowhere to queue.
     if (!this.manager.userId) await this.manager.waitUntilConnected(this.options.connectTimeout, abortSignal);
@@ -343,7 +356,7 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
     if (this.manager.connected) {
       try {
         await subscription.ready();
-        await this.publish(entry, options.headers, abortSignal);
+        await this.sender.send(entry, options.headers, abortSignal);
         this.turns.registry.transition(record, { type: 'published' });
         reader.unpause();
       } catch (error) {
@@ -491,49 +504,6 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
 
   // ---- sending -----------------------------------------------------------------------------
 
-  private checkSize(entry: OutboxEntry): void {
-    const size = textEncoder.encode(this.encodeEntry(entry)).byteLength;
-    if (size > this.options.maxRequestBytes) throw new RequestTooLargeError(size, this.options.maxRequestBytes);
-  }
-
-  private encodeEntry(entry: OutboxEntry): string {
-    if (this.options.trigger === 'mqtt') {
-      return encodeRequest({ requestId: entry.requestId, trigger: entry.trigger, messageId: entry.messageId, messages: entry.messages, body: entry.body, clientId: this.manager.clientId });
-    }
-    return JSON.stringify({
-      ...entry.body,
-      id: entry.chatId,
-      requestId: entry.requestId,
-      clientId: this.manager.clientId,
-      trigger: entry.trigger,
-      messageId: entry.messageId,
-      messages: entry.messages,
-    });
-  }
-
-  private async publish(entry: OutboxEntry, extraHeaders?: HeadersInit, signal?: AbortSignal): Promise<void> {
-    const payload = this.encodeEntry(entry);
-    if (this.options.trigger === 'mqtt') {
-      const client = this.manager.current;
-      if (!client?.connected) throw createNetworkError('not connected');
-      const topic = this.topics.topic({ userId: entry.userId, chatId: entry.chatId }, 'request');
-      await publishAsync(client, topic, payload, { qos: 1 }).catch((error: Error) => {
-        throw createNetworkError(error.message);
-      });
-      return;
-    }
-    const doFetch = this.options.fetch ?? globalThis.fetch;
-    const headers = new Headers(await resolve(this.options.headers));
-    new Headers(extraHeaders).forEach((value, key) => headers.set(key, value));
-    headers.set('content-type', 'application/json');
-    const response = await doFetch(this.options.api, { method: 'POST', headers, credentials: 'same-origin', signal, body: payload });
-    if (response.status === 413) throw new RequestTooLargeError(textEncoder.encode(payload).byteLength, this.options.maxRequestBytes);
-    if (response.status !== 202 && !response.ok) {
-      const text = await response.text().catch(() => '');
-      throw new RequestRejectedError(`The chat endpoint answered HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`, response.status);
-    }
-  }
-
   /** Keeps a prompt for when the connection is back (persisted: a reload does not lose it). */
   private queue(record: TurnRecord, entry: OutboxEntry): void {
     this.outbox.add(entry);
@@ -550,7 +520,7 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
       if (record.phase !== 'queued') continue;
       void this.subscriptionFor(entry.chatId)
         .ready()
-        .then(() => this.publish(entry))
+        .then(() => this.sender.send(entry))
         .then(
           () => {
             this.turns.registry.transition(record, { type: 'published' });
@@ -587,7 +557,7 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
     if (!entry || !this.manager.connected) return;
     this.counters.requestsResent++;
     this.flushStats();
-    void this.publish(entry).catch(() => undefined);
+    void this.sender.send(entry).catch(() => undefined);
   }
 
   // ---- retained state and routing ----------------------------------------------------------

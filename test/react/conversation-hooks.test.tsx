@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { renderHook, waitFor } from '@testing-library/react';
-import type { UIMessage } from 'ai';
+import { lastAssistantMessageIsCompleteWithApprovalResponses, lastAssistantMessageIsCompleteWithToolCalls, type UIMessage, type UIMessageChunk } from 'ai';
 import { createChatWorker, type ChatWorker } from '../../src/server/index.js';
 import { createMemoryChatStore } from '../../src/server/store/memory-chat-store.js';
 import { createMockBroker, scriptedChunkStream, type MockBroker } from '../../src/testing/index.js';
@@ -117,6 +117,59 @@ describe('useCloudSignalChat offline prompts', () => {
     expect(reloaded.result.current.messages[0].id).toBe(promptId);
     await waitFor(() => expect(reloaded.result.current.pendingMessageIds).toEqual([]));
     expect(turn).toBe(1);
+  }, 30_000);
+});
+
+describe('tool calls through useCloudSignalChat', () => {
+  it('addToolOutput and addToolApprovalResponse continue the same assistant message: one message, each tool call once', async () => {
+    broker = createMockBroker();
+    // A scripted agent: ask for the client tool, then ask approval for a server tool, then answer.
+    worker = await createChatWorker({
+      client: broker.connect({ clientId: 'worker-1' }),
+      store: createMemoryChatStore(),
+      rateLimit: false,
+      handler: ({ messages }) => {
+        const last = messages.at(-1)!;
+        const tools = last.role === 'assistant' ? (last.parts.filter((p) => p.type.startsWith('tool-')) as Array<{ state: string }>) : [];
+        const chunks: UIMessageChunk[] = [{ type: 'start' }, { type: 'start-step' }];
+        if (tools.length === 0) chunks.push({ type: 'tool-input-available', toolCallId: 'call-1', toolName: 'getLocation', input: {} });
+        else if (tools.length === 1) chunks.push({ type: 'tool-input-available', toolCallId: 'call-2', toolName: 'bookTable', input: { at: 'Lyon' } }, { type: 'tool-approval-request', approvalId: 'ap-1', toolCallId: 'call-2' });
+        else chunks.push({ type: 'text-start', id: 't' }, { type: 'text-delta', id: 't', delta: 'Booked in Lyon.' }, { type: 'text-end', id: 't' });
+        chunks.push({ type: 'finish-step' }, { type: 'finish' });
+        return new ReadableStream<UIMessageChunk>({
+          start(controller) {
+            for (const chunk of chunks) controller.enqueue(chunk);
+            controller.close();
+          },
+        });
+      },
+    });
+    const transport = open();
+    const { result } = renderHook(() =>
+      useCloudSignalChat({
+        id: 'c-tools',
+        transport,
+        sendAutomaticallyWhen: ({ messages }) => lastAssistantMessageIsCompleteWithToolCalls({ messages }) || lastAssistantMessageIsCompleteWithApprovalResponses({ messages }),
+      }),
+    );
+    await waitFor(() => expect(result.current.history.status).toBe('ready'));
+    await result.current.sendMessage({ text: 'book me a table near me' });
+    await waitFor(() => expect(result.current.messages.at(-1)?.parts.some((p) => p.type === 'tool-getLocation')).toBe(true), { timeout: 10_000 });
+    await waitFor(() => expect(result.current.status).toBe('ready'));
+    void result.current.addToolOutput({ tool: 'getLocation', toolCallId: 'call-1', output: { city: 'Lyon' } } as never);
+    await waitFor(() => expect(result.current.messages.at(-1)?.parts.some((p) => p.type === 'tool-bookTable' && (p as { state: string }).state === 'approval-requested')).toBe(true), { timeout: 10_000 });
+    await waitFor(() => expect(result.current.status).toBe('ready'));
+    void result.current.addToolApprovalResponse({ id: 'ap-1', approved: true });
+    await waitFor(() => expect(textOf(result.current.messages.at(-1))).toBe('Booked in Lyon.'), { timeout: 10_000 });
+    await waitFor(() => expect(result.current.status).toBe('ready'));
+    const roles = result.current.messages.map((m) => m.role);
+    expect(roles).toEqual(['user', 'assistant']);
+    const toolTypes = result.current.messages[1].parts.filter((p) => p.type.startsWith('tool-')).map((p) => p.type);
+    expect(toolTypes).toEqual(['tool-getLocation', 'tool-bookTable']);
+    // Every device (and a reload) sees the same one message.
+    const otherTransport = open();
+    const other = renderHook(() => useCloudSignalChat({ id: 'c-tools', transport: otherTransport }));
+    await waitFor(() => expect(other.result.current.messages.map((m) => m.id)).toEqual(result.current.messages.map((m) => m.id)));
   }, 30_000);
 });
 
