@@ -20,6 +20,7 @@ const SUITES: Record<string, () => Promise<(ctx: SuiteContext) => Promise<SuiteR
   react: async () => (await import('./suites/react.js')).runReact,
   bundle: async () => (await import('./suites/bundle.js')).runBundle,
   anatomy: async () => (await import('./suites/anatomy.js')).runAnatomy,
+  hydration: async () => (await import('./suites/hydration.js')).runHydration,
   capacity: async () => (await import('./suites/capacity.js')).runCapacity,
 };
 

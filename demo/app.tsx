@@ -23,6 +23,8 @@ const explicitUser = validParam('user');
 const chatId = validParam('chat') ?? 'demo';
 const trigger = params.get('trigger') === 'http' ? 'http' : 'mqtt';
 
+const wideScreen = typeof window.matchMedia === 'function' && window.matchMedia('(min-width: 700px)').matches;
+
 function sessionUser(): string | null {
   const entry = document.cookie.split('; ').find((part) => part.startsWith(`${config.userCookie}=`));
   return entry ? decodeURIComponent(entry.slice(config.userCookie.length + 1)) : null;
@@ -51,42 +53,47 @@ function App() {
     <div className="demo">
       <header className="demo-header">
         <h1 className="demo-title">AI chat over MQTT</h1>
-        <dl className="demo-facts">
-          <div>
-            <dt>Model</dt>
-            <dd>
-              <span className="demo-model" data-simulated={config.simulated || undefined}>
-                {config.model}
-              </span>
-              {config.simulated && config.tokensPerSecond ? ` · offline, ${config.tokensPerSecond} tokens/s` : null}
-            </dd>
-          </div>
-          <div>
-            <dt>Broker</dt>
-            <dd>
-              <code>{config.wssUrl}</code> ({config.broker === 'embedded' ? 'embedded' : config.broker}, {config.browserAuth === 'anonymous' ? 'anonymous' : 'per-user credentials'})
-            </dd>
-          </div>
-          <div>
-            <dt>User · chat</dt>
-            <dd>
-              <code>{user ?? 'signing in…'}</code> · <code>{chatId}</code> · turns by {trigger === 'mqtt' ? 'MQTT publish' : 'HTTP POST'}
-            </dd>
-          </div>
-        </dl>
         <button type="button" className="demo-drop" onClick={dropConnection} disabled={!connected}>
           Simulate network drop
         </button>
+        {/* Open on wide screens; on a phone the chat gets the height and the facts are one tap away. */}
+        <details className="demo-about" open={wideScreen}>
+          <summary>About this demo</summary>
+          <dl className="demo-facts">
+            <div>
+              <dt>Model</dt>
+              <dd>
+                <span className="demo-model" data-simulated={config.simulated || undefined}>
+                  {config.model}
+                </span>
+                {config.simulated && config.tokensPerSecond ? ` · offline, ${config.tokensPerSecond} tokens/s` : null}
+              </dd>
+            </div>
+            <div>
+              <dt>Broker</dt>
+              <dd>
+                <code>{config.wssUrl}</code> ({config.broker === 'embedded' ? 'embedded' : config.broker}, {config.browserAuth === 'anonymous' ? 'anonymous' : 'per-user credentials'})
+              </dd>
+            </div>
+            <div>
+              <dt>User · chat</dt>
+              <dd>
+                <code>{user ?? 'signing in…'}</code> · <code>{chatId}</code> · turns by {trigger === 'mqtt' ? 'MQTT publish' : 'HTTP POST'}
+              </dd>
+            </div>
+          </dl>
+          <p className="demo-hint">
+            Open <a href={shareUrl} target="_blank" rel="noreferrer">this chat in another tab</a> to watch it live, or reload mid-answer: the answer
+            picks up where it was.
+          </p>
+        </details>
       </header>
-      <main className="demo-main">
-        <ChatWindow chat={chat} title="Chat" placeholder="Ask anything, e.g. “How does this work?”" />
-      </main>
-      <footer className="demo-footer">
-        <p>
-          Open <a href={shareUrl} target="_blank" rel="noreferrer">this chat in another tab</a> to watch it live, or reload mid-answer: the answer
-          picks up where it was.
-        </p>
-      </footer>
+      {/* The body is a row: a sidebar (the chat list) goes before <main>. */}
+      <div className="demo-body">
+        <main className="demo-main">
+          <ChatWindow chat={chat} title="Chat" placeholder="Ask anything, e.g. “How does this work?”" />
+        </main>
+      </div>
     </div>
   );
 }

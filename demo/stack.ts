@@ -21,7 +21,6 @@ import {
   toNodeHandler,
   type ChatTurnHandler,
   type ChatWorker,
-  type ChatWorkerOptions,
   type ChatWorkerStats,
   type CredentialIssuer,
   type ServiceAccount,
@@ -257,7 +256,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoStack> {
       if (worker) return;
       const life = new AbortController();
       const credentials = await serviceCredentials('worker');
-      const workerOptions: ChatWorkerOptions & { store: DemoChatStore['store'] } = {
+      worker = await createChatWorker({
         url: mqttUrl,
         username: credentials.username,
         password: credentials.password,
@@ -269,8 +268,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoStack> {
         onError: (error) => {
           if (!life.signal.aborted) log(`worker error: ${error instanceof Error ? error.message : String(error)}`);
         },
-      };
-      worker = await createChatWorker(workerOptions);
+      });
       workerLife = life;
     };
     const stopWorker = async () => {
@@ -306,6 +304,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoStack> {
       createChatRequestHandler({
         client: triggerClient as unknown as MqttClientLike,
         handler: makeHandler('HTTP'),
+        store: chats.store,
         authenticate,
         onError: (error) => log(`HTTP trigger: ${error instanceof Error ? error.message : String(error)}`),
       }),

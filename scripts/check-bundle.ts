@@ -9,9 +9,14 @@
 import { pathToFileURL } from 'node:url';
 import { measureBundle } from './bundle-size.js';
 
-/** gzip bytes. Measured 2026-11-21 05:45 UTC: kit 20 275, shipped 299 315 (MQTT.js ~100 KB of it, streamdown + parse5 + marked ~90 KB). */
+/**
+ * gzip bytes. Measured 2026-11-21: kit 20 275, shipped 299 315 (MQTT.js ~100 KB of it, streamdown + parse5 + marked ~90 KB).
+ * Raised 2026-12-02 for the kit's own code: measured 42 800 after the conversation layer (turn registry, outbox,
+ * query client, history sync, chat list), the chat window's parity parts (tool cards, reasoning, versions,
+ * attachments, suggestions, ChatList) and the plain-token transport. The shipped total still fits its old budget.
+ */
 export const BUDGET = {
-  kitGzipBytes: 23_500,
+  kitGzipBytes: 48_000,
   shippedGzipBytes: 345_000,
 };
 

@@ -12,12 +12,13 @@
  * 5. in Chromium one turn streams through each app: Next `ChatWindow`, Next plain `useChat`, and
  *    the React 18 `ChatWindow`.
  *
+ * The kit is built first unless `dist` is newer than every build input (CI has just built it).
  * Installs go to `$PACKED_WORKDIR` (default `~/.cache/ai-chat-kit/packed`) and are kept between
  * runs, so only the kit itself is reinstalled; packages come from the npm registry (`--prefer-offline`).
  * Prints a table of the steps and their durations; exits 1 naming what failed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -40,6 +41,7 @@ const SERVER_IMPORTERS = ['app/page.tsx', 'app/api/chat/route.ts'];
 /** Every step of a full run: fewer means an early failure skipped the rest. */
 const STEP_COUNT = 13;
 
+/** Runs one step and records it; resolves with its value, or undefined when it failed. */
 async function step<T>(name: string, run: () => Promise<T>): Promise<T | undefined> {
   const started = performance.now();
   try {
@@ -53,6 +55,12 @@ async function step<T>(name: string, run: () => Promise<T>): Promise<T | undefin
     console.error(`FAIL  ${name}\n${detail}`);
     return undefined;
   }
+}
+
+/** Runs one step and records it; true when it passed. */
+async function passed(name: string, run: () => Promise<unknown>): Promise<boolean> {
+  await step(name, run);
+  return steps.find((recorded) => recorded.name === name)?.ok === true;
 }
 
 /** Runs a command to the end; rejects with its last output lines when it fails. */
@@ -114,6 +122,26 @@ async function waitForHttp(url: string, output: () => string, child: ChildProces
   throw new Error(`${url} did not answer within ${timeoutMs} ms:\n${output()}`);
 }
 
+/** Newest modification time under `path` (a file or a folder), ms. */
+function newestMtime(path: string): number {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return readdirSync(path).reduce((newest, name) => Math.max(newest, newestMtime(join(path, name))), 0);
+}
+
+/**
+ * CI builds just before this runs (`.ci/run`: `npm run build`, then `npm test`): reuse that build
+ * when every build input is older than the oldest entry file. `SKIP_BUILD=1` forces reuse.
+ */
+function distIsFresh(): boolean {
+  if (process.env.SKIP_BUILD === '1') return true;
+  const outputs = ['index.js', 'react.js', 'server.js', 'broker.js', 'testing.js', 'index.d.ts', 'styles.css'].map((name) => join(root, 'dist', name));
+  if (!outputs.every((file) => existsSync(file))) return false;
+  const built = Math.min(...outputs.map((file) => statSync(file).mtimeMs));
+  const inputs = ['src', 'package.json', 'vite.config.ts', 'tsconfig.build.json', 'tsconfig.json'].map((name) => join(root, name));
+  return Math.max(...inputs.map(newestMtime)) < built;
+}
+
 /** Copies an example's sources over its kept install (node_modules and build caches stay). */
 function syncExample(name: string): string {
   const target = join(workdir, name);
@@ -157,8 +185,8 @@ async function main(): Promise<void> {
   const packDir = mkdtempSync(join(tmpdir(), 'kit-pack-'));
   const servers: ChildProcess[] = [];
   try {
-    const tarball = await step('build and pack the kit', async () => {
-      if (process.env.SKIP_BUILD !== '1') await run('npm', ['run', 'build'], root);
+    const tarball = await step('build (unless dist is up to date) and pack the kit', async () => {
+      if (!distIsFresh()) await run('npm', ['run', 'build'], root);
       const output = await run('npm', ['pack', '--ignore-scripts', '--pack-destination', packDir, '--json'], root);
       const [pack] = JSON.parse(output) as { filename: string }[];
       return join(packDir, pack.filename);
@@ -174,18 +202,18 @@ async function main(): Promise<void> {
     const [nextDir, viteDir] = await Promise.all([
       (async () => {
         const dir = syncExample('nextjs');
-        if (!(await step('examples/nextjs: npm install the tarball (React 19)', () => installTarball(dir, tarball)))) return undefined;
-        const built = await step('examples/nextjs: next build (a Server Component and a route handler import the transport entry)', async () => {
+        if (!(await passed('examples/nextjs: npm install the tarball (React 19)', () => installTarball(dir, tarball)))) return undefined;
+        const built = await passed('examples/nextjs: next build (a Server Component and a route handler import the transport entry)', async () => {
           const stale = SERVER_IMPORTERS.filter((file) => !/from '@cloudsignal\/ai-chat-kit'/.test(readFileSync(join(dir, file), 'utf8')));
           if (stale.length > 0) throw new Error(`these files no longer import the transport entry: ${stale.join(', ')}`);
           return run('npx', ['next', 'build'], dir);
         });
-        return built !== undefined ? dir : undefined;
+        return built ? dir : undefined;
       })(),
       (async () => {
         const dir = syncExample('vite-react18');
-        if (!(await step('examples/vite-react18: npm install the tarball (React 18)', () => installTarball(dir, tarball)))) return undefined;
-        return (await step('examples/vite-react18: tsc + vite build', () => run('npm', ['run', 'build'], dir))) !== undefined ? dir : undefined;
+        if (!(await passed('examples/vite-react18: npm install the tarball (React 18)', () => installTarball(dir, tarball)))) return undefined;
+        return (await passed('examples/vite-react18: tsc + vite build', () => run('npm', ['run', 'build'], dir))) ? dir : undefined;
       })(),
     ]);
 

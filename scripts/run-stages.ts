@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 
 /** Every stage of `npm test`, in order: each is an npm script. */
-export const STAGES = ['test:unit', 'test:store', 'test:stories', 'test:chaos', 'test:e2e', 'test:packed'];
+export const STAGES = ['test:unit', 'test:store', 'test:stories', 'test:abuse', 'test:chaos', 'test:cluster', 'test:e2e', 'test:packed'];
 
 /** How one stage ended. */
 export interface StageResult {

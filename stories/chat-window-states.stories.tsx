@@ -1,6 +1,7 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import type { UIMessage } from 'ai';
 import { expect, userEvent, waitFor, within } from 'storybook/test';
+import { ChatWindow } from '../src/components/chat-window.js';
 import { FrozenChatWindow, type FrozenChatWindowProps } from './support/static-chat.js';
 import { expectAccessibleEverywhere } from './support/a11y.js';
 
@@ -11,9 +12,10 @@ import { expectAccessibleEverywhere } from './support/a11y.js';
  */
 const meta: Meta<typeof FrozenChatWindow> = {
   title: 'ChatWindow/States',
-  component: FrozenChatWindow,
+  component: ChatWindow as unknown as typeof FrozenChatWindow,
+  render: (args) => <FrozenChatWindow {...args} />,
   args: { title: 'Support' },
-  parameters: { controls: { exclude: ['frozen'] } },
+  parameters: { controls: { exclude: ['frozen', 'chat'] } },
 };
 export default meta;
 type Story = StoryObj<typeof FrozenChatWindow>;

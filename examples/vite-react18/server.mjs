@@ -32,7 +32,7 @@ const broker = await startEmbeddedBroker({
   wsPort: Number(process.env.MQTT_WS_PORT ?? 9001),
   auth: { jwtSecret, serviceAccounts: [accounts.worker, accounts.trigger] },
 });
-const worker = await createChatWorker({ url: broker.mqttUrl, username: accounts.worker.username, password: accounts.worker.password, workerId: accounts.worker.clientId, handler: chatTurn });
+const worker = await createChatWorker({ url: broker.mqttUrl, account: accounts.worker, handler: chatTurn });
 const triggerClient = await mqtt.connectAsync(broker.mqttUrl, { clientId: accounts.trigger.clientId, username: accounts.trigger.username, password: accounts.trigger.password });
 
 const routes = {

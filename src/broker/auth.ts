@@ -47,6 +47,7 @@ export interface BrokerServiceAccount {
   clientId?: string;
 }
 
+/** Options of {@link applyBrokerAuth}: who may connect (JWT secret, service accounts) and the topic prefix. */
 export interface BrokerAuthOptions {
   /** Topic prefix of the kit (default `chat`). */
   topicPrefix?: string;

@@ -8,6 +8,7 @@
 import { Readable } from 'node:stream';
 import type { AedesOptions } from 'aedes';
 
+/** How an embedded broker node joins a cluster of nodes that share state through Redis. */
 export interface BrokerClusterOptions {
   /**
    * `redis://[user:password@]host:port[/db]`, the same for every node of one cluster. Two clusters
@@ -45,6 +46,7 @@ export class InvalidRedisUrlError extends TypeError {
   }
 }
 
+/** Defaults of {@link BrokerClusterOptions}. */
 export const BROKER_CLUSTER_DEFAULTS = { heartbeatIntervalMs: 2_000 };
 
 /** How long `close()` waits for Redis to say goodbye before dropping the connections. */

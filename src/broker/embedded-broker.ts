@@ -19,6 +19,7 @@ import { installRetainedBudget } from './retained-budget.js';
 
 type Client = Parameters<NonNullable<AedesOptions['authenticate']>>[0];
 
+/** Options of {@link startEmbeddedBroker}. Defaults in {@link EMBEDDED_BROKER_DEFAULTS}. */
 export interface EmbeddedBrokerOptions {
   /** TCP port; 0 picks a free one. Default 1883. */
   port?: number;
@@ -76,6 +77,7 @@ export interface EmbeddedBrokerStats {
   retained: { messages: number; bytes: number; users: number; evicted: number };
 }
 
+/** A running embedded broker: its URLs, ports and `close()`. */
 export interface EmbeddedBroker {
   readonly mqttUrl: string;
   readonly wsUrl: string;
@@ -90,6 +92,7 @@ export interface EmbeddedBroker {
   close(): Promise<void>;
 }
 
+/** MQTT on 1883 and WebSocket on 9001 at `/mqtt`, on 127.0.0.1 only. */
 export const EMBEDDED_BROKER_DEFAULTS = { port: 1883, wsPort: 9001, host: '127.0.0.1', wsPath: '/mqtt' };
 
 /**
@@ -98,6 +101,22 @@ export const EMBEDDED_BROKER_DEFAULTS = { port: 1883, wsPort: 9001, host: '127.0
  */
 const COMPRESSION = { threshold: 0, serverMaxWindowBits: 11, clientMaxWindowBits: 11, zlibDeflateOptions: { memLevel: 4 }, concurrencyLimit: 64 };
 
+/**
+ * Starts an MQTT 3.1.1 broker (Aedes) in this process, with a TCP listener for workers and a
+ * WebSocket listener for browsers, on 127.0.0.1 by default. With `auth` it accepts only signed
+ * per-user tokens and service accounts, and enforces the kit's ACL.
+ *
+ * @example
+ * ```ts
+ * import { startEmbeddedBroker } from '@cloudsignal/ai-chat-kit/broker';
+ * import { createServiceAccount } from '@cloudsignal/ai-chat-kit/server';
+ *
+ * const worker = createServiceAccount('worker-1');
+ * const broker = await startEmbeddedBroker({ port: 1883, wsPort: 9001, auth: { jwtSecret, serviceAccounts: [worker] } });
+ * console.log(broker.mqttUrl, broker.wsUrl); // mqtt://127.0.0.1:1883 ws://127.0.0.1:9001/mqtt
+ * // on shutdown: await broker.close();
+ * ```
+ */
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): Promise<EmbeddedBroker> {
   const settings = { ...EMBEDDED_BROKER_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof EMBEDDED_BROKER_DEFAULTS & EmbeddedBrokerOptions;
   const limits = resolveBrokerLimits(settings.limits);

@@ -97,8 +97,11 @@ function need<T>(value: T | null, part: string): T {
   return value;
 }
 
+/** Inside `ChatWindow.Root`: the chat state (messages, status, connection, generation). */
 export const useChatWindowChat = (part = 'ChatWindow part') => need(useContext(ChatStateContext), part);
+/** Inside `ChatWindow.Root`: send, stop, retry and the other actions. */
 export const useChatWindowActions = (part = 'ChatWindow part') => need(useContext(ChatActionsContext), part);
+/** Inside `ChatWindow.Root`: the stick-to-bottom state of the viewport. */
 export const useChatWindowScroll = (part = 'ChatWindow part') => need(useContext(ScrollContext), part);
 export const useChatWindowInputRef = (part = 'ChatWindow part') => need(useContext(InputRefContext), part);
 export const useTranscriptState = (part = 'ChatWindow part') => need(useContext(TranscriptContext), part);

@@ -12,6 +12,7 @@ import { ChatWindowThinkingRow } from './thinking-row.js';
 import { StatusIndicator } from './status-indicator.js';
 import { ReconnectBanner } from './reconnect-banner.js';
 
+/** Props of {@link ChatWindow}: the chat, plus the root's labels, title and layout options. */
 export interface ChatWindowProps
   extends Omit<ChatWindowRootProps, 'children' | 'asChild' | 'title'>,
     Pick<ChatWindowComposerProps, 'onSend' | 'attachments' | 'maxAttachmentBytes' | 'accept' | 'offlineSend'> {
@@ -66,6 +67,18 @@ const ChatWindowImpl = forwardRef<HTMLDivElement, ChatWindowProps>(function Chat
  * A complete chat window: `<ChatWindow chat={useCloudSignalChat(...)} />`. For your own layout,
  * compose the parts: `ChatWindow.Root`, `.Viewport`, `.MessageList`, `.Message`, `.Composer`,
  * `.JumpToLatest`, `.ErrorRow`, `.ThinkingRow`, `.Suggestions`, plus `StatusIndicator` and `ReconnectBanner`.
+ *
+ * @example
+ * ```tsx
+ * 'use client';
+ * import { ChatWindow, useCloudSignalChat } from '@cloudsignal/ai-chat-kit/react';
+ * import '@cloudsignal/ai-chat-kit/styles.css';
+ *
+ * export function Support() {
+ *   const chat = useCloudSignalChat({ id: 'support', transport: { wssUrl, authEndpoint: '/api/mqtt-token', api: '/api/chat' } });
+ *   return <ChatWindow chat={chat} title="Support" />;
+ * }
+ * ```
  */
 export const ChatWindow = Object.assign(ChatWindowImpl, {
   Root: ChatWindowRoot,

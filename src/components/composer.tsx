@@ -18,6 +18,7 @@ import { DEFAULT_MAX_ATTACHMENT_BYTES, attachmentBytes, formatBytes, readAttachm
 import { CloseIcon, PaperclipIcon } from './icons.js';
 import { cx } from './cx.js';
 
+/** Props of `ChatWindow.Composer`, the message box with Send and Stop. */
 export interface ChatWindowComposerProps extends Omit<ComponentPropsWithoutRef<'form'>, 'onSubmit' | 'children'> {
   /** Called instead of `chat.sendMessage({ text, files })`, e.g. to add metadata. */
   onSend?: (text: string, files: FileUIPart[]) => void | Promise<void>;

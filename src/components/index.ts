@@ -31,3 +31,15 @@ export {
   type RenderDataPart,
   type MessageFeedback,
 } from './chat-window-context.js';
+export {
+  ChatList,
+  ChatListRoot,
+  ChatListNewChat,
+  ChatListItems,
+  ChatListItem,
+  type ChatListProps,
+  type ChatListRootProps,
+  type ChatListNewChatProps,
+  type ChatListItemsProps,
+  type ChatListItemProps,
+} from './chat-list.js';

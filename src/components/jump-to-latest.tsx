@@ -3,6 +3,7 @@ import { Slot } from '@radix-ui/react-slot';
 import { useChatWindowActions, useChatWindowScroll } from './chat-window-context.js';
 import { cx } from './cx.js';
 
+/** Props of `ChatWindow.JumpToLatest`, shown when the reader scrolled away from the stream. */
 export interface ChatWindowJumpToLatestProps extends ComponentPropsWithoutRef<'button'> {
   asChild?: boolean;
 }

@@ -62,6 +62,8 @@ export interface ChatLabels {
   messageStopped: string;
   messageStoppedEmpty: string;
   messagePaused: string;
+  /** On a prompt sent while offline, until the connection takes it. */
+  messagePending: string;
   messageInterrupted: string;
   /** The toolbar under a message. */
   messageActions: string;
@@ -110,6 +112,7 @@ export interface ChatLabels {
   cancel: string;
 }
 
+/** Every built-in English string; override some with `labels`. */
 export const defaultLabels: ChatLabels = {
   transcript: 'Conversation',
   transcriptNamed: (name) => `Conversation: ${name}`,
@@ -186,6 +189,7 @@ export const defaultLabels: ChatLabels = {
   messageStopped: 'Stopped',
   messageStoppedEmpty: 'Stopped before the answer started.',
   messagePaused: 'Paused while reconnecting…',
+  messagePending: 'Waiting for the connection to send…',
   messageInterrupted: 'Interrupted',
   messageActions: 'Message actions',
   edit: 'Edit',

@@ -13,11 +13,9 @@ export interface IconButtonProps extends Omit<ComponentPropsWithoutRef<'button'>
 /** A small icon button with a tooltip that also shows on keyboard focus. */
 export const IconButton = forwardRef<HTMLButtonElement, IconButtonProps>(function IconButton({ label, icon, className, ...rest }, ref) {
   return (
-    <button ref={ref} type="button" aria-label={label} className={cx('csk-icon-button', className)} {...rest}>
+    // The tooltip is drawn from data-tooltip in CSS: no extra element per button in long threads.
+    <button ref={ref} type="button" aria-label={label} data-tooltip={label} className={cx('csk-icon-button', className)} {...rest}>
       {icon}
-      <span className="csk-tooltip" aria-hidden="true">
-        {label}
-      </span>
     </button>
   );
 });
@@ -103,15 +101,16 @@ export interface MessageActionBarProps {
 
 /** Copy, edit, regenerate, feedback and the version pager under a message. */
 export function MessageActionBar({ message, canCopy, canRegenerate, canEdit, onEdit, editButtonRef, versionIndex, versionCount }: MessageActionBarProps) {
+  // No busy-state context here: every row has a bar, and a context read would re-render all of
+  // them when a turn starts and ends. The editor and the pager (few, mounted on demand) read it.
   const { labels, regenerate, onFeedback } = useChatWindowActions('ChatWindow.Message');
-  const busy = useContext(BusyContext);
   const feedback = onFeedback && message.role === 'assistant' && canCopy;
   if (!canCopy && !canRegenerate && !canEdit && versionCount === 0 && !feedback) return null;
   return (
     <div className="csk-message-actions" data-slot="message-actions">
       {versionCount > 1 && <VersionPager messageId={message.id} index={versionIndex} count={versionCount} />}
       {canCopy && <CopyButton message={message} />}
-      {canEdit && <IconButton ref={editButtonRef} label={labels.edit} icon={<EditIcon />} disabled={busy} data-slot="message-edit" onClick={onEdit} />}
+      {canEdit && <IconButton ref={editButtonRef} label={labels.edit} icon={<EditIcon />} data-slot="message-edit" onClick={onEdit} />}
       {canRegenerate && (
         <IconButton label={labels.regenerate} icon={<RegenerateIcon />} data-slot="message-regenerate" onClick={() => regenerate(message.id)} />
       )}

@@ -10,6 +10,7 @@ export interface BranchVersions {
   readonly active: number;
 }
 
+/** The versions of every branch point, by the id of the message before it. */
 export type VersionsSnapshot = ReadonlyMap<string, BranchVersions>;
 
 /**

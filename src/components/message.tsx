@@ -6,6 +6,7 @@ import { MessageActionBar } from './message-actions.js';
 import type { MessageRowState } from './message-list.js';
 import { cx } from './cx.js';
 
+/** Props of `ChatWindow.Message`: one message of the conversation. */
 export interface ChatWindowMessageProps extends Omit<ComponentPropsWithoutRef<'article'>, 'children'> {
   message: UIMessage;
   /** This message is the one being streamed. */
@@ -143,7 +144,9 @@ export const ChatWindowMessage = memo(
         ? message.role === 'user'
           ? labels.messageStoppedEmpty
           : labels.messageStopped
-        : state === 'paused'
+        : state === 'pending'
+          ? labels.messagePending
+          : state === 'paused'
           ? labels.messagePaused
           : state === 'failed'
             ? labels.messageInterrupted
@@ -182,7 +185,7 @@ export const ChatWindowMessage = memo(
               {mark}
             </p>
           )}
-          {!editing && !live && state !== 'paused' && (
+          {!editing && !live && state !== 'paused' && state !== 'pending' && (
             <MessageActionBar
               message={message}
               canCopy={hasText && settled}

@@ -13,6 +13,7 @@ type BannerConnection = Pick<ConnectionSnapshot, 'status' | 'attempt' | 'nextRet
 /** How long after a reconnect a finished recovery still counts as part of it. */
 const RECOVERY_WINDOW_MS = 60_000;
 
+/** What the banner shows, also its `data-state`. */
 export type ReconnectBannerState =
   | 'hidden'
   | 'reconnecting'
@@ -23,6 +24,7 @@ export type ReconnectBannerState =
   | 'resuming'
   | 'recovered';
 
+/** Props of {@link ReconnectBanner}: a whole chat, or its `connection` and `recovery`. */
 export interface ReconnectBannerProps extends Omit<ComponentPropsWithoutRef<'div'>, 'children'> {
   /** A `useCloudSignalChat` result; or pass `connection` (+ `recovery`) from the smaller hooks. */
   chat?: { connection: BannerConnection; recovery: RecoveryState };

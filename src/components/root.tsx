@@ -20,6 +20,7 @@ import { useStickToBottom } from './use-stick-to-bottom.js';
 import { ChatWindowAnnouncer } from './announcer.js';
 import { cx } from './cx.js';
 
+/** Props of `ChatWindow.Root`: the chat whose state the parts inside read. */
 export interface ChatWindowRootProps extends ComponentPropsWithoutRef<'div'>, ChatWindowRowOptions {
   /** The result of `useCloudSignalChat`. */
   chat: ChatWindowChat;
@@ -123,7 +124,10 @@ export const ChatWindowRoot = forwardRef<HTMLDivElement, ChatWindowRootProps>(fu
       const files = current.messages[index].parts.filter((p): p is Extract<UIMessage['parts'][number], { type: 'file' }> => p.type === 'file');
       versionStore.fork(current.messages, MessageVersions.branchOf(current.messages, index));
       scrollToBottom('instant');
-      void current.sendMessage(files.length > 0 ? { text, files, messageId } : { text, messageId });
+      // The edited prompt is a new message (new id) after the kept prefix: the old one and its
+      // answers live on as version 1, and a store that never rewrites a sent message accepts it.
+      current.setMessages(current.messages.slice(0, index));
+      void current.sendMessage(files.length > 0 ? { text, files } : { text });
       inputRef.current?.focus();
     },
     [scrollToBottom, versionStore],

@@ -5,6 +5,7 @@ import type { ChatLabels } from './labels.js';
 import { useLabels } from './use-labels.js';
 import { cx } from './cx.js';
 
+/** Props of {@link StatusIndicator}: a whole chat, or its `connection` and `generation`. */
 export interface StatusIndicatorProps extends Omit<ComponentPropsWithoutRef<'div'>, 'children'> {
   /** A `useCloudSignalChat` result; or pass `connection` / `generation` from the smaller hooks. */
   chat?: { connection: { status: ConnectionStatus }; generation: { status: GenerationStatus } };

@@ -2,6 +2,7 @@ import { forwardRef, type ComponentPropsWithoutRef } from 'react';
 import { useChatWindowActions } from './chat-window-context.js';
 import { cx } from './cx.js';
 
+/** Props of `ChatWindow.Suggestions`: prompts to offer as buttons. */
 export interface ChatWindowSuggestionsProps extends Omit<ComponentPropsWithoutRef<'div'>, 'children'> {
   items: readonly string[];
   /** `starter` in an empty chat, `follow-up` after an answer. */

@@ -17,7 +17,9 @@ export const ChatWindowThinkingRow = forwardRef<HTMLDivElement, ComponentPropsWi
     <div ref={ref} data-slot="thinking-row" data-role="assistant" className={cx('csk-message csk-thinking-row', className)} {...rest}>
       {picture != null && <div className="csk-avatar" data-slot="avatar">{picture}</div>}
       <div className="csk-message-main">
-        <p className="csk-message-author">{labels.assistant}</p>
+        <p className="csk-message-meta">
+          <span className="csk-message-author">{labels.assistant}</span>
+        </p>
         <Thinking text={labels.thinking} />
       </div>
     </div>

@@ -6,6 +6,7 @@ const BOTTOM_SLACK = 24;
 const UP_KEYS = new Set(['ArrowUp', 'PageUp', 'Home']);
 const EMPTY: ReadonlySet<string> = new Set();
 
+/** What `useStickToBottom` returns: the refs to attach and whether the view follows the stream. */
 export interface StickToBottom {
   viewportRef: RefObject<HTMLDivElement | null>;
   contentRef: RefObject<HTMLDivElement | null>;

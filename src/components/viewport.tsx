@@ -3,6 +3,7 @@ import * as ScrollArea from '@radix-ui/react-scroll-area';
 import { useChatWindowActions, useChatWindowScroll } from './chat-window-context.js';
 import { cx } from './cx.js';
 
+/** Props of `ChatWindow.Viewport`, the scrolling area. */
 export type ChatWindowViewportProps = ComponentPropsWithoutRef<typeof ScrollArea.Root>;
 
 /**

@@ -4,10 +4,12 @@
  */
 export type ChatErrorKind = 'network' | 'timeout' | 'auth' | 'other';
 
+/** True for the transport's resumable "connection dropped" error (a `TypeError` that mentions the network). */
 export function isNetworkError(error: unknown): boolean {
   return error instanceof TypeError && /network|fetch/i.test(error.message);
 }
 
+/** Sorts a `useChat` error for the UI: `network` (banner), `timeout`, `auth` or `other` (error row); null for none. */
 export function chatErrorKind(error: unknown): ChatErrorKind | null {
   if (error == null) return null;
   if (isNetworkError(error)) return 'network';

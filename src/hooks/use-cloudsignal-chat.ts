@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useChat, type UseChatHelpers } from '@ai-sdk/react';
-import { generateId, type ChatInit, type UIMessage } from 'ai';
+import { generateId, type ChatInit, type ChatTransport, type UIMessage } from 'ai';
 import type { StoredMessage } from '../transport/conversation.js';
 import type { HistorySnapshot } from '../transport/conversation-sync.js';
 import { Store } from '../transport/store.js';
@@ -16,6 +16,7 @@ import { chatErrorKind, isNetworkError, type ChatErrorKind } from './errors.js';
 /** One animation frame: a token stream never commits more often than the screen can paint. */
 export const DEFAULT_THROTTLE_MS = 16;
 
+/** Options of {@link useCloudSignalChat}: `useChat`'s, with `transport` taking the kit's transport or its options. */
 export interface UseCloudSignalChatOptions<UI extends UIMessage = UIMessage> extends Omit<ChatInit<UI>, 'transport'> {
   /** A transport instance (you own and close it) or the options to create one (the hook owns it). */
   transport: TransportInput<UI>;
@@ -52,6 +53,15 @@ export interface CloudSignalChat<UI extends UIMessage = UIMessage> extends Omit<
   readonly history: ChatHistoryState;
   /** Ids of user messages sent while offline and not yet taken by a worker (shown as pending). */
   readonly pendingMessageIds: readonly string[];
+}
+
+/** The transport as useChat sees it: its abort signal stops reading, never the turn itself. */
+function readingOnly<UI extends UIMessage>(transport: ChatKitTransport<UI>): ChatTransport<UI> {
+  return {
+    resumeStreamIsReplay: transport.resumeStreamIsReplay,
+    sendMessages: (options) => transport.sendMessages({ ...options, abortSignal: undefined }),
+    reconnectToStream: (options) => transport.reconnectToStream({ ...options, abortSignal: undefined }),
+  };
 }
 
 /** Stands in for the history of transports without a chat store: nothing to load. */
@@ -95,7 +105,11 @@ export function useCloudSignalChat<UI extends UIMessage = UIMessage>(options: Us
 
   // Resuming is ours, not useChat's: its `resume` fires before the retained status says whether
   // a turn is live, and it cannot insert the other device's user message first.
-  const helpers = useChat<UI>({ ...chatInit, id, transport, throttle, resume: false });
+  // useChat aborts its requests on unmount too; over MQTT that would stop the turn on every device
+  // (switching chats in a sidebar, or a reload's unmount, must not). So useChat's signal only stops
+  // this page reading, and `stop()` below is what stops the turn.
+  const chatTransport = useMemo(() => readingOnly(transport), [transport]);
+  const helpers = useChat<UI>({ ...chatInit, id, transport: chatTransport, throttle, resume: false });
   const connection = useConnectionState(transport);
   const activity = useChatActivity(transport, id);
   const generation = useGenerationFromActivity(activity);
@@ -121,8 +135,8 @@ export function useCloudSignalChat<UI extends UIMessage = UIMessage>(options: Us
   useEffect(() => {
     // Never under a live stream: `useChat` owns the last message until the turn ends.
     if (!conversation || stored.status !== 'ready' || busy) return;
+    // Older pages carry old versions: they are not fresh, but new to `useChat` all the same.
     const fresh = new Set(stored.messages.filter((m) => m.version > appliedVersion.current).map((m) => m.message.id));
-    if (fresh.size === 0 && appliedVersion.current >= 0) return;
     appliedVersion.current = stored.version;
     setMessages((current) => mergeStoredMessages(current, stored.messages, fresh));
   }, [conversation, stored, busy, setMessages]);

@@ -3,6 +3,7 @@ import type { RecoverySnapshot } from '../transport/chat-activity.js';
 import type { ChatKitTransport } from './types.js';
 import { useChatActivity } from './use-chat-activity.js';
 
+/** What `useRecoveryState` returns: see {@link RecoverySnapshot}. */
 export type RecoveryState = RecoverySnapshot;
 
 /** The recovery axis: whether a resume is running and how many chunks the last one recovered. */

@@ -22,6 +22,7 @@ export interface AdaptiveCoalescingOptions {
   smoothing: number;
 }
 
+/** Defaults of the adaptive coalescer: every token leaves at once until the publisher lags. */
 export const ADAPTIVE_COALESCING_DEFAULTS: Readonly<AdaptiveCoalescingOptions> = {
   lagThresholdMs: 8,
   backlogThresholdBytes: 64 * 1024,

@@ -28,6 +28,7 @@ import type { ChatStore } from './store/chat-store.js';
 import { createMemoryChatStore } from './store/memory-chat-store.js';
 import { fromCallbacks, type ChatStoreCallbacks } from './store/callbacks-chat-store.js';
 
+/** Options of {@link createChatWorker}: a connection (`client`, or `url` and credentials) and the turn `handler`. */
 export interface ChatWorkerOptions {
   /** A connected client. Give this, `url` or `urls`. */
   client?: MqttClientLike;
@@ -95,11 +96,14 @@ export interface ChatWorkerStats {
   active: number;
   /** Running turns of dead workers this worker marked failed. */
   swept: number;
+  /** Replay controls refused by the replay budgets (counted when their turn ends). */
+  replaysRefused: number;
   queries: number;
   queriesAnswered: number;
   queriesRateLimited: number;
 }
 
+/** A running worker: its id, its client, live `stats`, and `close()` (drains running turns). */
 export interface ChatWorker {
   readonly workerId: string;
   readonly client: MqttClientLike;
@@ -146,6 +150,8 @@ export async function createChatWorker(options: ChatWorkerOptions): Promise<Chat
   const workerId = settings.workerId ?? settings.account?.clientId ?? `worker_${randomId(12)}`;
   assertSegment('clientId', workerId);
   const store = resolveStore(options);
+  // Background work (sweeps, forwards, query answers) reports here and never rejects unhandled.
+  const report = (error: unknown) => settings.onError?.(error);
   const ownsClient = !options.client;
   const client = options.client ?? (await connectServiceClient(settings, topics, workerId));
   enableNoDelay(client);
@@ -185,7 +191,7 @@ export async function createChatWorker(options: ChatWorkerOptions): Promise<Chat
 
   const forwardTo = (owner: string, address: ChatAddress, payload: Uint8Array): boolean => {
     if (owner === workerId) return false;
-    void publishAsync(client, topics.workerInboxTopic(settings.group, owner, address), payload, { qos: 1 }).catch(settings.onError);
+    void publishAsync(client, topics.workerInboxTopic(settings.group, owner, address), payload, { qos: 1 }).catch(report);
     return true;
   };
   const chatKey = (address: ChatAddress) => `${address.userId}/${address.chatId}`;
@@ -194,7 +200,7 @@ export async function createChatWorker(options: ChatWorkerOptions): Promise<Chat
   const intake = new Map<string, Promise<void>>();
   const inOrder = (address: ChatAddress, step: () => Promise<void>) => {
     const key = chatKey(address);
-    const next = (intake.get(key) ?? Promise.resolve()).then(step).catch(settings.onError);
+    const next = (intake.get(key) ?? Promise.resolve()).then(step).catch(report);
     intake.set(key, next);
     void next.finally(() => {
       if (intake.get(key) === next) intake.delete(key);
@@ -264,7 +270,10 @@ export async function createChatWorker(options: ChatWorkerOptions): Promise<Chat
       if (mode === 'shared' && query.op === 'turn') forwardTo(owner, { userId, chatId: query.chatId }, payload);
       return;
     }
-    void responder.handle(userId, query, payload).catch(settings.onError);
+    // A lookup waits behind the chat's requests that arrived before it: a client that sends a request
+    // and then asks about it must hear "live", not "unknown" while the request is still being validated.
+    if (query.op === 'turn') inOrder({ userId, chatId: query.chatId }, () => responder.handle(userId, query, payload));
+    else void responder.handle(userId, query, payload).catch(report);
   };
 
   const dispatcher = MessageDispatcher.for(client);
@@ -306,13 +315,14 @@ export async function createChatWorker(options: ChatWorkerOptions): Promise<Chat
         const address = topics.parseWorkerInbox(topic, settings.group, workerId)!;
         // The inbox carries requests and turn lookups other members received for chats this worker owns.
         const query = payload.byteLength <= DEFAULT_QUERY_LIMITS.maxQueryBytes ? decodeQuery(payload) : null;
-        if (query?.ok && query.value.op === 'turn') void responder.handle(address.userId, query.value, payload, true).catch(settings.onError);
+        const lookup = query?.ok && query.value.op === 'turn' ? query.value : null;
+        if (lookup) inOrder(address, () => responder.handle(address.userId, lookup, payload, true));
         else onRequest(address, payload, true);
       },
     }),
   );
   await Promise.all(routes.map((route) => route.ready));
-  const stopSweeping = membership.onTick(() => void service.sweep(isPresent).catch(settings.onError));
+  const stopSweeping = membership.onTick(() => void service.sweep(isPresent).catch(report));
 
   return {
     workerId,
@@ -328,6 +338,7 @@ export async function createChatWorker(options: ChatWorkerOptions): Promise<Chat
         dropped: counters.dropped + service.stats.queueFull,
         active: service.stats.active,
         swept: service.stats.swept,
+        replaysRefused: service.stats.replaysRefused,
         queries: responder.stats.queries,
         queriesAnswered: responder.stats.answered,
         queriesRateLimited: responder.stats.rateLimited,
@@ -341,7 +352,8 @@ export async function createChatWorker(options: ChatWorkerOptions): Promise<Chat
       await Promise.all(routes.map((route) => route.release()));
       await service.drain(settings.drainTimeoutMs, 'worker shutting down');
       await membership.stop();
-      if (ownsClient) await new Promise<void>((resolve) => (client as unknown as { end: (force: boolean, opts: object, cb: () => void) => void }).end(false, {}, () => resolve()));
+      // A client that lost its connection has nothing left to flush: waiting for its queue would hang.
+      if (ownsClient) await new Promise<void>((resolve) => (client as unknown as { end: (force: boolean, opts: object, cb: () => void) => void }).end(!client.connected, {}, () => resolve()));
     },
   };
 }

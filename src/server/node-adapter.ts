@@ -4,11 +4,13 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
+/** A web-standard handler, as `createChatRequestHandler` and `createCredentialsHandler` return. */
 export type WebHandler = (request: Request) => Promise<Response>;
 
 /** Largest request body read, bytes; larger bodies are answered 413 without buffering them. */
 const MAX_BODY_BYTES = 1024 * 1024;
 
+/** Adapts a web handler to `node:http` (`(req, res) => void`); bodies over 1 MiB get 413 unread. */
 export function toNodeHandler(handler: WebHandler): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     void (async () => {

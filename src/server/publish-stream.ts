@@ -18,6 +18,7 @@ import { enableNoDelay } from './no-delay.js';
 
 export type { ChunkSource } from './chunk-source.js';
 
+/** Options of {@link publishStreamToMqtt}. */
 export interface PublishStreamOptions {
   /** The id the client filters on. Default: a fresh one. */
   requestId?: string;

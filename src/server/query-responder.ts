@@ -47,8 +47,13 @@ export interface QueryResponderOptions {
   onError?: (error: unknown) => void;
 }
 
+/** Answers to rename/delete kept per user, so a re-asked query (same id) gets the same answer. */
+const REMEMBERED_ANSWERS_PER_USER = 32;
+
 export class QueryResponder {
   readonly stats: QueryStats = { queries: 0, answered: 0, rateLimited: 0, dropped: 0, forwarded: 0 };
+  /** Recent answers of mutating queries, per user (one user's queries never evict another's). */
+  private readonly remembered = new Map<string, Map<string, AnswerEnvelope>>();
 
   constructor(private readonly options: QueryResponderOptions) {}
 
@@ -75,6 +80,12 @@ export class QueryResponder {
       await this.answer(userId, query, { queryId: query.queryId, error: { code: 'rate-limited', message: 'Too many queries: please wait a moment.' } });
       return;
     }
+    const earlier = this.remembered.get(userId)?.get(query.queryId);
+    if (earlier) {
+      // A re-asked rename or delete: the first answer, not a second "no such chat".
+      await this.answer(userId, query, earlier);
+      return;
+    }
     let answer: AnswerEnvelope | null;
     try {
       answer = await this.resolve(userId, query, payload, forwarded);
@@ -82,7 +93,19 @@ export class QueryResponder {
       answer = { queryId: query.queryId, error: errorOf(error) };
       if (answer.error.code === 'internal') this.options.onError?.(error);
     }
-    if (answer) await this.answer(userId, query, answer);
+    if (!answer) return;
+    if (query.op === 'rename' || query.op === 'delete') this.remember(userId, answer);
+    await this.answer(userId, query, answer);
+  }
+
+  private remember(userId: string, answer: AnswerEnvelope): void {
+    let answers = this.remembered.get(userId);
+    if (answers) this.remembered.delete(userId);
+    else answers = new Map();
+    this.remembered.set(userId, answers);
+    answers.set(answer.queryId, answer);
+    if (answers.size > REMEMBERED_ANSWERS_PER_USER) answers.delete(answers.keys().next().value as string);
+    if (this.remembered.size > 10_000) this.remembered.delete(this.remembered.keys().next().value as string);
   }
 
   private async resolve(userId: string, query: QueryEnvelope, payload: Uint8Array, forwarded: boolean): Promise<AnswerEnvelope | null> {
@@ -92,10 +115,13 @@ export class QueryResponder {
     switch (query.op) {
       case 'history': {
         const address = { userId, chatId: query.chatId };
+        // A page is capped; a sync (`after`) returns every change unless the client asked for fewer,
+        // since a capped sync would silently leave the device behind.
+        const limit = query.limit !== undefined ? Math.min(query.limit, limits.maxPageMessages) : query.after !== undefined ? undefined : limits.maxPageMessages;
         const page: MessageQuery = {
           ...(query.after !== undefined ? { after: query.after } : {}),
           ...(query.before !== undefined ? { before: query.before } : {}),
-          limit: Math.min(query.limit ?? limits.maxPageMessages, limits.maxPageMessages),
+          ...(limit !== undefined ? { limit } : {}),
         };
         return ok(await store.loadMessages(address, page));
       }

@@ -18,6 +18,7 @@ import type { ChatStore } from './store/chat-store.js';
 import { createMemoryChatStore } from './store/memory-chat-store.js';
 import { RequestDedupe } from './request-dedupe.js';
 
+/** Options of {@link createChatRequestHandler}. */
 export interface ChatRequestHandlerOptions {
   /** Connected service-account client, or a function returning one (lazy singleton). */
   client: MqttClientLike | (() => MqttClientLike | Promise<MqttClientLike>);
@@ -38,6 +39,25 @@ export interface ChatRequestHandlerOptions {
 
 const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
+/**
+ * The HTTP trigger: a web `Request -> Response` handler that checks the session, validates and
+ * rate-limits the turn, answers 202 at once and streams the answer over MQTT. Works as a Next.js
+ * route handler, in Hono or Bun, and in `node:http` through {@link toNodeHandler}.
+ *
+ * @example
+ * ```ts
+ * // app/api/chat/route.ts
+ * import { createChatRequestHandler } from '@cloudsignal/ai-chat-kit/server';
+ *
+ * export const POST = createChatRequestHandler({
+ *   client: getServiceClient,                 // a connected service-account MQTT client
+ *   authenticate: (request) => sessionUserId(request),
+ *   handler: async ({ messages, abortSignal }) =>
+ *     streamText({ model, messages: await convertToModelMessages(messages), abortSignal }),
+ *   limits: { maxRequestBytes: 4 * 1024 * 1024 }, // raise it to accept large attachments
+ * });
+ * ```
+ */
 export function createChatRequestHandler(options: ChatRequestHandlerOptions): (request: Request) => Promise<Response> {
   const topics = new TopicScheme(options.topicPrefix ?? DEFAULT_TOPIC_PREFIX);
   const limits = { ...DEFAULT_REQUEST_LIMITS, ...options.limits };

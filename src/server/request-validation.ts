@@ -6,6 +6,7 @@ import { safeValidateUIMessages, type UIMessage } from 'ai';
 import type { RequestEnvelope } from '../transport/envelope.js';
 import { ChatKitError } from '../transport/errors.js';
 
+/** Limits every request is checked against before any model is called. */
 export interface RequestLimits {
   /** Largest request payload in bytes, checked before the payload is decoded. Default 256 KiB. */
   maxRequestBytes: number;
@@ -18,8 +19,10 @@ export interface RequestLimits {
   maxDepth: number;
 }
 
+/** 256 KiB and 1 000 messages per request. */
 export const DEFAULT_REQUEST_LIMITS: RequestLimits = { maxRequestBytes: 256 * 1024, maxMessages: 1_000, maxDepth: 64 };
 
+/** A request that failed validation; its message says which rule. */
 export class InvalidRequestError extends ChatKitError {
   constructor(message: string) {
     super('invalid-request', message);

@@ -6,7 +6,7 @@
  * topic. It also answers "what do you know of this turn" and sweeps turns whose worker died.
  */
 import type { UIMessage } from 'ai';
-import type { ChatSummary, TurnLookup } from '../transport/conversation.js';
+import type { ChatSummary, StoredMessage, TurnLookup } from '../transport/conversation.js';
 import { encodeChatEvent, type RequestEnvelope } from '../transport/envelope.js';
 import { ChatKitError } from '../transport/errors.js';
 import { randomId } from '../transport/ids.js';
@@ -59,6 +59,8 @@ export interface TurnServiceStats {
   queueFull: number;
   /** Running turns of dead workers marked failed. */
   swept: number;
+  /** Replay controls refused by a budget (one outstanding per client, per client, per turn), over finished turns. */
+  replaysRefused: number;
   active: number;
 }
 
@@ -75,7 +77,7 @@ const INTERRUPTED = 'The worker running this turn stopped before it finished.';
 const chatKey = (address: ChatAddress) => `${address.userId}/${address.chatId}`;
 
 export class TurnService {
-  readonly stats: TurnServiceStats = { served: 0, rejected: 0, storedDuplicates: 0, queueFull: 0, swept: 0, active: 0 };
+  readonly stats: TurnServiceStats = { served: 0, rejected: 0, storedDuplicates: 0, queueFull: 0, swept: 0, replaysRefused: 0, active: 0 };
   private readonly queues = new Map<string, { tail: Promise<void>; size: number }>();
   private readonly live = new Map<string, LiveTurn>();
   private readonly running = new Set<Promise<void>>();
@@ -95,22 +97,8 @@ export class TurnService {
    */
   accept(address: ChatAddress, request: RequestEnvelope, incoming: UIMessage | undefined): boolean {
     if (!this.hasRoom(address)) return false;
-    const { client, topics, publish } = this.options;
-    const publisher = new TurnPublisher({
-      client,
-      topics,
-      address,
-      requestId: request.requestId,
-      userMessage: incoming?.role === 'user' ? incoming : undefined,
-      messageId: `msg_${request.requestId}`,
-      streamQos: publish.streamQos,
-      completeQos: publish.completeQos,
-      mergeWindowMs: publish.mergeWindowMs,
-      completeExpirySeconds: publish.completeExpirySeconds,
-      replayBatchSize: 256,
-      replayBudget: this.options.replayBudget,
-      allowReplay: this.options.allowReplay,
-    });
+    const { client, topics } = this.options;
+    const publisher = this.publisherFor(address, request.requestId, incoming?.role === 'user' ? incoming : undefined);
     // One abort input per turn: a control `abort` from any device, or the service shutting down.
     const abort = new AbortController();
     const controls = routeTurnControls(client, topics, address, request.requestId, (control) => {
@@ -129,16 +117,26 @@ export class TurnService {
     if (!this.hasRoom(address)) return false;
     this.stats.rejected++;
     const { client, topics } = this.options;
-    this.enqueue(address, () => publishRefusal(client, topics, address, requestId, errorText).catch(this.options.onError));
+    this.enqueue(address, () => publishRefusal(client, topics, address, requestId, errorText).catch((error: unknown) => this.options.onError?.(error)));
     return true;
   }
 
-  /** Re-sends the acknowledgement of a request this service holds (a re-sent request); false when it holds none. */
-  reacknowledge(address: ChatAddress, requestId: string): boolean {
+  /**
+   * Answers a re-sent request this service already took: the acknowledgement again while it is
+   * queued, nothing while it runs (its statuses flow), and its final state from the store once it
+   * ended (through the chat's queue). A client re-sends until it hears of its request, so it must.
+   */
+  reacknowledge(address: ChatAddress, requestId: string): void {
     const turn = this.live.get(`${chatKey(address)}/${requestId}`);
-    if (!turn) return false;
-    if (!turn.started) void turn.publisher.acknowledge().catch(() => undefined);
-    return true;
+    if (turn) {
+      if (!turn.started) void turn.publisher.acknowledge().catch(() => undefined);
+      return;
+    }
+    if (!this.hasRoom(address)) return;
+    this.enqueue(address, async () => {
+      const known = await this.options.store.findTurn(address, requestId);
+      if (known.length > 0) await this.announceStored(this.publisherFor(address, requestId), known);
+    });
   }
 
   /** What this service knows of a turn it holds; null when it holds none. */
@@ -207,6 +205,34 @@ export class TurnService {
     void publishAsync(client, topics.userTopic(userId, 'chats'), encodeChatEvent({ eventId: randomId(), ...event }), { qos: 1 }).catch(() => undefined);
   }
 
+  private publisherFor(address: ChatAddress, requestId: string, userMessage?: UIMessage): TurnPublisher {
+    const { client, topics, publish } = this.options;
+    return new TurnPublisher({
+      client,
+      topics,
+      address,
+      requestId,
+      userMessage,
+      messageId: `msg_${requestId}`,
+      streamQos: publish.streamQos,
+      completeQos: publish.completeQos,
+      mergeWindowMs: publish.mergeWindowMs,
+      completeExpirySeconds: publish.completeExpirySeconds,
+      replayBatchSize: 256,
+      replayBudget: this.options.replayBudget,
+      allowReplay: this.options.allowReplay,
+    });
+  }
+
+  /** Tells a re-sending client how its stored request ended (nothing while it still runs elsewhere). */
+  private async announceStored(publisher: TurnPublisher, known: StoredMessage[]): Promise<void> {
+    const stored = known.find((entry) => entry.turn)?.turn;
+    if (!stored || stored.state === 'running') return;
+    const answer = known.find((entry) => entry.message.role === 'assistant')?.message;
+    publisher.describe({ userMessage: known.find((entry) => entry.message.role === 'user')?.message, messageId: answer?.id ?? publisher.messageId });
+    await publisher.announceFinished(stored.state, stored.error).catch(() => undefined);
+  }
+
   private hasRoom(address: ChatAddress): boolean {
     const size = this.queues.get(chatKey(address))?.size ?? 0;
     if (size < this.maxQueued) return true;
@@ -251,12 +277,7 @@ export class TurnService {
         this.stats.storedDuplicates++;
         this.live.delete(key);
         void turn.controls.release();
-        const stored = known.find((entry) => entry.turn)?.turn;
-        const answer = known.find((entry) => entry.message.role === 'assistant')?.message;
-        if (stored && stored.state !== 'running') {
-          publisher.describe({ userMessage: known.find((entry) => entry.message.role === 'user')?.message, messageId: answer?.id ?? publisher.messageId });
-          await publisher.announceFinished(stored.state, stored.error).catch(() => undefined);
-        }
+        await this.announceStored(publisher, known);
         return;
       }
       prepared = await prepareTurn(store, address, request, incoming);
@@ -301,6 +322,7 @@ export class TurnService {
     });
     release();
     this.stats.served++;
+    this.stats.replaysRefused += result.replaysRefused;
     this.options.onTurn?.(result);
   }
 

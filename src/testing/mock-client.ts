@@ -37,6 +37,8 @@ export interface MockConnectOptions {
 export interface MockClientOptions {
   clientId: string;
   username?: string;
+  /** Like MQTT.js, read at every connect: changing it changes what the next reconnect presents. */
+  password?: string;
   protocolVersion: 4 | 5;
   reconnectPeriod: number;
   clean: true;
@@ -122,7 +124,6 @@ export class MockMqttClient implements MqttClientLike {
   private attemptTimer: ReturnType<typeof setTimeout> | undefined;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly connectDelayMs: number;
-  private readonly password: string | undefined;
 
   /** @internal Use `broker.connect()`. */
   constructor(
@@ -132,11 +133,11 @@ export class MockMqttClient implements MqttClientLike {
     this.options = {
       clientId: options.clientId,
       username: options.username,
+      password: options.password,
       protocolVersion: options.protocolVersion ?? 4,
       reconnectPeriod: Math.max(0, options.reconnectPeriod ?? 0),
       clean: true,
     };
-    this.password = options.password;
     this.connectDelayMs = Math.max(0, options.connectDelayMs ?? 0);
     this.attempt();
   }
@@ -326,7 +327,7 @@ export class MockMqttClient implements MqttClientLike {
     const run = () => {
       this.attemptTimer = undefined;
       if (this.state !== 'connecting') return;
-      const result = this.broker.open({ ...this.options, password: this.password }, this.sink);
+      const result = this.broker.open({ ...this.options }, this.sink);
       if (result.ok) this.onConnected(result.session);
       else this.onAttemptFailed(result.error);
     };

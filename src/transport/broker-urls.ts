@@ -5,6 +5,7 @@
  */
 import { ChatKitError } from './errors.js';
 
+/** The failover order of a managed connection's broker URLs, and where it is now. */
 export class BrokerUrls {
   private index = 0;
   readonly urls: readonly string[];

@@ -24,6 +24,7 @@ export interface RecoverySnapshot {
  */
 export type ChatTurnState = TurnState | 'idle' | 'catching-up';
 
+/** One chat's latest turn as this client knows it (`transport.chat(chatId).store`). */
 export interface ChatActivitySnapshot {
   /** Request id of the latest turn seen on this chat, null before any. */
   requestId: string | null;
@@ -44,6 +45,7 @@ export interface ChatActivitySnapshot {
   pending: readonly UIMessage[];
 }
 
+/** A chat with no known turn. */
 export const INITIAL_CHAT_ACTIVITY: ChatActivitySnapshot = {
   requestId: null,
   turnState: 'idle',

@@ -7,6 +7,7 @@ import type { ChatPage, ChatSummary } from './conversation.js';
 import type { ChatEventEnvelope } from './envelope.js';
 import { Store, type ReadableStore } from './store.js';
 
+/** The user's chat list as `ChatListObserver.store` holds it. */
 export interface ChatListSnapshot {
   status: 'idle' | 'loading' | 'ready' | 'error';
   /** Newest (`updatedAt`) first. */
@@ -26,6 +27,7 @@ export interface ChatListOptions {
 
 const INITIAL: ChatListSnapshot = { status: 'idle', chats: [], error: null };
 
+/** Watches the user's chat list: loads it, then applies changes fanned out to every device. */
 export class ChatListObserver {
   private readonly state = new Store<ChatListSnapshot>(INITIAL);
   readonly store: ReadableStore<ChatListSnapshot> = this.state;

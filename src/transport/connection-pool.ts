@@ -27,7 +27,7 @@ export interface PoolEntry {
   readonly unsubscribing: Map<string, Promise<void>>;
 }
 
-/** The identity of a managed connection: same key, same socket. */
+/** The identity of a managed connection: same key, same socket. Headers are part of it (they carry the session). */
 export function connectionKey(options: ManagedConnectionOptions, userId: string | undefined): string {
   const headers = Object.entries(options.headers ?? {}).sort(([a], [b]) => a.localeCompare(b));
   return JSON.stringify([
@@ -42,6 +42,7 @@ export function connectionKey(options: ManagedConnectionOptions, userId: string 
   ]);
 }
 
+/** Shared connections by identity, counted by the leases that started on them. */
 export class ConnectionPool {
   private readonly entries = new Map<string, PoolEntry>();
 

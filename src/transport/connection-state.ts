@@ -8,11 +8,13 @@ export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'of
 /** Why the connection is not up: credentials refused, broker not reachable, or anything else. */
 export type ConnectionErrorKind = 'auth' | 'unreachable' | 'protocol';
 
+/** Why the last connect failed, in words for people and a kind for code. */
 export interface ConnectionError {
   kind: ConnectionErrorKind;
   message: string;
 }
 
+/** The connection axis as hooks read it: status, attempt count, next retry, last error. */
 export interface ConnectionSnapshot {
   status: ConnectionStatus;
   /** Reconnect attempts since the last successful connect (0 while connected). */
@@ -24,6 +26,7 @@ export interface ConnectionSnapshot {
   connectedAt: number | null;
 }
 
+/** The state before the first connect: `connecting`, no attempt yet. */
 export const INITIAL_CONNECTION: ConnectionSnapshot = {
   status: 'connecting',
   attempt: 0,
@@ -32,6 +35,7 @@ export const INITIAL_CONNECTION: ConnectionSnapshot = {
   connectedAt: null,
 };
 
+/** What happened to the socket: the inputs of {@link nextConnectionState}. */
 export type ConnectionEvent =
   | { type: 'connected'; at: number }
   /** The connection that was up went down; `reason` ends up in the network error of open streams. */

@@ -47,6 +47,7 @@ const isCache = (value: unknown): value is CachedHistory => {
 
 const INITIAL: HistorySnapshot = { status: 'idle', messages: [], version: 0, hasOlder: false, error: null };
 
+/** Keeps one chat's messages in step with the server's copy: hydrates by cursor, pages older messages, exposes a `store`. */
 export class ConversationSync<UI extends UIMessage = UIMessage> {
   private readonly state = new Store<HistorySnapshot<UI>>(INITIAL as HistorySnapshot<UI>);
   readonly store: ReadableStore<HistorySnapshot<UI>> = this.state;

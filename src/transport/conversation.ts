@@ -41,7 +41,10 @@ export interface MessagePage<UI extends UIMessage = UIMessage> {
   messages: StoredMessage<UI>[];
   /** The chat's current version: pass it as `after` to fetch only what changed since. 0 for an empty chat. */
   version: number;
-  /** True when messages older than the first returned one exist (page further with `before`). */
+  /**
+   * True when the queried range (`after`/`before`) holds messages older than the first returned one,
+   * i.e. `limit` cut it: page further with `before`. An `after` query without `limit` is complete (false).
+   */
   hasOlder: boolean;
 }
 

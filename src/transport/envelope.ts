@@ -12,11 +12,14 @@
 import type { UIMessage, UIMessageChunk } from 'ai';
 import type { ChatPage, ChatSummary, MessagePage, TurnLookup } from './conversation.js';
 
+/** The `v` of every envelope this version of the kit writes and reads. */
 export const PROTOCOL_VERSION = 1;
 
 /** Turn states a worker publishes on `status`. */
 export const TURN_STATES = ['queued', 'thinking', 'generating', 'done', 'error', 'aborted'] as const;
+/** One of {@link TURN_STATES}. */
 export type TurnState = (typeof TURN_STATES)[number];
+/** States after which a turn publishes nothing more but its `complete` record. */
 export const FINAL_TURN_STATES: ReadonlySet<TurnState> = new Set(['done', 'error', 'aborted']);
 
 /** Consecutive chunks of one turn, from `seq` on. `end` marks the last chunk of the turn. */
@@ -66,12 +69,15 @@ export interface RequestEnvelope {
   clientId?: string;
 }
 
+/** A `control` message: stop a turn (`abort`) or ask for its chunks again from `fromSeq` (`replay`). */
 export type ControlEnvelope =
   | { op: 'abort'; requestId: string }
   /** `toSeq` (exclusive, optional): the end of the gap the client is missing; without it, everything from `fromSeq`. */
   | { op: 'replay'; requestId: string; fromSeq: number; clientId: string; toSeq?: number };
 
+/** Why a payload was dropped: not JSON or wrong shape (`malformed`), another protocol version, or invalid fields. */
 export type DecodeFailure = 'malformed' | 'version' | 'invalid';
+/** A decoder's answer: the value, or why it was refused (never a throw). */
 export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: DecodeFailure };
 
 const textDecoder = /* @__PURE__ */ new TextDecoder();
@@ -104,6 +110,7 @@ export function isChunkLike(value: unknown): value is UIMessageChunk {
   return value !== null && typeof value === 'object' && typeof (value as { type?: unknown }).type === 'string';
 }
 
+/** True when `value` can be a request id (what the transport generates and the worker accepts). */
 export function isValidRequestId(value: unknown): value is string {
   return typeof value === 'string' && REQUEST_ID.test(value);
 }
@@ -124,6 +131,7 @@ function fromWireChunk(value: unknown): UIMessageChunk | null {
   return isChunkLike(value) ? value : null;
 }
 
+/** Serialises chunks of a live turn for the `stream` topic. */
 export function encodeStream(envelope: StreamEnvelope): string {
   const c = envelope.chunks.map(toWireChunk);
   return JSON.stringify(
@@ -133,6 +141,7 @@ export function encodeStream(envelope: StreamEnvelope): string {
   );
 }
 
+/** Reads a `stream` payload; malformed or foreign payloads come back as a failure to count. */
 export function decodeStream(payload: string | Uint8Array): Decoded<StreamEnvelope> {
   const h = head(payload);
   if (!h.ok) return h;
@@ -147,6 +156,7 @@ export function decodeStream(payload: string | Uint8Array): Decoded<StreamEnvelo
   return { ok: true, value: { requestId: r as string, seq: s, chunks, end: e === 1 } };
 }
 
+/** Serialises a turn's state for the retained `status` topic. */
 export function encodeStatus(status: StatusEnvelope): string {
   return JSON.stringify({
     v: PROTOCOL_VERSION,
@@ -160,6 +170,7 @@ export function encodeStatus(status: StatusEnvelope): string {
   });
 }
 
+/** Reads a `status` payload. */
 export function decodeStatus(payload: string | Uint8Array): Decoded<StatusEnvelope> {
   const h = head(payload);
   if (!h.ok) return h;
@@ -186,6 +197,7 @@ function isMessageLike(value: unknown): value is UIMessage {
   return m !== null && typeof m === 'object' && typeof m.id === 'string' && typeof m.role === 'string' && Array.isArray(m.parts);
 }
 
+/** Serialises a finished turn (user message and every chunk, text merged) for the retained `complete` topic. */
 export function encodeComplete(complete: CompleteEnvelope): string {
   return JSON.stringify({
     v: PROTOCOL_VERSION,
@@ -197,6 +209,7 @@ export function encodeComplete(complete: CompleteEnvelope): string {
   });
 }
 
+/** Reads a `complete` payload. */
 export function decodeComplete(payload: string | Uint8Array): Decoded<CompleteEnvelope> {
   const h = head(payload);
   if (!h.ok) return h;
@@ -207,6 +220,7 @@ export function decodeComplete(payload: string | Uint8Array): Decoded<CompleteEn
   return { ok: true, value: { requestId: r as string, state: st, chunks: c, at, ...(u ? { userMessage: u as UIMessage } : {}) } };
 }
 
+/** Serialises a turn request (MQTT trigger payload and HTTP trigger body share it). */
 export function encodeRequest(request: RequestEnvelope): string {
   return JSON.stringify({
     v: PROTOCOL_VERSION,
@@ -242,6 +256,7 @@ export function decodeRequest(payload: string | Uint8Array): Decoded<RequestEnve
   };
 }
 
+/** Serialises an `abort` or `replay` for the `control` topic. */
 export function encodeControl(control: ControlEnvelope): string {
   return JSON.stringify(
     control.op === 'abort'
@@ -250,6 +265,7 @@ export function encodeControl(control: ControlEnvelope): string {
   );
 }
 
+/** Reads a `control` payload. */
 export function decodeControl(payload: string | Uint8Array): Decoded<ControlEnvelope> {
   const h = head(payload);
   if (!h.ok) return h;
@@ -327,6 +343,7 @@ function isCount(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
+/** Serialises a user-level query (history page, chat list, rename, delete, turn lookup) for `~/query`. */
 export function encodeQuery(query: QueryEnvelope): string {
   const { queryId, clientId, ...rest } = query;
   return JSON.stringify({ v: PROTOCOL_VERSION, r: queryId, cid: clientId, ...rest });
@@ -371,6 +388,7 @@ export function decodeQuery(payload: string | Uint8Array): Decoded<QueryEnvelope
   }
 }
 
+/** Serialises the answer to one query for the asking client's `~/answer/{clientId}`. */
 export function encodeAnswer(answer: AnswerEnvelope): string {
   return JSON.stringify(
     'error' in answer
@@ -393,6 +411,7 @@ export function decodeAnswer(payload: string | Uint8Array): Decoded<AnswerEnvelo
   return { ok: true, value: { queryId: r as string, result: res } };
 }
 
+/** True when `value` has the shape of a chat-list entry. */
 export function isChatSummary(value: unknown): value is ChatSummary {
   const c = value as ChatSummary | null;
   return (
@@ -406,6 +425,7 @@ export function isChatSummary(value: unknown): value is ChatSummary {
   );
 }
 
+/** Serialises a chat-list change for `~/chats`. */
 export function encodeChatEvent(event: ChatEventEnvelope): string {
   return JSON.stringify(
     event.op === 'upsert'
@@ -414,6 +434,7 @@ export function encodeChatEvent(event: ChatEventEnvelope): string {
   );
 }
 
+/** Reads a `~/chats` payload. */
 export function decodeChatEvent(payload: string | Uint8Array): Decoded<ChatEventEnvelope> {
   const h = head(payload);
   if (!h.ok) return h;

@@ -17,6 +17,7 @@ export type ChatKitErrorCode =
   | 'query-failed'
   | 'turn-lost';
 
+/** Base class of the kit's typed errors: branch on `code`, not on the message. */
 export class ChatKitError extends Error {
   readonly code: ChatKitErrorCode;
   constructor(code: ChatKitErrorCode, message: string, options?: { cause?: unknown }) {
@@ -26,6 +27,7 @@ export class ChatKitError extends Error {
   }
 }
 
+/** A user id, chat id or client id that cannot stand in a topic (`/`, `+`, `#`, `$`, too long). */
 export class InvalidTopicSegmentError extends ChatKitError {
   constructor(kind: string, value: unknown) {
     super('invalid-topic-segment', `${kind} must match [A-Za-z0-9_-]{1,64} (got ${JSON.stringify(String(value)).slice(0, 80)})`);

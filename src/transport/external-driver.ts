@@ -9,6 +9,7 @@ import { clientIdOf, destroySocket, isCredentialRefusal, reconnectKeepingInfligh
 
 const now = () => Date.now();
 
+/** Follows an app-owned client and reports its ups and downs; never ends it. */
 export class ExternalDriver implements ConnectionDriver {
   readonly clientId: string;
   readonly userId = undefined;

@@ -10,7 +10,8 @@ export { TopicScheme, DEFAULT_TOPIC_PREFIX, CHANNELS, USER_CHANNELS, isValidSegm
 export type * from './conversation.js';
 export * from './envelope.js';
 export * from './errors.js';
-export type { MqttClientLike, PublishOptions, QoS, SubscriptionGrant, MqttClientEvents } from './mqtt-client.js';
+export type { MqttClientLike, PublishOptions, QoS, SubscriptionGrant, MqttClientEvents, OpenClient, OpenClientOptions } from './mqtt-client.js';
+export { MANAGED_CONNECTION_DEFAULTS, type ConnectionTuning, type ManagedConnectionOptions } from './connection.js';
 export type { ReadableStore } from './store.js';
 export { nextConnectionState, INITIAL_CONNECTION, type ConnectionSnapshot, type ConnectionStatus, type ConnectionError, type ConnectionErrorKind, type ConnectionEvent } from './connection-state.js';
 export { INITIAL_CHAT_ACTIVITY, type ChatActivitySnapshot, type RecoverySnapshot, type ChatTurnState } from './chat-activity.js';

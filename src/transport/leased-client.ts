@@ -16,6 +16,7 @@ import {
 
 type AnyListener = (...args: never[]) => void;
 
+/** The `MqttClientLike` a transport gets from its lease: the shared client, minus other transports' business. */
 export class LeasedClient implements MqttClientLike {
   private readonly added: Array<{ event: keyof MqttClientEvents; listener: AnyListener }> = [];
   private detached = false;

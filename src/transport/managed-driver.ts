@@ -62,6 +62,7 @@ export const MANAGED_CONNECTION_DEFAULTS = {
 
 const now = () => Date.now();
 
+/** Keeps a kit-owned client connected: credentials per connect, backoff with jitter, failover. */
 export class ManagedDriver implements ConnectionDriver {
   client: MqttClientLike | null = null;
   clientId: string;

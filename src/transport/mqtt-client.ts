@@ -9,6 +9,7 @@
  */
 import mqtt from 'mqtt';
 
+/** MQTT delivery level: at most once (0), at least once (1), exactly once (2). */
 export type QoS = 0 | 1 | 2;
 
 /** Options of one publish; `properties` is only sent on MQTT 5 connections. */
@@ -35,6 +36,10 @@ export interface MqttClientEvents {
   error: (error: Error) => void;
 }
 
+/**
+ * The MQTT client surface the kit uses: MQTT.js 5 clients, the in-memory client of
+ * `@cloudsignal/ai-chat-kit/testing`, or any wrapper with the same callback-style methods.
+ */
 export interface MqttClientLike {
   readonly connected: boolean;
   /** MQTT.js exposes its connect options here; the kit reads `clientId` and `protocolVersion`. */

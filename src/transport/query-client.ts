@@ -33,6 +33,8 @@ export interface QueryClientContext {
   userId(): string | undefined;
   clientId(): string | undefined;
   client(): MqttClientLike | null;
+  /** Starts the (lazy) connection: a question is a reason to have it up. */
+  connect(): void;
   /** First delay before an unanswered query is asked again; doubles up to 16 times it. */
   retryMs: number;
   count(reason: DropReason | 'received'): void;
@@ -57,6 +59,7 @@ export class QueryClient {
   /** Asks one question; resolves with the worker's answer, rejects with {@link QueryFailedError}. */
   ask<K extends QueryOp>(op: K, fields: QueryFields<K>, signal?: AbortSignal): Promise<QueryResults[K]> {
     const queryId = randomId();
+    this.context.connect();
     return new Promise<QueryResults[K]>((resolve, reject) => {
       const entry: Pending = { op, payload: '', resolve: resolve as (value: unknown) => void, reject, timer: undefined, delay: this.context.retryMs };
       this.pending.set(queryId, entry);

@@ -1,6 +1,7 @@
 /** Counters of what a client dropped, by reason. Never thrown into the UI: only counted. */
 export type DropReason = 'malformed' | 'version' | 'invalid' | 'foreign' | 'stale' | 'duplicate' | 'oversized';
 
+/** What a transport received, dropped (by reason), replayed and recovered. */
 export interface TransportStats {
   received: number;
   dropped: Record<DropReason, number>;
@@ -10,6 +11,7 @@ export interface TransportStats {
   chunksRecovered: number;
 }
 
+/** Counters at zero. */
 export function emptyStats(): TransportStats {
   return {
     received: 0,
@@ -20,6 +22,7 @@ export function emptyStats(): TransportStats {
   };
 }
 
+/** Every dropped message, whatever the reason. */
 export function totalDropped(stats: TransportStats): number {
   let total = 0;
   for (const key in stats.dropped) total += stats.dropped[key as DropReason];

@@ -6,6 +6,7 @@ import { InvalidTopicSegmentError } from './errors.js';
 
 /** Channels of a chat, see DESIGN.md. `replay` is followed by `/{clientId}`. */
 export const CHANNELS = ['request', 'control', 'stream', 'status', 'complete', 'replay'] as const;
+/** One channel of a chat: the last level(s) of its topics. */
 export type Channel = (typeof CHANNELS)[number];
 
 /**
@@ -15,6 +16,7 @@ export type Channel = (typeof CHANNELS)[number];
  * chat id (see {@link isValidSegment}), so these topics cannot collide with a chat's.
  */
 export const USER_CHANNELS = ['query', 'answer', 'chats'] as const;
+/** One of {@link USER_CHANNELS}. */
 export type UserChannel = (typeof USER_CHANNELS)[number];
 /** The level that separates a user's own channels from their chats'. */
 export const USER_LEVEL = '~';

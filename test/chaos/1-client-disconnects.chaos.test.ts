@@ -12,7 +12,6 @@ import { recordRow } from './lib/results.js';
 
 const CLIENTS = 50;
 const TURNS_PER_CLIENT = 12;
-const BUDGET_MS = 45_000;
 
 describe.each(BROKER_KINDS)('client disconnects mid-turn on %s', (kind) => {
   const stack = useChaosStack(kind, 's1');
@@ -26,7 +25,6 @@ describe.each(BROKER_KINDS)('client disconnects mid-turn on %s', (kind) => {
       wsUrl: stack.proxy.url,
       clients: CLIENTS,
       turnsPerClient: TURNS_PER_CLIENT,
-      budgetMs: BUDGET_MS,
       script: (client, turn) => ({ key: `${kind}-c${client.index}-t${turn}`, tokens: 20 + Math.floor(random() * 20), delayMs: 15 + Math.floor(random() * 10) }),
       plan: (client, _turn, script) => {
         const at = 2 + Math.floor(random() * (script.tokens - 4));
@@ -50,7 +48,10 @@ describe.each(BROKER_KINDS)('client disconnects mid-turn on %s', (kind) => {
     });
     const { turns } = result;
     const mismatches = turns.filter((t) => t.problems.length > 0).length;
-    const disconnects = turns.reduce((n, t) => n + t.outcome.disconnects, 0);
+    // Socket drops that landed mid-turn. The transport resumes inside the stream it returned, so
+    // the consumer no longer sees most of them as network errors (surfaced: see notes).
+    const disconnects = faults.destroy + faults.clean + faults.gap;
+    const surfaced = turns.reduce((n, t) => n + t.outcome.disconnects, 0);
     const served = stack.workers.flatMap((w) => w.served);
     recordRow({
       scenario: '1 client disconnects',
@@ -60,7 +61,7 @@ describe.each(BROKER_KINDS)('client disconnects mid-turn on %s', (kind) => {
       chunks: countChunks(turns),
       replays: turns.reduce((n, t) => n + t.outcome.replays, 0) + result.replayRequests,
       mismatches,
-      notes: { injected: faults, resumedFromStart: turns.reduce((n, t) => n + t.outcome.replays, 0), replayRequests: result.replayRequests, servedPerWorker: stack.workers.map((w) => w.served.length), mode: stack.workers[0].worker.stats.mode },
+      notes: { injected: faults, surfacedToConsumer: surfaced, resumedFromStart: turns.reduce((n, t) => n + t.outcome.replays, 0), replayRequests: result.replayRequests, servedPerWorker: stack.workers.map((w) => w.served.length), mode: stack.workers[0].worker.stats.mode },
       durationMs: Date.now() - started,
     });
     expect(failures(turns, 5, stack.workers.flatMap((w) => w.servedKeys))).toBe('');

@@ -86,6 +86,21 @@ describe.each(BROKER_KINDS)('broker restart mid-turn on %s', (kind) => {
       await broker.restart(DOWN_MS);
       const upAt = Date.now();
       const outcomes = await Promise.all(running);
+      // A worker that served no turn this round may still be in its backoff: wait for its
+      // reconnect (an event), do not race it against the turns' end.
+      await Promise.all(
+        workers.map(({ worker }, i) =>
+          workerConnects[i].length > workersBefore[i]
+            ? undefined
+            : new Promise<void>((resolve) => {
+                const onConnect = () => {
+                  worker.client.off('connect', onConnect);
+                  resolve();
+                };
+                worker.client.on('connect', onConnect);
+              }),
+        ),
+      );
       outcomes.forEach((outcome, i) => {
         turns.push({ client: i, turn: round, script: scripts[i], outcome, problems: checkTurn(outcome, expectedText(scripts[i])) });
         disconnects += outcome.disconnects;

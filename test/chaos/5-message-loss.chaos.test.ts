@@ -24,7 +24,6 @@ describe.each(BROKER_KINDS)('5%% stream message loss on %s', (kind) => {
       wsUrl: stack.proxy.url,
       clients: CLIENTS,
       turnsPerClient: TURNS_PER_CLIENT,
-      budgetMs: 40_000,
       // Fast enough that the merge window batches some deltas, slow enough for many envelopes.
       script: (client, turn) => ({ key: `${kind}-c${client.index}-t${turn}`, tokens: 30 + Math.floor(random() * 20), delayMs: 8 + Math.floor(random() * 20) }),
     });

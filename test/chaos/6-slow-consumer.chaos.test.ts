@@ -24,7 +24,6 @@ describe.each(BROKER_KINDS)('slow consumer on %s', (kind) => {
       wsUrl: stack.proxy.url,
       clients: CLIENTS,
       turnsPerClient: TURNS_PER_CLIENT,
-      budgetMs: 40_000,
       transport: { streamTimeout: 10_000 },
       script: (client, turn) => ({ key: `${kind}-c${client.index}-t${turn}`, tokens: 40, delayMs: 20 }),
       plan: (client) => {

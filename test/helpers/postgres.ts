@@ -1,5 +1,5 @@
 /**
- * Test harness for a real PostgreSQL (Debian's `postgresql` 15): `initdb` a cluster in a temp dir,
+ * Test harness for a real PostgreSQL (Debian's `postgresql`, 15 on this machine): `initdb` a cluster in a temp dir,
  * start it with `pg_ctl` on a free 127.0.0.1 port (its unix socket in the same dir), and stop it.
  * initdb refuses to run as root, so as root every command runs as the `postgres` system user
  * (`runuser -u postgres --`) and the temp dir is handed to that user.
@@ -15,7 +15,15 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from './mosquitto.js';
 
-export const POSTGRES_BIN_DIR = '/usr/lib/postgresql/15/bin';
+/** `POSTGRES_BIN_DIR`, else the newest Debian PostgreSQL under /usr/lib/postgresql (15 here). */
+export const POSTGRES_BIN_DIR = process.env.POSTGRES_BIN_DIR ?? debianBinDir();
+
+function debianBinDir(): string {
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root) ? readdirSync(root).filter((v) => /^\d+$/.test(v) && existsSync(join(root, v, 'bin', 'initdb'))) : [];
+  const newest = versions.sort((a, b) => Number(b) - Number(a))[0] ?? '15';
+  return join(root, newest, 'bin');
+}
 const DIR_PREFIX = 'pg-test-';
 const OWNER_FILE = 'harness.json';
 const run = promisify(execFile);

@@ -83,8 +83,8 @@ export class ProtocolClient {
   }
 
   /** Sends a query and waits for its answer. */
-  async ask(query: QueryInput): Promise<AnswerEnvelope> {
-    const queryId = randomId();
+  async ask(query: QueryInput, queryId = randomId()): Promise<AnswerEnvelope> {
+    this.answers.delete(queryId);
     await publishAsync(this.client, topics.userTopic(this.userId, 'query'), encodeQuery({ ...query, queryId, clientId: this.clientId } as QueryEnvelope), { qos: 1 });
     return this.until(() => this.answers.get(queryId) ?? null, `an answer to ${query.op}`);
   }

@@ -42,6 +42,11 @@ export function subscribePacket(filter: string, messageId = 1): Buffer {
   return packet(0x82, Buffer.concat([Buffer.from([messageId >> 8, messageId & 0xff]), utf8(filter), Buffer.from([0])]));
 }
 
+/** UNSUBSCRIBE from one filter. */
+export function unsubscribePacket(filter: string, messageId = 1): Buffer {
+  return packet(0xa2, Buffer.concat([Buffer.from([messageId >> 8, messageId & 0xff]), utf8(filter)]));
+}
+
 /** The first bytes of a packet of `type` (CONNECT 0x10, PUBLISH 0x30) announcing `length` bytes. */
 export function announcedHeader(firstByte: number, length: number): Buffer {
   return Buffer.concat([Buffer.from([firstByte]), remainingLength(length)]);
@@ -61,20 +66,29 @@ export interface RawConnection {
 
 function collector() {
   let buffer = Buffer.alloc(0);
-  const waiters: Array<{ n: number; resolve: (bytes: Buffer) => void }> = [];
+  let ended = false;
+  const waiters: Array<{ n: number; resolve: (bytes: Buffer) => void; reject: (error: Error) => void }> = [];
+  const settle = () => {
+    while (waiters.length > 0 && buffer.length >= waiters[0].n) {
+      const { n, resolve } = waiters.shift()!;
+      resolve(buffer.subarray(0, n));
+      buffer = buffer.subarray(n);
+    }
+    if (ended) for (const waiter of waiters.splice(0)) waiter.reject(new Error('connection closed before the expected bytes arrived'));
+  };
   return {
     push(chunk: Buffer) {
       buffer = Buffer.concat([buffer, chunk]);
-      while (waiters.length > 0 && buffer.length >= waiters[0].n) {
-        const { n, resolve } = waiters.shift()!;
-        resolve(buffer.subarray(0, n));
-        buffer = buffer.subarray(n);
-      }
+      settle();
+    },
+    end() {
+      ended = true;
+      settle();
     },
     receive(n: number): Promise<Buffer> {
-      return new Promise((resolve) => {
-        waiters.push({ n, resolve });
-        this.push(Buffer.alloc(0));
+      return new Promise((resolve, reject) => {
+        waiters.push({ n, resolve, reject });
+        settle();
       });
     },
   };
@@ -89,7 +103,7 @@ export async function rawTcp(url: string): Promise<RawConnection> {
   const incoming = collector();
   socket.on('data', (chunk) => incoming.push(chunk));
   let closed = false;
-  const whenClosed = new Promise<void>((resolve) => socket.once('close', () => ((closed = true), resolve())));
+  const whenClosed = new Promise<void>((resolve) => socket.once('close', () => ((closed = true), incoming.end(), resolve())));
   return {
     // A failed write means the broker closed the socket ('close' itself waits for an event-loop turn).
     send: (bytes) => new Promise<void>((resolve) => (closed ? resolve() : socket.write(bytes, (error) => ((closed ||= error != null), resolve())))),
@@ -109,7 +123,7 @@ export async function rawWebSocket(url: string): Promise<RawConnection> {
   const incoming = collector();
   socket.on('message', (data: Buffer) => incoming.push(data));
   let closed = false;
-  const whenClosed = new Promise<void>((resolve) => socket.once('close', () => ((closed = true), resolve())));
+  const whenClosed = new Promise<void>((resolve) => socket.once('close', () => ((closed = true), incoming.end(), resolve())));
   return {
     send: (bytes) => new Promise<void>((resolve) => (closed || socket.readyState !== socket.OPEN ? resolve() : socket.send(bytes, { binary: true }, (error) => ((closed ||= error != null), resolve())))),
     receive: (n) => incoming.receive(n),

@@ -44,7 +44,7 @@ beforeAll(async () => {
     auth: { jwtSecret: SECRET, serviceAccounts: [workerAccount, attackerAccount], onDenied: (event) => denied.push(event) },
   });
   broker.aedes.on('clientReady', (client) => {
-    if (client.id.startsWith('csk_')) browserClientIds.push(client.id);
+    if (client.id.startsWith('alice_')) browserClientIds.push(client.id);
   });
   worker = await createChatWorker({
     url: broker.mqttUrl,
@@ -106,7 +106,7 @@ describe('hostile input while a turn streams (embedded broker, auth on)', () => 
     const transport = createTransport({ wssUrl: broker.wsUrl, authEndpoint: authUrl, headers: { 'x-user': 'alice' }, userId: 'alice', streamTimeout: 20_000 });
     await waitConnected(transport);
     const clientId = browserClientIds.at(-1)!;
-    expect(clientId).toMatch(/^csk_/);
+    expect(clientId).toMatch(/^alice_/);
     const replayTopic = topics.topic(ALICE, 'replay', clientId);
 
     // The injector: a service account that also records the genuine envelopes to replay them.
@@ -170,7 +170,7 @@ describe('hostile input while a turn streams (embedded broker, auth on)', () => 
     let refusedByBroker = 0;
     const malloryCredentials = await (await fetch(authUrl, { method: 'POST', headers: { 'x-user': 'mallory' } })).json();
     for (const channel of ['stream', 'status', 'complete', 'request', 'control'] as const) {
-      const mallory = await mqtt.connectAsync(broker.wsUrl, { username: malloryCredentials.username, password: malloryCredentials.password, clientId: `csk_mallory_${channel}`, reconnectPeriod: 0 });
+      const mallory = await mqtt.connectAsync(broker.wsUrl, { username: malloryCredentials.username, password: malloryCredentials.password, clientId: `mallory_${channel}Probe1`, reconnectPeriod: 0 });
       const outcome = await publishOutcome(mallory, topics.topic(ALICE, channel), encodeStream({ requestId: liveRequestId, seq: 5, chunks: [{ type: 'text-delta', id: '0', delta: 'EVIL' }] as never, end: false }), { qos: 1 });
       expect(outcome).toBe('closed');
       refusedByBroker++;
@@ -178,13 +178,13 @@ describe('hostile input while a turn streams (embedded broker, auth on)', () => 
     }
     // …and a browser of alice's own cannot publish on her stream either (not a worker channel for browsers).
     const aliceCredentials = await (await fetch(authUrl, { method: 'POST', headers: { 'x-user': 'alice' } })).json();
-    const fakeWorker = await mqtt.connectAsync(broker.wsUrl, { username: aliceCredentials.username, password: aliceCredentials.password, clientId: 'csk_alice_forger', reconnectPeriod: 0 });
+    const fakeWorker = await mqtt.connectAsync(broker.wsUrl, { username: aliceCredentials.username, password: aliceCredentials.password, clientId: 'alice_forger0001', reconnectPeriod: 0 });
     expect(await publishOutcome(fakeWorker, topics.topic(ALICE, 'stream'), 'x', { qos: 1 })).toBe('closed');
     refusedByBroker++;
     await fakeWorker.endAsync(true);
 
     // 6. Hostile requests at the worker: mallory floods her own request topic (allowed) with junk.
-    const malloryOwn = await mqtt.connectAsync(broker.wsUrl, { username: malloryCredentials.username, password: malloryCredentials.password, clientId: 'csk_mallory_req', reconnectPeriod: 0 });
+    const malloryOwn = await mqtt.connectAsync(broker.wsUrl, { username: malloryCredentials.username, password: malloryCredentials.password, clientId: 'mallory_request01', reconnectPeriod: 0 });
     const workerDroppedBefore = worker.stats.dropped + worker.stats.rejected;
     const badRequests = 500;
     for (let i = 0; i < badRequests; i++) {

@@ -13,7 +13,8 @@ export default defineConfig({
     include: ['test/store/**/*.test.ts'],
     environment: 'node',
     fileParallelism: false,
-    testTimeout: 60_000,
-    hookTimeout: 180_000,
+    // Opening a PGlite directory is seconds of WASM start-up, and much more on a saturated machine.
+    testTimeout: 240_000,
+    hookTimeout: 240_000,
   },
 });

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   createMockBroker,
   isValidTopicFilter,
@@ -111,11 +111,17 @@ describe('connecting', () => {
   });
 
   it('waits connectDelayMs before connecting', async () => {
-    const broker = startBroker();
-    const started = Date.now();
-    const client = broker.connect({ connectDelayMs: 30 });
-    await nextEvent(client, 'connect');
-    expect(Date.now() - started).toBeGreaterThanOrEqual(25);
+    vi.useFakeTimers();
+    try {
+      const broker = startBroker();
+      const client = broker.connect({ connectDelayMs: 30 });
+      await vi.advanceTimersByTimeAsync(29);
+      expect(client.connected).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(client.connected).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('gives each client a unique id by default', () => {
@@ -355,14 +361,22 @@ describe('shared subscriptions', () => {
 
 describe('QoS callbacks', () => {
   it('completes QoS 0 publishes at once and QoS 1 publishes after the acknowledgement', async () => {
-    const broker = startBroker({ latencyMs: 80 });
-    const client = await connectClient(broker);
-    let started = Date.now();
-    expect(await publishWithCallback(client, 'a', 'x', { qos: 0 })).toBeUndefined();
-    expect(Date.now() - started).toBeLessThan(50);
-    started = Date.now();
-    expect(await publishWithCallback(client, 'a', 'x', { qos: 1 })).toBeUndefined();
-    expect(Date.now() - started).toBeGreaterThanOrEqual(75);
+    vi.useFakeTimers();
+    try {
+      const broker = startBroker({ latencyMs: 80 });
+      const client = await connectClient(broker);
+      // QoS 0: done with no (fake) time passing.
+      expect(await publishWithCallback(client, 'a', 'x', { qos: 0 })).toBeUndefined();
+      let acked = false;
+      const ack = publishWithCallback(client, 'a', 'x', { qos: 1 }).then(() => (acked = true));
+      await vi.advanceTimersByTimeAsync(79);
+      expect(acked).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      await ack;
+      expect(acked).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('fails publishes while not connected, at any QoS, and after end()', async () => {
@@ -525,25 +539,32 @@ describe('fault injection', () => {
   });
 
   it('latency delays delivery by latencyMs and setLatency changes it', async () => {
-    const broker = startBroker({ latencyMs: 40 });
-    const client = await connectClient(broker);
-    const arrivals: number[] = [];
-    client.on('message', () => arrivals.push(Date.now()));
-    await subscribeAsync(client, 't');
+    vi.useFakeTimers();
+    try {
+      const broker = startBroker({ latencyMs: 40 });
+      const client = await connectClient(broker);
+      const arrivals: number[] = [];
+      client.on('message', () => arrivals.push(Date.now()));
+      const subscribed = subscribeAsync(client, 't');
+      await vi.advanceTimersByTimeAsync(40); // the SUBACK comes down the same slow link
+      await subscribed;
 
-    let sentAt = Date.now();
-    broker.inject('t', 'slow');
-    await sleep(20);
-    expect(arrivals).toHaveLength(0);
-    await sleep(40);
-    expect(arrivals[0] - sentAt).toBeGreaterThanOrEqual(38);
+      let sentAt = Date.now();
+      broker.inject('t', 'slow');
+      await vi.advanceTimersByTimeAsync(39);
+      expect(arrivals).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(arrivals).toEqual([sentAt + 40]);
 
-    broker.setLatency(0);
-    sentAt = Date.now();
-    broker.inject('t', 'fast');
-    await sleep(5);
-    expect(arrivals).toHaveLength(2);
-    expect(arrivals[1] - sentAt).toBeLessThan(30);
+      broker.setLatency(0);
+      sentAt = Date.now();
+      broker.inject('t', 'fast');
+      await vi.advanceTimersByTimeAsync(0);
+      expect(arrivals).toHaveLength(2);
+      expect(arrivals[1]).toBe(sentAt);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('close() ends every client and refuses new ones', async () => {

@@ -2,16 +2,42 @@ import { describe, expect, it, vi } from 'vitest';
 import { generateText, streamText, type UIMessageChunk } from 'ai';
 import { createScriptedModel, scriptedChunkStream, tokenize } from '../../src/testing/scripted-model.js';
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function readAll<T>(stream: ReadableStream<T>): Promise<T[]> {
+/** Reads `stream` to its end; `onItem` sees each item as it arrives. */
+async function readAll<T>(stream: ReadableStream<T>, onItem?: (item: T) => void): Promise<T[]> {
   const items: T[] = [];
   const reader = stream.getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) return items;
     items.push(value);
+    onItem?.(value);
   }
+}
+
+/** Calls `action` once, when the `count`-th text delta arrives: aborts land mid-answer by event, not by a clock. */
+function afterDeltas(count: number, action: () => void): (chunk: UIMessageChunk) => void {
+  let seen = 0;
+  return (chunk) => {
+    if (chunk.type === 'text-delta' && ++seen === count) action();
+  };
+}
+
+/**
+ * Reads `stream` under fake timers, advancing fake time 1 ms at a time, and returns the fake
+ * time at which each text delta arrived (ms after the start).
+ */
+async function fakeTimeArrivals(stream: ReadableStream<UIMessageChunk>): Promise<number[]> {
+  const started = Date.now();
+  const arrivals: number[] = [];
+  let finished = false;
+  const reading = readAll(stream, (chunk) => {
+    if (chunk.type === 'text-delta') arrivals.push(Date.now() - started);
+  }).finally(() => {
+    finished = true;
+  });
+  while (!finished) await vi.advanceTimersByTimeAsync(1);
+  await reading;
+  return arrivals;
 }
 
 function joinedDeltas(chunks: UIMessageChunk[]): string {
@@ -70,9 +96,12 @@ describe('scriptedChunkStream', () => {
   });
 
   it('waits tokenDelayMs before each delta', async () => {
-    const started = Date.now();
-    await readAll(scriptedChunkStream({ text: 'a b c d', tokenDelayMs: 15 }));
-    expect(Date.now() - started).toBeGreaterThanOrEqual(55);
+    vi.useFakeTimers();
+    try {
+      expect(await fakeTimeArrivals(scriptedChunkStream({ text: 'a b c d', tokenDelayMs: 15 }))).toEqual([15, 30, 45, 60]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('stops, calls onAbort and closes when the signal aborts', async () => {
@@ -80,13 +109,10 @@ describe('scriptedChunkStream', () => {
     const onAbort = vi.fn();
     const text = 'one two three four five six seven eight nine ten';
     const stream = scriptedChunkStream({ text, tokenDelayMs: 10, signal: controller.signal, onAbort });
-    setTimeout(() => controller.abort('stop pressed'), 35);
-    const chunks = await readAll(stream);
+    const chunks = await readAll(stream, afterDeltas(3, () => controller.abort('stop pressed')));
 
-    const deltas = chunks.filter((c) => c.type === 'text-delta');
-    expect(deltas.length).toBeGreaterThan(0);
-    expect(deltas.length).toBeLessThan(tokenize(text).length);
-    expect(text.startsWith(joinedDeltas(chunks))).toBe(true);
+    // The stream is pull-driven: nothing past the third delta was produced before the abort.
+    expect(joinedDeltas(chunks)).toBe('one two three');
     expect(chunks.some((c) => c.type === 'finish')).toBe(false);
     expect(onAbort).toHaveBeenCalledTimes(1);
     expect(onAbort).toHaveBeenCalledWith('stop pressed');
@@ -144,39 +170,39 @@ describe('createScriptedModel', () => {
   });
 
   it('streams at tokenDelayMs after firstTokenDelayMs', async () => {
-    const model = createScriptedModel({ text: 'a b c', firstTokenDelayMs: 40, tokenDelayMs: 10 });
-    const started = Date.now();
-    const arrivals: number[] = [];
-    for await (const chunk of streamText({ model, prompt: 'hi' }).toUIMessageStream()) {
-      if (chunk.type === 'text-delta') arrivals.push(Date.now() - started);
+    vi.useFakeTimers();
+    try {
+      const model = createScriptedModel({ text: 'a b c', firstTokenDelayMs: 40, tokenDelayMs: 10 });
+      expect(await fakeTimeArrivals(streamText({ model, prompt: 'hi' }).toUIMessageStream())).toEqual([40, 50, 60]);
+    } finally {
+      vi.useRealTimers();
     }
-    expect(arrivals).toHaveLength(3);
-    expect(arrivals[0]).toBeGreaterThanOrEqual(38);
-    expect(arrivals[2] - arrivals[0]).toBeGreaterThanOrEqual(18);
   });
 
   it('stops when the call is aborted and records it', async () => {
     const model = createScriptedModel({ text: 'one two three four five six seven eight nine ten', tokenDelayMs: 10 });
     const controller = new AbortController();
     const result = streamText({ model, prompt: 'hi', abortSignal: controller.signal });
-    setTimeout(() => controller.abort(), 35);
-    const chunks = await readAll(result.toUIMessageStream());
+    const chunks = await readAll(result.toUIMessageStream(), afterDeltas(2, () => controller.abort()));
 
     expect(model.aborted).toBe(1);
     expect(chunks.at(-1)?.type).toBe('abort');
     const partial = joinedDeltas(chunks);
-    expect(partial.length).toBeGreaterThan(0);
+    expect(partial.startsWith('one two')).toBe(true);
     expect('one two three four five six seven eight nine ten'.startsWith(partial)).toBe(true);
     expect(partial).not.toBe('one two three four five six seven eight nine ten');
-    await sleep(30);
-    expect(model.aborted).toBe(1);
   });
 
   it('works with generateText and its abort too', async () => {
     const model = createScriptedModel({ text: 'whole answer', tokenDelayMs: 5 });
     expect((await generateText({ model, prompt: 'hi' })).text).toBe('whole answer');
-    const slow = createScriptedModel({ text: 'slow answer', firstTokenDelayMs: 1000 });
-    await expect(generateText({ model: slow, prompt: 'hi', abortSignal: AbortSignal.timeout(20) })).rejects.toThrow();
+    // An answer that would take an hour, aborted once the call reached the model: no timer race.
+    const slow = createScriptedModel({ text: 'slow answer', firstTokenDelayMs: 3_600_000 });
+    const controller = new AbortController();
+    const answer = generateText({ model: slow, prompt: 'hi', abortSignal: controller.signal });
+    await vi.waitFor(() => expect(slow.calls).toHaveLength(1));
+    controller.abort();
+    await expect(answer).rejects.toThrow();
     expect(slow.aborted).toBe(1);
   });
 });

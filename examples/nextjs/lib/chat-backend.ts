@@ -48,13 +48,7 @@ async function start(): Promise<ChatBackend> {
     wsPort: chatConfig.wsPort,
     auth: { jwtSecret, serviceAccounts: [accounts.worker, accounts.trigger] },
   });
-  const worker = await createChatWorker({
-    url: broker.mqttUrl,
-    username: accounts.worker.username,
-    password: accounts.worker.password,
-    workerId: accounts.worker.clientId,
-    handler: chatTurn,
-  });
+  const worker = await createChatWorker({ url: broker.mqttUrl, account: accounts.worker, handler: chatTurn });
   const triggerClient = await mqtt.connectAsync(broker.mqttUrl, {
     clientId: accounts.trigger.clientId,
     username: accounts.trigger.username,
@@ -62,5 +56,5 @@ async function start(): Promise<ChatBackend> {
     reconnectPeriod: 1_000,
   });
   console.log(`chat backend: broker ${broker.mqttUrl} (browsers: ${broker.wsUrl}), worker ${worker.stats.mode}`);
-  return { broker, worker, issuer: createJwtIssuer({ secret: jwtSecret }), triggerClient: triggerClient as unknown as MqttClientLike };
+  return { broker, worker, issuer: createJwtIssuer({ secret: jwtSecret }), triggerClient };
 }

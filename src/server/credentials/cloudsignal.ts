@@ -9,6 +9,7 @@ import type { CredentialIssuer, IssueRequest, IssuedCredentials } from './types.
 /** CloudSignal's stated lifetime of token-service credentials when the answer does not say. */
 export const CLOUDSIGNAL_DEFAULT_TTL_SECONDS = 60 * 60;
 
+/** Options of {@link createCloudSignalIssuer}: the token service and the organisation's keys. */
 export interface CloudSignalIssuerOptions {
   /** Base URL of the token service, e.g. `https://auth.cloudsignal.app`. */
   tokenServiceUrl: string;

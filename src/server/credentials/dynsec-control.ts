@@ -15,6 +15,7 @@ export interface DynsecResponse {
   data?: unknown;
 }
 
+/** Sends commands to Mosquitto's dynamic-security plugin over an admin connection. */
 export interface DynsecControl {
   /** Sends commands in one batch and resolves with their responses, in order. */
   send(commands: readonly DynsecCommand[]): Promise<DynsecResponse[]>;

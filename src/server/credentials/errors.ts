@@ -4,6 +4,7 @@
  */
 export type CredentialErrorCode = 'issuer-failed' | 'invalid-token' | 'invalid-options';
 
+/** A credential issuer or token check failed; branch on `code`. */
 export class CredentialError extends Error {
   readonly code: CredentialErrorCode;
   constructor(code: CredentialErrorCode, message: string, options?: { cause?: unknown }) {

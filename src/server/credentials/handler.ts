@@ -12,6 +12,7 @@ import { isServiceClientId } from './service-account.js';
 import { DEFAULT_TOKEN_TTL_SECONDS } from './jwt.js';
 import type { CredentialIssuer, CredentialsResponseBody } from './types.js';
 
+/** Options of {@link createCredentialsHandler}: your session check and where credentials come from. */
 export interface CredentialsHandlerOptions {
   /**
    * The app's session check. Returns the signed-in user's id, or null/undefined when there is

@@ -43,6 +43,7 @@ export interface EmqxAclRule {
 /** Key material: an HMAC secret, or an asymmetric key pair's private half. */
 export type SigningKey = { secret: string | Uint8Array } | { privateKey: CryptoKey | KeyObject; algorithm: string; keyId?: string };
 
+/** Options of {@link createJwtIssuer}: the signing key, and the topic prefix the tokens grant. */
 export type JwtIssuerOptions = SigningKey & {
   /** Topic prefix of the kit (default `chat`). */
   topicPrefix?: string;
@@ -122,6 +123,7 @@ export function createJwtIssuer(options: JwtIssuerOptions): CredentialIssuer {
 /** How the verifier finds the key: the same HMAC secret, a public key, or a JWKS. */
 export type VerificationKey = { secret: string | Uint8Array } | { publicKey: CryptoKey | KeyObject; algorithms: string[] } | { jwks: JWTVerifyGetKey; algorithms: string[] };
 
+/** Options of {@link verifyChatToken}: the verification key, and the topic prefix expected. */
 export type VerifyChatTokenOptions = VerificationKey & {
   topicPrefix?: string;
   issuer?: string;

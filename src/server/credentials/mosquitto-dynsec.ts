@@ -40,6 +40,7 @@ import { assertServiceAccount, type ServiceAccount } from './service-account.js'
 import { bindClientId } from '../../transport/client-ids.js';
 import type { CredentialIssuer, IssueRequest, IssuedCredentials } from './types.js';
 
+/** Options of {@link createMosquittoDynsecIssuer}. */
 export interface MosquittoDynsecIssuerOptions {
   /** An MQTT connection authenticated as a dynamic-security admin (server-side only). */
   admin: MqttClientLike;
@@ -55,6 +56,7 @@ export interface MosquittoDynsecIssuerOptions {
   now?: () => number;
 }
 
+/** Issues Mosquitto dynamic-security accounts per browser tab; `setup()` prepares the roles once. */
 export interface MosquittoDynsecIssuer extends CredentialIssuer {
   /**
    * Idempotent: default-deny access and the worker role, then the expiry sweep (accounts that

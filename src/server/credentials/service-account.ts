@@ -27,6 +27,7 @@ export interface ServiceAccount {
 
 const NAME = /^[A-Za-z0-9_-]{1,48}$/;
 
+/** True when `username` names a service account (`svc@name`). */
 export function isServiceUsername(username: string | undefined): boolean {
   return typeof username === 'string' && username.startsWith(SERVICE_USERNAME_PREFIX) && NAME.test(username.slice(SERVICE_USERNAME_PREFIX.length));
 }

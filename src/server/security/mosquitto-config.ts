@@ -26,12 +26,14 @@ export const DYNSEC_SERVICE_ROLE = 'chat-service';
  */
 export const DEFAULT_MOSQUITTO_MAX_PACKET_SIZE = 1024 * 1024;
 
+/** How a generated Mosquitto config authenticates: dynamic security, a password + ACL file, or nobody (tests). */
 export type MosquittoAuthConfig =
   | { kind: 'dynsec'; configFile: string; pluginPath?: string }
   | { kind: 'acl'; passwordFile: string; aclFile: string }
   /** No authentication at all: only for benchmarks and chaos tests on 127.0.0.1. */
   | { kind: 'anonymous' };
 
+/** Options of {@link createMosquittoConf}. */
 export interface MosquittoConfigOptions {
   /** Interface to bind (default `127.0.0.1`). */
   host?: string;

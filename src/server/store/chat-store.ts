@@ -24,7 +24,11 @@ export interface ChatStore<UI extends UIMessage = UIMessage> {
    * from the first user message's text. Returns the chat's new version and summary.
    */
   saveMessages(address: ChatAddress, messages: readonly MessageWrite<UI>[]): Promise<{ version: number; chat: ChatSummary }>;
-  /** A user's chats, most recently updated first; `before` is an `updatedAt` to page older. */
+  /**
+   * A user's chats, most recently updated first; `before` is an `updatedAt` to page older. Stores
+   * keep `updatedAt` strictly increasing per user (a write gets `max(now, last + 1)`), so `before`
+   * is an exact cursor: no chat is skipped or repeated when two writes share a millisecond.
+   */
   listChats(userId: string, options?: { before?: number; limit?: number }): Promise<ChatPage>;
   /** Renames a chat; null when the user has no such chat. */
   renameChat(address: ChatAddress, title: string): Promise<ChatSummary | null>;

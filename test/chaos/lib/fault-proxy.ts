@@ -7,7 +7,9 @@
  * - `drop(id, 'clean')`: a proper WebSocket close on both sides (a server or proxy going away);
  * - `block(id, ms)`: drop and refuse that client's reconnects for `ms` (a long offline gap);
  * - `stall(id, ms)`: hold every broker-to-client packet for `ms`, then deliver them in order;
- * - `loss`: drop a fraction of broker-to-client PUBLISH packets whose topic matches.
+ * - `loss`: drop a fraction of broker-to-client PUBLISH packets whose topic matches;
+ * - `jitter`: delay every packet, both ways, by a random time in a range (a broker that delivers
+ *   slowly); order is kept per direction, as on one TCP connection.
  *
  * Packets are parsed with mqtt-packet (MQTT.js' own codec) so only whole PUBLISH packets are
  * dropped; everything else passes byte-identical in meaning.
@@ -15,6 +17,13 @@
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import mqttPacket from 'mqtt-packet';
 import type { AddressInfo } from 'node:net';
+
+/** Delay of every packet through the proxy, uniform in [minMs, maxMs]. */
+export interface JitterRule {
+  minMs: number;
+  maxMs: number;
+  random: () => number;
+}
 
 export interface LossRule {
   /** Fraction of matching packets to drop, 0..1. */
@@ -33,7 +42,18 @@ interface Link {
   releaseTimer: ReturnType<typeof setTimeout> | undefined;
   protocolVersion: 3 | 4 | 5;
   closed: boolean;
+  /** Jittered packets waiting, per direction, in the order they must leave. */
+  lanes: { up: Lane; down: Lane };
 }
+
+interface Lane {
+  queue: Array<{ at: number; send: () => void }>;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the last queued packet leaves: a later one never overtakes it. */
+  lastAt: number;
+}
+
+const newLane = (): Lane => ({ queue: [], timer: undefined, lastAt: 0 });
 
 export interface ProxyCounters {
   connections: number;
@@ -44,11 +64,14 @@ export interface ProxyCounters {
   lost: number;
   /** Broker-to-client PUBLISH packets that matched the loss rule (dropped or not). */
   matched: number;
+  /** Packets delayed by the jitter rule. */
+  jittered: number;
 }
 
 export class FaultProxy {
-  readonly counters: ProxyCounters = { connections: 0, refused: 0, drops: { destroy: 0, clean: 0, block: 0 }, stalls: 0, lost: 0, matched: 0 };
+  readonly counters: ProxyCounters = { connections: 0, refused: 0, drops: { destroy: 0, clean: 0, block: 0 }, stalls: 0, lost: 0, matched: 0, jittered: 0 };
   loss: LossRule | null = null;
+  jitter: JitterRule | null = null;
   private readonly links = new Set<Link>();
   private readonly blockedUntil = new Map<string, number>();
 
@@ -124,7 +147,7 @@ export class FaultProxy {
   private accept(client: WebSocket): void {
     this.counters.connections++;
     const upstream = new WebSocket(this.upstreamUrl, 'mqtt', { perMessageDeflate: false });
-    const link: Link = { clientId: null, client, upstream, stalledUntil: 0, held: [], releaseTimer: undefined, protocolVersion: 4, closed: false };
+    const link: Link = { clientId: null, client, upstream, stalledUntil: 0, held: [], releaseTimer: undefined, protocolVersion: 4, closed: false, lanes: { up: newLane(), down: newLane() } };
     this.links.add(link);
     const pendingUp: Buffer[] = [];
     const fromClient = mqttPacket.parser({ protocolVersion: 4 });
@@ -150,8 +173,10 @@ export class FaultProxy {
       const bytes = toBuffer(data);
       fromClient.parse(bytes);
       if (link.closed) return;
-      if (upstream.readyState === WebSocket.OPEN) upstream.send(bytes);
-      else pendingUp.push(bytes);
+      this.later(link, 'up', () => {
+        if (upstream.readyState === WebSocket.OPEN) upstream.send(bytes);
+        else pendingUp.push(bytes);
+      });
     });
     upstream.on('open', () => {
       for (const bytes of pendingUp.splice(0)) upstream.send(bytes);
@@ -184,7 +209,28 @@ export class FaultProxy {
       link.held.push(bytes);
       return;
     }
-    link.client.send(bytes);
+    this.later(link, 'down', () => link.client.send(bytes));
+  }
+
+  /** Runs `send` now, or after the jitter delay, never before an earlier packet of the same direction. */
+  private later(link: Link, direction: 'up' | 'down', send: () => void): void {
+    const jitter = this.jitter;
+    const lane = link.lanes[direction];
+    if (!jitter && lane.queue.length === 0) return send();
+    const delay = jitter ? jitter.minMs + jitter.random() * (jitter.maxMs - jitter.minMs) : 0;
+    lane.lastAt = Math.max(lane.lastAt, Date.now() + delay);
+    lane.queue.push({ at: lane.lastAt, send });
+    if (jitter) this.counters.jittered++;
+    if (!lane.timer) this.pump(link, lane);
+  }
+
+  private pump(link: Link, lane: Lane): void {
+    lane.timer = undefined;
+    while (lane.queue.length > 0 && lane.queue[0].at <= Date.now()) {
+      const { send } = lane.queue.shift()!;
+      if (!link.closed) send();
+    }
+    if (lane.queue.length > 0 && !link.closed) lane.timer = setTimeout(() => this.pump(link, lane), lane.queue[0].at - Date.now());
   }
 
   private release(link: Link): void {
@@ -199,6 +245,10 @@ export class FaultProxy {
     link.closed = true;
     this.links.delete(link);
     clearTimeout(link.releaseTimer);
+    for (const lane of [link.lanes.up, link.lanes.down]) {
+      clearTimeout(lane.timer);
+      lane.queue = [];
+    }
     link.held = [];
     for (const socket of [link.client, link.upstream]) {
       if (how === 'destroy' || socket.readyState === WebSocket.CONNECTING) socket.terminate();

@@ -33,10 +33,8 @@ export function spawnWorker(url: string, workerId: string, shared: 'auto' | 'on'
   }));
   const served: string[] = [];
   return new Promise((resolveReady, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`worker ${workerId} did not start in 20 s: ${stderr}`));
-    }, 20_000);
+    // No start-up clock of its own: a child compiling TypeScript (tsx) on a busy machine takes
+    // tens of seconds; a crash rejects at once below, and the caller's hook timeout bounds a hang.
     void exited.then(() => reject(new Error(`worker ${workerId} exited during start-up: ${stderr}`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
       let message: { ready?: boolean; mode?: 'shared' | 'rendezvous'; served?: string };
@@ -47,7 +45,6 @@ export function spawnWorker(url: string, workerId: string, shared: 'auto' | 'on'
       }
       if (message.served) served.push(message.served);
       if (message.ready) {
-        clearTimeout(timer);
         resolveReady({
           workerId,
           mode: message.mode!,

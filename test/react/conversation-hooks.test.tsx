@@ -1,0 +1,147 @@
+/**
+ * `useCloudSignalChat`'s history and `useChatList()` on the real transport and worker (in-memory
+ * broker and chat store): a remount hydrates the stored conversation with the same ids, older pages
+ * come with `loadOlder()`, a turn from another device lands in the same order, and the chat list
+ * follows renames and deletes made elsewhere.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { renderHook, waitFor } from '@testing-library/react';
+import type { UIMessage } from 'ai';
+import { createChatWorker, type ChatWorker } from '../../src/server/index.js';
+import { createMemoryChatStore } from '../../src/server/store/memory-chat-store.js';
+import { createMockBroker, scriptedChunkStream, type MockBroker } from '../../src/testing/index.js';
+import { CloudSignalChatTransport, createMemoryStorage, type KeyValueStorage } from '../../src/transport/index.js';
+import { useCloudSignalChat } from '../../src/hooks/use-cloudsignal-chat.js';
+import { useChatList } from '../../src/hooks/use-chat-list.js';
+
+let broker: MockBroker;
+let worker: ChatWorker;
+const transports: CloudSignalChatTransport[] = [];
+const actEnvironment = globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean };
+beforeAll(() => {
+  actEnvironment.IS_REACT_ACT_ENVIRONMENT = false;
+});
+afterAll(() => {
+  actEnvironment.IS_REACT_ACT_ENVIRONMENT = true;
+});
+afterEach(async () => {
+  for (const transport of transports.splice(0)) transport.close();
+  await worker?.close();
+  broker?.close();
+});
+
+/** Model calls of the current test's worker. */
+let turn = 0;
+async function setup() {
+  broker = createMockBroker();
+  turn = 0;
+  worker = await createChatWorker({
+    client: broker.connect({ clientId: 'worker-1' }),
+    store: createMemoryChatStore(),
+    handler: ({ abortSignal }) => scriptedChunkStream({ text: `answer ${++turn}`, tokenDelayMs: 1, signal: abortSignal }),
+    rateLimit: false,
+  });
+}
+
+let devices = 0;
+function open(storage: KeyValueStorage = createMemoryStorage(), historyPageSize?: number) {
+  const transport = new CloudSignalChatTransport({ client: broker.connect({ clientId: `device-${++devices}` }), userId: 'ann', trigger: 'mqtt', storage, historyPageSize, queryRetryMs: 300 });
+  transports.push(transport);
+  return transport;
+}
+
+const textOf = (message: UIMessage | undefined) => (message?.parts ?? []).map((p) => (p.type === 'text' ? p.text : '')).join('');
+
+describe('useCloudSignalChat history', () => {
+  it('a remount (a reload) shows the stored messages with the same ids; older pages come with loadOlder()', async () => {
+    await setup();
+    const storage = createMemoryStorage();
+    const firstTransport = open(storage);
+    const first = renderHook(() => useCloudSignalChat({ id: 'c-hooks', transport: firstTransport }));
+    await waitFor(() => expect(first.result.current.history.status).toBe('ready'));
+    for (let i = 1; i <= 3; i++) {
+      await first.result.current.sendMessage({ text: `q${i}` });
+      await waitFor(() => expect(first.result.current.status).toBe('ready'));
+    }
+    const ids = first.result.current.messages.map((m) => m.id);
+    expect(first.result.current.messages.map(textOf)).toEqual(['q1', 'answer 1', 'q2', 'answer 2', 'q3', 'answer 3']);
+    first.unmount();
+
+    // Another device, two messages per page: the newest first, the rest on demand.
+    const secondTransport = open(createMemoryStorage(), 2);
+    const second = renderHook(() => useCloudSignalChat({ id: 'c-hooks', transport: secondTransport }));
+    expect(second.result.current.history.status).toBe('loading');
+    await waitFor(() => expect(second.result.current.messages.map((m) => m.id)).toEqual(ids.slice(-2)));
+    expect(second.result.current.history).toMatchObject({ status: 'ready', hasOlder: true });
+    await second.result.current.history.loadOlder();
+    await second.result.current.history.loadOlder();
+    await waitFor(() => expect(second.result.current.messages.map((m) => m.id)).toEqual(ids));
+    expect(second.result.current.history.hasOlder).toBe(false);
+
+    // The first page reloads from its cache and the cursor.
+    const reloadedTransport = open(storage);
+    const reloaded = renderHook(() => useCloudSignalChat({ id: 'c-hooks', transport: reloadedTransport }));
+    await waitFor(() => expect(reloaded.result.current.messages.map((m) => m.id)).toEqual(ids));
+
+    // A turn on the second device: the reloaded page shows it, in the same order with the same ids.
+    await second.result.current.sendMessage({ text: 'from the phone' });
+    await waitFor(() => expect(second.result.current.status).toBe('ready'));
+    const all = second.result.current.messages.map((m) => m.id);
+    await waitFor(() => expect(reloaded.result.current.messages.map((m) => m.id)).toEqual(all), { timeout: 10_000 });
+    expect(textOf(reloaded.result.current.messages.at(-1))).toBe('answer 4');
+  }, 30_000);
+});
+
+describe('useCloudSignalChat offline prompts', () => {
+  it('a prompt sent offline is shown as pending, survives a reload, and is answered exactly once', async () => {
+    await setup();
+    const storage = createMemoryStorage();
+    const offlineClient = broker.connect({ clientId: 'offline-page', reconnectPeriod: 0 });
+    const firstTransport = new CloudSignalChatTransport({ client: offlineClient, userId: 'ann', trigger: 'mqtt', storage, queryRetryMs: 300 });
+    transports.push(firstTransport);
+    const first = renderHook(() => useCloudSignalChat({ id: 'c-offline', transport: firstTransport }));
+    await waitFor(() => expect(first.result.current.history.status).toBe('ready'));
+    broker.dropClient('offline-page'); // reconnectPeriod 0: it stays offline
+    await waitFor(() => expect(first.result.current.connection.status).not.toBe('connected'));
+    void first.result.current.sendMessage({ text: 'written on the train' });
+    await waitFor(() => expect(first.result.current.pendingMessageIds).toHaveLength(1));
+    const promptId = first.result.current.pendingMessageIds[0];
+    expect(first.result.current.messages.map((m) => m.id)).toEqual([promptId]);
+    first.unmount();
+    firstTransport.close();
+
+    // The reload comes back online: the same prompt is sent once and answered.
+    const reloadedTransport = open(storage);
+    const reloaded = renderHook(() => useCloudSignalChat({ id: 'c-offline', transport: reloadedTransport }));
+    await waitFor(() => expect(reloaded.result.current.messages.map(textOf)).toEqual(['written on the train', 'answer 1']), { timeout: 10_000 });
+    expect(reloaded.result.current.messages[0].id).toBe(promptId);
+    await waitFor(() => expect(reloaded.result.current.pendingMessageIds).toEqual([]));
+    expect(turn).toBe(1);
+  }, 30_000);
+});
+
+describe('useChatList', () => {
+  it('lists the chats newest first and follows renames and deletes made on another device', async () => {
+    await setup();
+    const laptop = open();
+    const phone = open();
+    const list = renderHook(() => useChatList(laptop));
+    await waitFor(() => expect(list.result.current.status).toBe('ready'));
+    expect(list.result.current.chats).toEqual([]);
+
+    const chat = renderHook(() => useCloudSignalChat({ id: 'c-list-1', transport: phone }));
+    await waitFor(() => expect(chat.result.current.history.status).toBe('ready'));
+    await chat.result.current.sendMessage({ text: 'plan a trip to Lyon' });
+    await waitFor(() => expect(list.result.current.chats.map((c) => c.chatId)).toEqual(['c-list-1']), { timeout: 10_000 });
+    expect(list.result.current.chats[0].title).toContain('Lyon');
+
+    const phoneList = renderHook(() => useChatList(phone));
+    await waitFor(() => expect(phoneList.result.current.status).toBe('ready'));
+    await phoneList.result.current.rename('c-list-1', 'Lyon weekend');
+    await waitFor(() => expect(list.result.current.chats[0]?.title).toBe('Lyon weekend'), { timeout: 10_000 });
+
+    await phoneList.result.current.remove('c-list-1');
+    await waitFor(() => expect(list.result.current.chats).toEqual([]), { timeout: 10_000 });
+    expect(phoneList.result.current.chats).toEqual([]);
+  }, 30_000);
+});
