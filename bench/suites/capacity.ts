@@ -11,7 +11,7 @@
  * reported to show it was not the bottleneck.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -162,6 +162,8 @@ async function trial(name: string, d: Deployment, chats: number, seconds: number
   const wall = (performance.timeOrigin + performance.now() - before.wall) / 1000;
   const used = { broker: brokerCpu() - before.broker, worker: procCpuSeconds(server.pid) - before.worker, harness: procCpuSeconds(subscriber.pid) - before.harness };
   const pub = await serverReport.catch((error: unknown): ServerReport => ({ errors: [String(error)] }));
+  // A broker that died mid-trial reads as 0 CPU afterwards: say so instead of a negative share.
+  for (const pid of brokerPids) if (!existsSync(`/proc/${pid}`)) pub.errors.push(`broker process ${pid} exited during the trial`);
   server.kill();
   const expected = chats * Math.round(RATE * seconds);
   const latency = summarize(sub.latencies);
@@ -170,7 +172,7 @@ async function trial(name: string, d: Deployment, chats: number, seconds: number
   return {
     contender: name,
     chats,
-    pass: lost === 0 && latency.p99 < P99_BUDGET_MS,
+    pass: lost === 0 && latency.p99 < P99_BUDGET_MS && brokerPids.every((pid) => existsSync(`/proc/${pid}`)),
     lost,
     latency,
     brokerUsPerToken: perToken(used.broker),
@@ -296,7 +298,8 @@ export async function runCapacity(ctx: SuiteContext): Promise<SuiteResult> {
   });
   const capacityRows = capacities.map(({ contender, chats }) => {
     const t = best(contender, chats);
-    return [contender, Number.isFinite(chats) ? (chats === 0 ? '< 100' : String(chats)) : 'did not run', t ? fmt(t.latency.p50) : '–', t ? fmt(t.latency.p99) : '–', t ? fmt(t.serverCorePercent, 0) : '–', t ? fmt(t.harnessCorePercent, 0) : '–', t && Number.isFinite(t.maxWindowMs) ? fmt(t.maxWindowMs, 0) : '–'];
+    const fewest = Math.min(...trials.filter((x) => x.contender === contender).map((x) => x.chats));
+    return [contender, Number.isFinite(chats) ? (chats === 0 ? `< ${fewest} (none passed)` : String(chats)) : 'did not run', t ? fmt(t.latency.p50) : '–', t ? fmt(t.latency.p99) : '–', t ? fmt(t.serverCorePercent, 0) : '–', t ? fmt(t.harnessCorePercent, 0) : '–', t && Number.isFinite(t.maxWindowMs) ? fmt(t.maxWindowMs, 0) : '–'];
   });
   return {
     tables: [
