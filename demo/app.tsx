@@ -4,13 +4,14 @@
  *
  * URL parameters: `?user=` picks the demo user (otherwise the demo session cookie decides, so all
  * tabs of one browser are one user), `?chat=` the chat id (default `demo`), `?trigger=http` starts
- * turns with an HTTP POST instead of an MQTT publish.
+ * turns with an HTTP POST instead of an MQTT publish. The sidebar lists the user's stored chats;
+ * choosing one, or "New chat", opens it by its URL, so every chat has a link to share.
  */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import config from 'virtual:demo-config';
 import { isValidSegment } from '../src/index.js';
-import { ChatWindow, useCloudSignalChat } from '../src/react.js';
+import { ChatList, ChatWindow, useChatList, useCloudSignalChat } from '../src/react.js';
 import '../src/styles.css';
 import './demo.css';
 
@@ -47,7 +48,14 @@ function App() {
   const dropConnection = () => {
     chat.transport.dropConnection?.();
   };
+  const chatUrl = (id: string) => `/?${new URLSearchParams({ ...(explicitUser ? { user: explicitUser } : {}), ...(trigger === 'http' ? { trigger } : {}), chat: id }).toString()}`;
   const shareUrl = `/?${new URLSearchParams({ ...(user ? { user } : {}), chat: chatId }).toString()}`;
+  const chats = useChatList(chat.transport);
+  const openChat = (id: string) => {
+    if (id !== chatId) window.location.assign(chatUrl(id));
+  };
+  // A new chat is a fresh id: it exists in the store once its first prompt is sent.
+  const newChat = () => window.location.assign(chatUrl(`c${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`));
 
   return (
     <div className="demo">
@@ -90,6 +98,7 @@ function App() {
       </header>
       {/* The body is a row: a sidebar (the chat list) goes before <main>. */}
       <div className="demo-body">
+        <ChatList className="demo-sidebar" aria-label="Your chats" list={chats} activeChatId={chatId} onSelect={openChat} onNewChat={newChat} />
         <main className="demo-main">
           <ChatWindow chat={chat} title="Chat" placeholder="Ask anything, e.g. “How does this work?”" />
         </main>
