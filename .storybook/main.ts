@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
  * in-memory mock broker, so every state shown here is one the library actually produces.
  */
 const config: StorybookConfig = {
-  stories: ['../stories/**/*.stories.@(ts|tsx)'],
-  addons: ['@storybook/addon-vitest'],
+  stories: ['../stories/docs/*.mdx', '../stories/**/*.stories.@(ts|tsx)'],
+  addons: ['@storybook/addon-vitest', '@storybook/addon-docs'],
   framework: {
     name: '@storybook/react-vite',
     // A plain Vite config: the package's own one builds the library and would fight Storybook.

@@ -1,6 +1,8 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import type { UIMessage } from 'ai';
 import { expect, userEvent, waitFor, within } from 'storybook/test';
+import { ChatWindow } from '../src/components/chat-window.js';
+import { codeHighlighterStatus } from '../src/components/code-highlighter.js';
 import { FrozenChatWindow, type FrozenChatWindowProps } from './support/static-chat.js';
 import { expectAccessibleEverywhere } from './support/a11y.js';
 
@@ -11,9 +13,10 @@ import { expectAccessibleEverywhere } from './support/a11y.js';
  */
 const meta: Meta<typeof FrozenChatWindow> = {
   title: 'ChatWindow/States',
-  component: FrozenChatWindow,
+  component: ChatWindow as unknown as typeof FrozenChatWindow,
+  render: (args) => <FrozenChatWindow {...args} />,
   args: { title: 'Support' },
-  parameters: { controls: { exclude: ['frozen'] } },
+  parameters: { controls: { exclude: ['frozen', 'chat'] } },
 };
 export default meta;
 type Story = StoryObj<typeof FrozenChatWindow>;
@@ -259,6 +262,49 @@ export const HostileUrlsRenderAsText: Story = {
     const hrefs = [...canvasElement.querySelectorAll('[data-slot="message"] a')].map((a) => a.getAttribute('href'));
     await expect(hrefs).toEqual(['https://example.com/guide']);
     await expect(within(canvasElement).getByText('Totally safe link').tagName).toBe('SPAN');
+    await expectAccessibleEverywhere(canvasElement);
+  },
+};
+
+export const CodeFenceJustOpened: Story = {
+  args: { frozen: { messages: [user('u1', 'Show me the worker'), answer('a1', 'A worker takes only a few lines:\n\n```ts\n', 'streaming')], status: 'streaming', generation: 'generating' } },
+  play: async ({ canvasElement }) => {
+    const answerRow = row(canvasElement, 'a1');
+    // An empty code box must not push the row down by a screenful, not even for a frame while the
+    // highlighter loads (D13): the tallest the row ever gets is recorded by a ResizeObserver.
+    let tallest = answerRow.getBoundingClientRect().height;
+    const observer = new ResizeObserver(() => (tallest = Math.max(tallest, answerRow.getBoundingClientRect().height)));
+    observer.observe(answerRow);
+    await waitFor(() => expect(answerRow.querySelector('[data-streamdown="code-block"]')).not.toBeNull());
+    await waitFor(() => expect(codeHighlighterStatus()).toBe('loaded'), { timeout: 15_000 });
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    observer.disconnect();
+    await expect(tallest).toBeLessThan(200);
+    await expectAccessibleEverywhere(canvasElement);
+  },
+};
+
+/** Two chats side by side: each transcript has its own name, and neither adds a banner landmark. */
+function TwoWindows() {
+  return (
+    <main style={{ display: 'flex', gap: 12, height: '100%' }}>
+      <div style={{ flex: 1, minWidth: 0 }}>
+        <FrozenChatWindow title="Support" frozen={{ messages: [QUESTION, answer('a1', FULL)] }} />
+      </div>
+      <div style={{ flex: 1, minWidth: 0 }}>
+        <FrozenChatWindow title="Sales" frozen={{ messages: [user('u9', 'Do you have a team plan?')], status: 'submitted', generation: 'queued' }} />
+      </div>
+    </main>
+  );
+}
+
+export const TwoWindowsOnOnePage: Story = {
+  render: () => <TwoWindows />,
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await expect(canvas.getByRole('region', { name: 'Conversation: Support' })).toBeInTheDocument();
+    await expect(canvas.getByRole('region', { name: 'Conversation: Sales' })).toBeInTheDocument();
+    await expect(canvasElement.querySelector('header')).toBeNull();
     await expectAccessibleEverywhere(canvasElement);
   },
 };

@@ -1,5 +1,6 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, fireEvent, userEvent, waitFor, within } from 'storybook/test';
+import { ChatWindow } from '../src/components/chat-window.js';
 import { StoryChat, longHistory } from './support/story-chat.js';
 import { assistantRows, distanceFromBottom, scroller, send } from './support/play.js';
 import { expectAccessible } from './support/a11y.js';
@@ -10,8 +11,12 @@ import { expectAccessible } from './support/a11y.js';
  */
 const meta: Meta<typeof StoryChat> = {
   title: 'ChatWindow',
-  component: StoryChat,
+  // Docs and controls describe ChatWindow's own props; the stories render it through the mock-broker harness.
+  component: ChatWindow as unknown as typeof StoryChat,
+  render: (args) => <StoryChat {...args} />,
+  tags: ['autodocs'],
   args: { title: 'Support' },
+  parameters: { controls: { exclude: ['chat', 'scenario', 'messages', 'faults'] } },
 };
 export default meta;
 type Story = StoryObj<typeof StoryChat>;
@@ -169,6 +174,66 @@ export const Stop: Story = {
     await new Promise((r) => setTimeout(r, 500));
     await expect(canvas.getByRole('log')).not.toHaveTextContent(FULL_ANSWER_END);
     await expect(canvas.getByRole('button', { name: 'Send' })).toBeInTheDocument();
+  },
+};
+
+export const StopKeepsTheDraft: Story = {
+  args: { scenario: { tokenDelayMs: 60 } },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    const input = await send(canvasElement, 'Start a long answer');
+    await waitFor(() => expect(assistantRows(canvasElement)[0]).toHaveTextContent(/You asked/), { timeout: 10_000 });
+    await userEvent.type(input, 'a follow-up I am still writing');
+    // Enter while the answer streams: nothing is sent, and the composer says why.
+    await userEvent.keyboard('{Enter}');
+    await expect(canvasElement.querySelector('[data-slot="composer-busy-hint"]')).toHaveTextContent('Wait for the answer to finish');
+    // Stop by keyboard: Space on the focused Stop button.
+    canvas.getByRole('button', { name: 'Stop' }).focus();
+    await userEvent.keyboard(' ');
+    await waitFor(() => expect(canvas.getByRole('button', { name: 'Send' })).toBeInTheDocument());
+    await expect(document.activeElement).toBe(input);
+    await expect(input).toHaveValue('a follow-up I am still writing');
+    await new Promise((r) => setTimeout(r, 300));
+    await expect(canvasElement.querySelectorAll('[data-slot="message"][data-role="user"]')).toHaveLength(1);
+    await waitFor(() => expect(assistantRows(canvasElement)[0]).toHaveAttribute('data-state', 'stopped'));
+    await expectAccessible(canvasElement);
+  },
+};
+
+export const RegenerateAndEditKeepVersions: Story = {
+  args: { scenario: { tokenDelayMs: 5, chunkSize: 4, answer: (question, turn) => `Answer ${turn} to “${question}”. That is all.` } },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await send(canvasElement, 'Pick a colour');
+    await waitFor(() => expect(assistantRows(canvasElement)[0]).toHaveTextContent('Answer 1'), { timeout: 10_000 });
+    await waitFor(() => expect(canvas.getByRole('button', { name: 'Regenerate' })).toBeInTheDocument(), { timeout: 10_000 });
+    await userEvent.click(canvas.getByRole('button', { name: 'Regenerate' }));
+    await waitFor(() => expect(assistantRows(canvasElement)[0]).toHaveTextContent('Answer 2'), { timeout: 10_000 });
+    const pager = await canvas.findByRole('group', { name: 'Version 2 of 2' }, { timeout: 10_000 });
+    await waitFor(() => expect(within(pager).getByRole('button', { name: 'Previous version' })).toBeEnabled(), { timeout: 10_000 });
+    await userEvent.click(within(pager).getByRole('button', { name: 'Previous version' }));
+    await waitFor(() => expect(assistantRows(canvasElement)[0]).toHaveTextContent('Answer 1'));
+    // Edit the prompt: the first exchange stays as version 1 of the prompt.
+    await userEvent.click(canvas.getByRole('button', { name: 'Edit' }));
+    const editor = canvas.getByRole('textbox', { name: 'Edit your message' });
+    await userEvent.clear(editor);
+    await userEvent.type(editor, 'Pick a number{Enter}');
+    await waitFor(() => expect(assistantRows(canvasElement)[0]).toHaveTextContent('“Pick a number”'), { timeout: 10_000 });
+    await waitFor(() => expect(canvas.getByRole('group', { name: 'Version 2 of 2' })).toBeInTheDocument(), { timeout: 10_000 });
+    await expectAccessible(canvasElement);
+  },
+};
+
+export const AttachmentsInTheComposer: Story = {
+  args: { scenario: { tokenDelayMs: 5 }, maxAttachmentBytes: 4096 },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await canvas.findByRole('textbox', { name: 'Message' }, { timeout: 10_000 });
+    const picker = canvasElement.querySelector<HTMLInputElement>('[data-slot="composer-file-input"]')!;
+    await userEvent.upload(picker, [new File(['hello'], 'notes.txt', { type: 'text/plain' }), new File([new Uint8Array(9000)], 'big.bin')]);
+    await waitFor(() => expect(canvas.getByRole('list', { name: 'Attachments' })).toHaveTextContent('notes.txt'));
+    await expect(canvas.getByRole('alert')).toHaveTextContent('big.bin is too large to send (limit 4 KB).');
+    await expectAccessible(canvasElement);
   },
 };
 

@@ -39,7 +39,14 @@ function BannerDemo({ after, recovery = noRecovery, retry }: { after: After; rec
   );
 }
 
-const meta: Meta<typeof BannerDemo> = { title: 'ReconnectBanner', component: BannerDemo, args: { retry: fn() } };
+const meta: Meta<typeof BannerDemo> = {
+  title: 'ReconnectBanner',
+  // Docs describe ReconnectBanner's props; each story drives it through a connection change (BannerDemo).
+  component: ReconnectBanner as unknown as typeof BannerDemo,
+  render: (args) => <BannerDemo {...args} />,
+  tags: ['autodocs'],
+  args: { retry: fn() },
+};
 export default meta;
 type Story = StoryObj<typeof BannerDemo>;
 
@@ -83,7 +90,7 @@ export const BrowserOffline: Story = {
   },
 };
 
-export const RecoveredTokens: Story = {
+export const RecoveredAfterReconnect: Story = {
   args: { after: { status: 'connected', attempt: 0 }, recovery: { resuming: false, recoveredChunks: 57, lastRecoveredAt: 0, droppedAt: null } },
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);

@@ -5,6 +5,7 @@ import { expectAccessible } from './support/a11y.js';
 
 /** Connection and generation state as text (the dot is decoration), in a `role="status"`. */
 const meta: Meta<typeof StatusIndicator> = {
+  tags: ['autodocs'],
   title: 'StatusIndicator',
   component: StatusIndicator,
   decorators: [

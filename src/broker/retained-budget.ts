@@ -19,8 +19,11 @@ export interface RetainedBudget {
 }
 
 interface RetainedPacket {
+  cmd?: 'publish';
   topic: string;
   payload: Buffer | string;
+  qos?: 0 | 1 | 2;
+  retain?: boolean;
 }
 
 type Persistence = { storeRetained(packet: RetainedPacket): Promise<void> };
@@ -75,7 +78,7 @@ export function installRetainedBudget(
       forget(userId, oldest);
       evicted++;
       options.onEvicted?.(userId, oldest);
-      clears.push(store({ topic: oldest, payload: Buffer.alloc(0) }));
+      clears.push(store({ cmd: 'publish', topic: oldest, payload: Buffer.alloc(0), qos: 0, retain: true }));
     }
     await Promise.all([store(packet), ...clears]);
   };

@@ -62,6 +62,8 @@ export interface ChatLabels {
   messageStopped: string;
   messageStoppedEmpty: string;
   messagePaused: string;
+  /** On a prompt sent while offline, until the connection takes it. */
+  messagePending: string;
   messageInterrupted: string;
   /** The toolbar under a message. */
   messageActions: string;
@@ -187,6 +189,7 @@ export const defaultLabels: ChatLabels = {
   messageStopped: 'Stopped',
   messageStoppedEmpty: 'Stopped before the answer started.',
   messagePaused: 'Paused while reconnecting…',
+  messagePending: 'Waiting for the connection to send…',
   messageInterrupted: 'Interrupted',
   messageActions: 'Message actions',
   edit: 'Edit',

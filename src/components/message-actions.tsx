@@ -101,15 +101,16 @@ export interface MessageActionBarProps {
 
 /** Copy, edit, regenerate, feedback and the version pager under a message. */
 export function MessageActionBar({ message, canCopy, canRegenerate, canEdit, onEdit, editButtonRef, versionIndex, versionCount }: MessageActionBarProps) {
+  // No busy-state context here: every row has a bar, and a context read would re-render all of
+  // them when a turn starts and ends. The editor and the pager (few, mounted on demand) read it.
   const { labels, regenerate, onFeedback } = useChatWindowActions('ChatWindow.Message');
-  const busy = useContext(BusyContext);
   const feedback = onFeedback && message.role === 'assistant' && canCopy;
   if (!canCopy && !canRegenerate && !canEdit && versionCount === 0 && !feedback) return null;
   return (
     <div className="csk-message-actions" data-slot="message-actions">
       {versionCount > 1 && <VersionPager messageId={message.id} index={versionIndex} count={versionCount} />}
       {canCopy && <CopyButton message={message} />}
-      {canEdit && <IconButton ref={editButtonRef} label={labels.edit} icon={<EditIcon />} disabled={busy} data-slot="message-edit" onClick={onEdit} />}
+      {canEdit && <IconButton ref={editButtonRef} label={labels.edit} icon={<EditIcon />} data-slot="message-edit" onClick={onEdit} />}
       {canRegenerate && (
         <IconButton label={labels.regenerate} icon={<RegenerateIcon />} data-slot="message-regenerate" onClick={() => regenerate(message.id)} />
       )}

@@ -1,4 +1,4 @@
-import { Fragment, forwardRef, memo, useCallback, useRef, type ComponentPropsWithoutRef } from 'react';
+import { Fragment, forwardRef, memo, useCallback, useMemo, useRef, type ComponentPropsWithoutRef } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { UIMessage } from 'ai';
 import { useChatWindowActions, useChatWindowChat, useChatWindowScroll, useTranscriptState, type ChatWindowChat, type TranscriptState } from './chat-window-context.js';
@@ -31,7 +31,8 @@ export interface ChatWindowMessageListProps extends Omit<ComponentPropsWithoutRe
 }
 
 /** How a row's message stands. Only the last row's state follows the chat's status. */
-export type MessageRowState = 'settled' | 'streaming' | 'paused' | 'stopped' | 'failed';
+/** `pending`: a prompt sent while offline, waiting for the connection (the offline queue holds it). */
+export type MessageRowState = 'settled' | 'streaming' | 'paused' | 'stopped' | 'failed' | 'pending';
 
 /** Everything a row needs beyond its message; all primitives, so memoized rows compare cheaply. */
 export interface RowState {
@@ -57,18 +58,20 @@ function tailStatus(chat: ChatWindowChat): TailStatus {
   return 'idle';
 }
 
-function rowState(messages: readonly UIMessage[], index: number, tail: TailStatus, transcript: TranscriptState): RowState {
+const NONE_PENDING: ReadonlySet<string> = new Set();
+
+function rowState(messages: readonly UIMessage[], index: number, tail: TailStatus, transcript: TranscriptState, pending: ReadonlySet<string>): RowState {
   const message = messages[index];
   const last = index === messages.length - 1;
   const assistant = message.role === 'assistant';
-  let state: MessageRowState = transcript.stopped.has(message.id) ? 'stopped' : 'settled';
+  let state: MessageRowState = pending.has(message.id) ? 'pending' : transcript.stopped.has(message.id) ? 'stopped' : 'settled';
   if (last) {
     if (assistant && tail === 'streaming') state = 'streaming';
     else if (assistant && tail === 'paused') state = 'paused';
     else if (assistant && tail === 'failed') state = 'failed';
     else if (tail === 'aborted') state = 'stopped';
     // A prompt whose answer is coming is not stopped, even if an earlier try of it was.
-    else if (!assistant && tail === 'streaming') state = 'settled';
+    else if (!assistant && tail === 'streaming' && state !== 'pending') state = 'settled';
   }
   const versions = transcript.versions.get(MessageVersions.branchOf(messages, index));
   return {
@@ -95,6 +98,8 @@ export const ChatWindowMessageList = forwardRef<HTMLDivElement, ChatWindowMessag
   const { viewportRef } = useChatWindowScroll('ChatWindow.MessageList');
   const { messages, isStreaming } = chat;
   const tail = tailStatus(chat);
+  const pendingIds = (chat as { pendingMessageIds?: readonly string[] }).pendingMessageIds;
+  const pending = useMemo(() => (pendingIds && pendingIds.length > 0 ? new Set(pendingIds) : NONE_PENDING), [pendingIds]);
   const history = historyOf(chat);
   const { loadingOlder, loadOlder } = useLoadOlder(history, viewportRef, messages);
   const loading = history.status === 'loading' && messages.length === 0;
@@ -118,7 +123,8 @@ export const ChatWindowMessageList = forwardRef<HTMLDivElement, ChatWindowMessag
       ),
     [renderMessage],
   );
-  const waitingForAnswer = isStreaming && (messages.length === 0 || messages[messages.length - 1].role !== 'assistant');
+  // Not for a prompt still waiting for the connection: nothing is thinking about it yet.
+  const waitingForAnswer = isStreaming && (messages.length === 0 || (messages[messages.length - 1].role !== 'assistant' && !pending.has(messages[messages.length - 1].id)));
   return (
     <div
       ref={ref}
@@ -156,9 +162,9 @@ export const ChatWindowMessageList = forwardRef<HTMLDivElement, ChatWindowMessag
         </div>
       )}
       {virtualize ? (
-        <VirtualRows messages={messages} tail={tail} transcript={transcript} estimate={estimateRowHeight} render={render} />
+        <VirtualRows messages={messages} tail={tail} transcript={transcript} pending={pending} estimate={estimateRowHeight} render={render} />
       ) : (
-        <PlainRows messages={messages} tail={tail} transcript={transcript} render={render} />
+        <PlainRows messages={messages} tail={tail} transcript={transcript} pending={pending} render={render} />
       )}
       {waitingForAnswer && <ChatWindowThinkingRow />}
       {followUpItems.length > 0 && <ChatWindowSuggestions items={followUpItems} kind="follow-up" />}
@@ -190,6 +196,7 @@ interface RowsProps {
   messages: readonly UIMessage[];
   tail: TailStatus;
   transcript: TranscriptState;
+  pending: ReadonlySet<string>;
   render: Render;
 }
 
@@ -207,30 +214,30 @@ function useSettledPrefix(messages: readonly UIMessage[], end: number): readonly
   return cache.current;
 }
 
-function PlainRows({ messages, tail, transcript, render }: RowsProps) {
+function PlainRows({ messages, tail, transcript, pending, render }: RowsProps) {
   const last = messages.length - 1;
   const live = tail === 'streaming' && last >= 0 && messages[last].role === 'assistant' ? messages[last] : null;
   const settled = useSettledPrefix(messages, live ? last : messages.length);
   return (
     <>
-      <SettledRows messages={settled} tail={live ? 'idle' : tail} transcript={transcript} render={render} />
-      {live && <Fragment key={live.id}>{render(live, rowState(messages, last, tail, transcript))}</Fragment>}
+      <SettledRows messages={settled} tail={live ? 'idle' : tail} transcript={transcript} pending={pending} render={render} />
+      {live && <Fragment key={live.id}>{render(live, rowState(messages, last, tail, transcript, pending))}</Fragment>}
     </>
   );
 }
 
 /** `tail` here is the status of the last settled row, which only changes when a turn ends. */
-const SettledRows = memo(function SettledRows({ messages, tail, transcript, render }: RowsProps) {
+const SettledRows = memo(function SettledRows({ messages, tail, transcript, pending, render }: RowsProps) {
   return (
     <>
       {messages.map((message, index) => (
-        <Fragment key={message.id}>{render(message, rowState(messages, index, tail, transcript))}</Fragment>
+        <Fragment key={message.id}>{render(message, rowState(messages, index, tail, transcript, pending))}</Fragment>
       ))}
     </>
   );
 });
 
-function VirtualRows({ messages, tail, transcript, estimate, render }: RowsProps & { estimate: number }) {
+function VirtualRows({ messages, tail, transcript, pending, estimate, render }: RowsProps & { estimate: number }) {
   const { viewportRef } = useChatWindowScroll('ChatWindow.MessageList');
   const virtualizer = useVirtualizer({
     count: messages.length,
@@ -255,7 +262,7 @@ function VirtualRows({ messages, tail, transcript, estimate, render }: RowsProps
           className="csk-virtual-row"
           style={{ position: 'absolute', top: 0, left: 0, width: '100%', transform: `translateY(${item.start}px)` }}
         >
-          {render(messages[item.index], rowState(messages, item.index, tail, transcript))}
+          {render(messages[item.index], rowState(messages, item.index, tail, transcript, pending))}
         </div>
       ))}
     </div>

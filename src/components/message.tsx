@@ -144,7 +144,9 @@ export const ChatWindowMessage = memo(
         ? message.role === 'user'
           ? labels.messageStoppedEmpty
           : labels.messageStopped
-        : state === 'paused'
+        : state === 'pending'
+          ? labels.messagePending
+          : state === 'paused'
           ? labels.messagePaused
           : state === 'failed'
             ? labels.messageInterrupted
@@ -183,7 +185,7 @@ export const ChatWindowMessage = memo(
               {mark}
             </p>
           )}
-          {!editing && !live && state !== 'paused' && (
+          {!editing && !live && state !== 'paused' && state !== 'pending' && (
             <MessageActionBar
               message={message}
               canCopy={hasText && settled}

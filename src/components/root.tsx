@@ -124,7 +124,10 @@ export const ChatWindowRoot = forwardRef<HTMLDivElement, ChatWindowRootProps>(fu
       const files = current.messages[index].parts.filter((p): p is Extract<UIMessage['parts'][number], { type: 'file' }> => p.type === 'file');
       versionStore.fork(current.messages, MessageVersions.branchOf(current.messages, index));
       scrollToBottom('instant');
-      void current.sendMessage(files.length > 0 ? { text, files, messageId } : { text, messageId });
+      // The edited prompt is a new message (new id) after the kept prefix: the old one and its
+      // answers live on as version 1, and a store that never rewrites a sent message accepts it.
+      current.setMessages(current.messages.slice(0, index));
+      void current.sendMessage(files.length > 0 ? { text, files } : { text });
       inputRef.current?.focus();
     },
     [scrollToBottom, versionStore],

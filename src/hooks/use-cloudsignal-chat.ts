@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useChat, type UseChatHelpers } from '@ai-sdk/react';
-import { generateId, type ChatInit, type UIMessage } from 'ai';
+import { generateId, type ChatInit, type ChatTransport, type UIMessage } from 'ai';
 import type { StoredMessage } from '../transport/conversation.js';
 import type { HistorySnapshot } from '../transport/conversation-sync.js';
 import { Store } from '../transport/store.js';
@@ -55,6 +55,15 @@ export interface CloudSignalChat<UI extends UIMessage = UIMessage> extends Omit<
   readonly pendingMessageIds: readonly string[];
 }
 
+/** The transport as useChat sees it: its abort signal stops reading, never the turn itself. */
+function readingOnly<UI extends UIMessage>(transport: ChatKitTransport<UI>): ChatTransport<UI> {
+  return {
+    resumeStreamIsReplay: transport.resumeStreamIsReplay,
+    sendMessages: (options) => transport.sendMessages({ ...options, abortSignal: undefined }),
+    reconnectToStream: (options) => transport.reconnectToStream({ ...options, abortSignal: undefined }),
+  };
+}
+
 /** Stands in for the history of transports without a chat store: nothing to load. */
 const NO_HISTORY = new Store<HistorySnapshot>({ status: 'ready', messages: [], version: 0, hasOlder: false, error: null });
 const noOlder = () => Promise.resolve();
@@ -96,7 +105,11 @@ export function useCloudSignalChat<UI extends UIMessage = UIMessage>(options: Us
 
   // Resuming is ours, not useChat's: its `resume` fires before the retained status says whether
   // a turn is live, and it cannot insert the other device's user message first.
-  const helpers = useChat<UI>({ ...chatInit, id, transport, throttle, resume: false });
+  // useChat aborts its requests on unmount too; over MQTT that would stop the turn on every device
+  // (switching chats in a sidebar, or a reload's unmount, must not). So useChat's signal only stops
+  // this page reading, and `stop()` below is what stops the turn.
+  const chatTransport = useMemo(() => readingOnly(transport), [transport]);
+  const helpers = useChat<UI>({ ...chatInit, id, transport: chatTransport, throttle, resume: false });
   const connection = useConnectionState(transport);
   const activity = useChatActivity(transport, id);
   const generation = useGenerationFromActivity(activity);

@@ -96,6 +96,8 @@ export interface ChatWorkerStats {
   active: number;
   /** Running turns of dead workers this worker marked failed. */
   swept: number;
+  /** Replay controls refused by the replay budgets (counted when their turn ends). */
+  replaysRefused: number;
   queries: number;
   queriesAnswered: number;
   queriesRateLimited: number;
@@ -268,7 +270,10 @@ export async function createChatWorker(options: ChatWorkerOptions): Promise<Chat
       if (mode === 'shared' && query.op === 'turn') forwardTo(owner, { userId, chatId: query.chatId }, payload);
       return;
     }
-    void responder.handle(userId, query, payload).catch(report);
+    // A lookup waits behind the chat's requests that arrived before it: a client that sends a request
+    // and then asks about it must hear "live", not "unknown" while the request is still being validated.
+    if (query.op === 'turn') inOrder({ userId, chatId: query.chatId }, () => responder.handle(userId, query, payload));
+    else void responder.handle(userId, query, payload).catch(report);
   };
 
   const dispatcher = MessageDispatcher.for(client);
@@ -310,7 +315,8 @@ export async function createChatWorker(options: ChatWorkerOptions): Promise<Chat
         const address = topics.parseWorkerInbox(topic, settings.group, workerId)!;
         // The inbox carries requests and turn lookups other members received for chats this worker owns.
         const query = payload.byteLength <= DEFAULT_QUERY_LIMITS.maxQueryBytes ? decodeQuery(payload) : null;
-        if (query?.ok && query.value.op === 'turn') void responder.handle(address.userId, query.value, payload, true).catch(report);
+        const lookup = query?.ok && query.value.op === 'turn' ? query.value : null;
+        if (lookup) inOrder(address, () => responder.handle(address.userId, lookup, payload, true));
         else onRequest(address, payload, true);
       },
     }),
@@ -332,6 +338,7 @@ export async function createChatWorker(options: ChatWorkerOptions): Promise<Chat
         dropped: counters.dropped + service.stats.queueFull,
         active: service.stats.active,
         swept: service.stats.swept,
+        replaysRefused: service.stats.replaysRefused,
         queries: responder.stats.queries,
         queriesAnswered: responder.stats.answered,
         queriesRateLimited: responder.stats.rateLimited,

@@ -4,7 +4,8 @@ export { createChatWorker, type ChatWorker, type ChatWorkerOptions, type ChatWor
 export { createChatRequestHandler, type ChatRequestHandlerOptions } from './request-handler.js';
 export { InvalidRequestError, DEFAULT_REQUEST_LIMITS, type RequestLimits } from './request-validation.js';
 export type { ChatTurnContext, ChatTurnHandler } from './turn-runner.js';
-export type { PublishedTurn } from './turn-publisher.js';
+export { DEFAULT_REPLAY_BUDGET, type PublishedTurn, type ReplayBudget } from './turn-publisher.js';
+export { DEFAULT_QUERY_LIMITS, type QueryLimits } from './query-responder.js';
 export type { RateLimitOptions } from './rate-limiter.js';
 export { toNodeHandler, type WebHandler } from './node-adapter.js';
 export * from './credentials/index.js';

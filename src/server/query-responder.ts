@@ -21,6 +21,7 @@ export interface QueryLimits {
   maxPageChats: number;
 }
 
+/** Size of a query and of one answered page, by default. */
 export const DEFAULT_QUERY_LIMITS: QueryLimits = { maxQueryBytes: 4 * 1024, maxPageMessages: 200, maxPageChats: 100 };
 
 /** Counters of the query responder. */
@@ -115,10 +116,13 @@ export class QueryResponder {
     switch (query.op) {
       case 'history': {
         const address = { userId, chatId: query.chatId };
+        // A page is capped; a sync (`after`) returns every change unless the client asked for fewer,
+        // since a capped sync would silently leave the device behind.
+        const limit = query.limit !== undefined ? Math.min(query.limit, limits.maxPageMessages) : query.after !== undefined ? undefined : limits.maxPageMessages;
         const page: MessageQuery = {
           ...(query.after !== undefined ? { after: query.after } : {}),
           ...(query.before !== undefined ? { before: query.before } : {}),
-          limit: Math.min(query.limit ?? limits.maxPageMessages, limits.maxPageMessages),
+          ...(limit !== undefined ? { limit } : {}),
         };
         return ok(await store.loadMessages(address, page));
       }

@@ -17,6 +17,7 @@ export interface ReplayBudget {
   perTurn: number;
 }
 
+/** Replay requests answered per client and per turn before further ones are refused (issue 14, F4). */
 export const DEFAULT_REPLAY_BUDGET: ReplayBudget = { perClient: 32, perTurn: 512 };
 
 export interface TurnPublisherOptions {

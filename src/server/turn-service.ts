@@ -59,6 +59,8 @@ export interface TurnServiceStats {
   queueFull: number;
   /** Running turns of dead workers marked failed. */
   swept: number;
+  /** Replay controls refused by a budget (one outstanding per client, per client, per turn), over finished turns. */
+  replaysRefused: number;
   active: number;
 }
 
@@ -75,7 +77,7 @@ const INTERRUPTED = 'The worker running this turn stopped before it finished.';
 const chatKey = (address: ChatAddress) => `${address.userId}/${address.chatId}`;
 
 export class TurnService {
-  readonly stats: TurnServiceStats = { served: 0, rejected: 0, storedDuplicates: 0, queueFull: 0, swept: 0, active: 0 };
+  readonly stats: TurnServiceStats = { served: 0, rejected: 0, storedDuplicates: 0, queueFull: 0, swept: 0, replaysRefused: 0, active: 0 };
   private readonly queues = new Map<string, { tail: Promise<void>; size: number }>();
   private readonly live = new Map<string, LiveTurn>();
   private readonly running = new Set<Promise<void>>();
@@ -320,6 +322,7 @@ export class TurnService {
     });
     release();
     this.stats.served++;
+    this.stats.replaysRefused += result.replaysRefused;
     this.options.onTurn?.(result);
   }
 

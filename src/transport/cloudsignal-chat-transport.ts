@@ -11,26 +11,27 @@
 import type { ChatTransport, UIMessage, UIMessageChunk } from 'ai';
 import { ChatListObserver } from './chat-list.js';
 import { ChatSubscription } from './chat-subscription.js';
-import { INITIAL_CHAT_ACTIVITY, type ChatActivitySnapshot, type RecoverySnapshot } from './chat-activity.js';
+import { INITIAL_CHAT_ACTIVITY, type ChatActivitySnapshot } from './chat-activity.js';
 import { ConnectionManager, type ConnectionTuning } from './connection.js';
 import type { ConnectionSnapshot } from './connection-state.js';
 import type { TurnLookup } from './conversation.js';
 import { ConversationSync } from './conversation-sync.js';
-import { decodeChatEvent, encodeRequest, FINAL_TURN_STATES, type ChatEventEnvelope, type CompleteEnvelope, type StreamEnvelope, type TurnState } from './envelope.js';
-import { ChatKitError, createNetworkError, RequestRejectedError, RequestTooLargeError, StreamTimeoutError, TurnLostError } from './errors.js';
+import { decodeChatEvent, FINAL_TURN_STATES, type ChatEventEnvelope, type CompleteEnvelope, type TurnState } from './envelope.js';
+import { ChatKitError, TurnLostError } from './errors.js';
 import { randomId } from './ids.js';
 import { createMemoryStorage, defaultStorage, type KeyValueStorage } from './key-value-storage.js';
 import { MessageRouter } from './message-router.js';
-import { publishAsync, subscribeAsync, type MqttClientLike } from './mqtt-client.js';
+import { subscribeAsync, type MqttClientLike } from './mqtt-client.js';
 import { Outbox, type OutboxEntry } from './outbox.js';
+import { RequestSender } from './request-sender.js';
 import { QueryClient } from './query-client.js';
 import { decideResume } from './resume-decision.js';
 import { emptyStats, type DropReason, type TransportStats } from './stats.js';
 import { Store, type ReadableStore } from './store.js';
 import { assertSegment, DEFAULT_TOPIC_PREFIX, TopicScheme } from './topics.js';
 import { isOpenPhase } from './turn-lifecycle.js';
-import { TurnReader } from './turn-reader.js';
-import { TurnRegistry, type TurnRecord } from './turn-registry.js';
+import type { TurnRecord } from './turn-registry.js';
+import { sameRecovery, TurnTracker } from './turn-tracker.js';
 
 type HeadersInput = Record<string, string> | Headers;
 type Resolvable<T> = T | (() => T | Promise<T>);
@@ -126,8 +127,6 @@ export interface ChatHandle {
 type SendOptions<UI extends UIMessage> = Parameters<ChatTransport<UI>['sendMessages']>[0];
 type ReconnectOptions<UI extends UIMessage> = Parameters<ChatTransport<UI>['reconnectToStream']>[0];
 
-const textEncoder = /* @__PURE__ */ new TextEncoder();
-const NO_RECOVERY: RecoverySnapshot = INITIAL_CHAT_ACTIVITY.recovery;
 
 /**
  * An AI SDK `ChatTransport` whose answers arrive over MQTT: a drop-in `transport` for `useChat`.
@@ -165,14 +164,15 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
   private readonly router = new MessageRouter();
   private readonly manager: ConnectionManager;
   private readonly subscriptions = new Map<string, ChatSubscription>();
-  private readonly registry: TurnRegistry;
+  /** Encodes, checks and sends requests (MQTT publish or HTTP POST). */
+  private readonly sender: RequestSender;
+  /** Every turn this page knows: its record, reader and recovery facts. */
+  private readonly turns: TurnTracker;
   private readonly queries: QueryClient;
   private readonly storage: KeyValueStorage;
   private readonly outbox: Outbox;
   private readonly syncs = new Map<string, ConversationSync<UI_MESSAGE>>();
   private chatList: ChatListObserver | null = null;
-  /** Recovery facts of each chat's latest turn; they outlive the turn's record. */
-  private readonly recoveries = new Map<string, RecoverySnapshot>();
   /** Listeners of each chat's retained state (resumes waiting for a status or complete). */
   private readonly retainedWaiters = new Map<string, Set<() => void>>();
   /** User-level feeds (`~/chats`) to subscribe again after every reconnect. */
@@ -191,7 +191,6 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
     this.topics = new TopicScheme(this.options.topicPrefix);
     this.storage = options.storage === false ? createMemoryStorage() : (options.storage ?? defaultStorage());
     this.outbox = new Outbox(this.storage, `csk:${this.options.topicPrefix}:outbox`);
-    this.registry = new TurnRegistry((record) => this.onRecordChange(record));
     const headers = typeof options.headers === 'object' && !(options.headers instanceof Headers) ? options.headers : undefined;
     this.manager = new ConnectionManager(
       options.client
@@ -219,6 +218,33 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
       retryMs: this.options.queryRetryMs,
       count: (reason) => this.count(reason),
     });
+    this.sender = new RequestSender({
+      trigger: this.options.trigger,
+      api: this.options.api,
+      headers: this.options.headers,
+      fetch: this.options.fetch,
+      maxRequestBytes: this.options.maxRequestBytes,
+      topics: this.topics,
+      clientId: () => this.manager.clientId,
+      client: () => this.manager.current,
+    });
+    this.turns = new TurnTracker({
+      streamTimeout: this.options.streamTimeout,
+      replayRetryMs: this.options.replayRetryMs,
+      reconnectGrace: this.options.reconnectGrace,
+      subscription: (chatId) => this.subscriptionFor(chatId),
+      clientId: () => this.manager.clientId!,
+      connected: () => this.manager.connected,
+      lookup: (chatId, requestId, signal) => this.queries.ask('turn', { chatId, requestId }, signal),
+      resend: (record) => this.resend(record),
+      removeFromOutbox: (requestId) => this.outbox.remove(requestId),
+      syncConversation: (chatId) => void this.conversation(chatId).sync(),
+      countRecovered: (chunks) => {
+        this.counters.chunksRecovered += chunks;
+        this.flushStats();
+      },
+      onChange: (chatId) => this.refreshActivity(chatId),
+    });
     this.connection = this.manager.state;
     this.stats = {
       getSnapshot: () => this.statsStore.getSnapshot().value,
@@ -226,7 +252,7 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
     };
     this.manager.addListener({
       onConnected: (client) => this.onConnected(client),
-      onLost: (reason) => this.onLost(reason),
+      onLost: (reason) => this.turns.onLost(reason),
     });
     if (this.manager.current) this.router.attach(this.manager.current);
   }
@@ -292,11 +318,12 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
    * retained status names. Every device then sees the turn end as `aborted`.
    */
   async stopTurn(chatId: string): Promise<void> {
+    if (!this.manager.userId) return; // no topics yet, so no turn this page could know of
     const subscription = this.subscriptionFor(chatId);
     const { requestId, turnState } = subscription.activity.getSnapshot();
     if (!requestId || turnState === 'idle' || FINAL_TURN_STATES.has(turnState as TurnState)) return;
-    const record = this.registry.get(requestId);
-    if (record) return this.abortTurn(record);
+    const record = this.turns.registry.get(requestId);
+    if (record) return this.turns.abortTurn(record);
     await subscription.publishControl({ op: 'abort', requestId });
   }
 
@@ -315,26 +342,26 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
       ...(Object.keys(extraBody).length > 0 ? { body: extraBody } : {}),
       enqueuedAt: Date.now(),
     };
-    this.checkSize(entry);
+    this.sender.checkSize(entry);
     this.manager.start(); // the connection is lazy: a send is what wants it up
     // Topics need the user id; before the auth endpoint answered once there is nowhere to queue.
     if (!this.manager.userId) await this.manager.waitUntilConnected(this.options.connectTimeout, abortSignal);
     entry.userId = this.manager.userId!;
-    const record = this.registry.open({ requestId: entry.requestId, chatId, phase: 'queued', startedHere: true, request: entry });
+    const record = this.turns.registry.open({ requestId: entry.requestId, chatId, phase: 'queued', startedHere: true, request: entry });
     const subscription = this.subscriptionFor(chatId);
     record.release = subscription.acquire();
     subscription.markStarted(entry.requestId, userMessageOf(entry));
-    const reader = this.attachReader(record, 0);
-    abortSignal?.addEventListener('abort', () => void this.abortTurn(record), { once: true });
+    const reader = this.turns.attachReader(record, 0);
+    abortSignal?.addEventListener('abort', () => void this.turns.abortTurn(record), { once: true });
     if (this.manager.connected) {
       try {
         await subscription.ready();
-        await this.publish(entry, options.headers, abortSignal);
-        this.registry.transition(record, { type: 'published' });
+        await this.sender.send(entry, options.headers, abortSignal);
+        this.turns.registry.transition(record, { type: 'published' });
         reader.unpause();
       } catch (error) {
         if (!(error instanceof TypeError)) {
-          this.registry.transition(record, { type: 'failed' });
+          this.turns.registry.transition(record, { type: 'failed' });
           reader.close();
           throw error;
         }
@@ -361,7 +388,7 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
       let latestStored: { requestId: string; state: 'running' | 'done' | 'aborted' | 'error' } | null = null;
       let retainedSettled = false;
       for (;;) {
-        const local = this.registry.latestOpen(chatId);
+        const local = this.turns.registry.latestOpen(chatId);
         const localFacts = local && { requestId: local.requestId, phase: local.phase, holdsRequest: local.request !== null, workerSeen: local.workerSeen };
         const status = subscription.status;
         const action = decideResume({
@@ -371,20 +398,20 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
           lookup,
           latestStored,
           retainedSettled,
-          delivered: (id) => this.registry.isDelivered(id),
+          delivered: (id) => this.turns.registry.isDelivered(id),
         });
         if (action.kind !== 'attach' && !this.manager.connected) await this.manager.waitUntilConnected(this.options.connectTimeout, abortSignal);
         switch (action.kind) {
           case 'none':
             return null;
           case 'attach':
-            return this.handOut(local!, 0, abortSignal);
+            return this.turns.handOut(local!, 0, abortSignal);
           case 'resend':
             this.resend(local!);
-            return this.handOut(local!, 0, abortSignal);
+            return this.turns.handOut(local!, 0, abortSignal);
           case 'replay': {
-            const record = this.registry.get(action.requestId) ?? this.registry.open({ requestId: action.requestId, chatId, phase: 'catching-up', startedHere: false, workerSeen: true });
-            const stream = this.handOut(record, record.shown, abortSignal);
+            const record = this.turns.registry.get(action.requestId) ?? this.turns.registry.open({ requestId: action.requestId, chatId, phase: 'catching-up', startedHere: false, workerSeen: true });
+            const stream = this.turns.handOut(record, record.shown, abortSignal);
             record.reader!.requestCatchUp();
             return stream;
           }
@@ -393,12 +420,12 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
           case 'stored':
             // Finished, and its `complete` is gone: the stored answer arrives with the history.
             if (local?.requestId === action.requestId) local.reader?.finishFrom([]);
-            this.registry.remember(action.requestId);
+            this.turns.registry.remember(action.requestId);
             void this.conversation(chatId).sync();
             return null;
           case 'lost':
             if (local?.requestId === action.requestId) {
-              this.registry.transition(local, { type: 'failed' });
+              this.turns.registry.transition(local, { type: 'failed' });
               throw new TurnLostError(action.requestId);
             }
             return null;
@@ -425,10 +452,7 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const record of this.registry.all()) {
-      clearTimeout(record.graceTimer);
-      record.reader?.close();
-    }
+    this.turns.close();
     this.queries.close();
     this.router.detach();
     this.manager.close();
@@ -451,177 +475,12 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
       onReconnect();
     }
     this.flushOutbox();
-    for (const record of this.registry.all()) if (record.phase === 'interrupted') void this.catchUp(record);
+    for (const record of this.turns.registry.all()) if (record.phase === 'interrupted') void this.turns.catchUp(record);
     // Time offline: every chat this page shows brings its history up to date.
     for (const sync of this.syncs.values()) if (sync.store.getSnapshot().status !== 'idle') void sync.sync();
   }
 
-  private onLost(reason: string): void {
-    for (const record of this.registry.all()) {
-      if (record.phase === 'queued') continue;
-      record.droppedAt = Date.now();
-      record.reader?.pause();
-      this.registry.transition(record, { type: 'connection-lost' });
-      clearTimeout(record.graceTimer);
-      // Inside the stream until the grace ends; then `useChat` sees the resumable network error.
-      record.graceTimer = setTimeout(() => {
-        const reader = record.reader;
-        if (record.phase !== 'interrupted' || !reader) return;
-        record.shown = reader.nextSeq;
-        reader.fail(createNetworkError(reason));
-      }, this.options.reconnectGrace);
-    }
-  }
-
-  /** Back online under an interrupted turn: ask for what this page lacks, and ask whether it lives. */
-  private async catchUp(record: TurnRecord): Promise<void> {
-    clearTimeout(record.graceTimer);
-    this.registry.transition(record, { type: 'connection-back' });
-    if (!record.reader) return; // the consumer resumes it through `reconnectToStream`
-    await this.subscriptionFor(record.chatId).ready();
-    if (!record.reader || !isOpenPhase(record.phase)) return;
-    record.reader.requestCatchUp();
-    this.askTurn(record);
-  }
-
-  // ---- turn records ------------------------------------------------------------------------
-
-  /** Gives the record a new reader (replacing one the consumer no longer reads) and returns its stream. */
-  private handOut(record: TurnRecord, alreadyShown: number, abortSignal: AbortSignal | undefined): ReadableStream<UIMessageChunk> {
-    const reader = this.attachReader(record, alreadyShown);
-    abortSignal?.addEventListener('abort', () => void this.abortTurn(record), { once: true });
-    return reader.stream;
-  }
-
-  private attachReader(record: TurnRecord, alreadyShown: number): TurnReader {
-    const previous = record.reader;
-    record.reader = null;
-    previous?.close();
-    record.release ??= this.subscriptionFor(record.chatId).acquire();
-    const subscription = this.subscriptionFor(record.chatId);
-    const reader: TurnReader = new TurnReader({
-      requestId: record.requestId,
-      fromSeq: 0,
-      alreadyShown,
-      silenceMs: this.options.streamTimeout,
-      replayRetryMs: this.options.replayRetryMs,
-      requestReplay: (from) => void subscription.publishControl({ op: 'replay', requestId: record.requestId, fromSeq: from, clientId: this.manager.clientId! }),
-      resendRequest: record.request ? () => this.resend(record) : undefined,
-      onSilence: () => this.onSilence(record),
-      onSettled: (settled, outcome, error) => this.onReaderSettled(record, settled, outcome, error),
-    });
-    if (record.workerSeen) reader.markWorkerSeen();
-    if (record.phase === 'queued' || record.phase === 'interrupted') reader.pause();
-    record.reader = reader;
-    return reader;
-  }
-
-  private onReaderSettled(record: TurnRecord, reader: TurnReader, outcome: 'complete' | 'error' | 'cancel', error: unknown): void {
-    if (record.reader !== reader) return; // replaced by a newer reader of the same turn
-    if (reader.recovered > 0 || record.droppedAt !== null) {
-      this.counters.chunksRecovered += reader.recovered;
-      record.recovered = reader.recovered;
-      record.lastRecoveredAt = Date.now();
-      this.flushStats();
-    }
-    if (outcome === 'error' && error instanceof TypeError && record.phase === 'interrupted') {
-      // The grace ended offline: the consumer may resume later; the record stays.
-      record.reader = null;
-      record.release?.();
-      record.release = null;
-      this.registry.touch(record);
-      return;
-    }
-    record.reader = null;
-    // A reader the consumer let go of (a page going away) leaves its prompt queued; stop removes it.
-    if (record.request && outcome !== 'cancel') this.outbox.remove(record.requestId);
-    const event = outcome === 'complete' ? 'end-delivered' : outcome === 'cancel' ? 'cancelled' : 'failed';
-    this.registry.transition(record, { type: event });
-  }
-
-  /** A worker showed the turn: it is no longer ours to send. */
-  private workerSeen(record: TurnRecord): void {
-    record.reader?.markWorkerSeen();
-    if (record.workerSeen) return;
-    record.workerSeen = true;
-    if (record.request) {
-      this.outbox.remove(record.requestId);
-      record.request = null;
-    }
-    this.registry.transition(record, { type: 'worker-seen' });
-  }
-
-  /** The turn was silent for `streamTimeout`: ask; silent again with no answer at all, give up. */
-  private onSilence(record: TurnRecord): void {
-    if (!this.manager.connected || !record.reader) return;
-    if (record.lookup) {
-      record.reader.fail(new StreamTimeoutError(this.options.streamTimeout));
-      return;
-    }
-    this.askTurn(record);
-  }
-
-  private askTurn(record: TurnRecord): void {
-    if (record.lookup || !isOpenPhase(record.phase)) return;
-    const lookup = new AbortController();
-    record.lookup = lookup;
-    this.queries.ask('turn', { chatId: record.chatId, requestId: record.requestId }, lookup.signal).then(
-      (answer) => {
-        if (record.lookup === lookup) record.lookup = null;
-        this.applyLookup(record, answer);
-      },
-      () => {
-        if (record.lookup === lookup) record.lookup = null;
-      },
-    );
-  }
-
-  /** Acts on the worker's explicit answer about a turn this page reads. */
-  private applyLookup(record: TurnRecord, answer: TurnLookup): void {
-    const reader = record.reader;
-    if (!reader || !isOpenPhase(record.phase)) return;
-    const subscription = this.subscriptionFor(record.chatId);
-    if (answer.state === 'live') {
-      this.workerSeen(record);
-      // lastSeq -1: the runner is alive but its progress is not known here; ask for everything after ours.
-      if (answer.lastSeq < 0 || reader.nextSeq <= answer.lastSeq) reader.requestCatchUp();
-      else this.registry.transition(record, { type: 'caught-up' });
-      return;
-    }
-    if (answer.state === 'finished') {
-      subscription.applyLookup(record.requestId, answer.finalState, answer.error ?? null);
-      const complete = subscription.complete;
-      if (complete?.requestId === record.requestId) return reader.finishFrom(complete.chunks);
-      // The retained `complete` is gone: the stored answer replaces the partial one with the history.
-      reader.finishFrom([]);
-      void this.conversation(record.chatId).sync();
-      return;
-    }
-    if (record.request && !record.workerSeen) this.resend(record);
-    else reader.fail(new TurnLostError(record.requestId));
-  }
-
-  private async abortTurn(record: TurnRecord): Promise<void> {
-    if (!isOpenPhase(record.phase)) return;
-    const queued = record.phase === 'queued';
-    if (record.request) this.outbox.remove(record.requestId);
-    record.reader?.close();
-    if (!record.reader) this.registry.transition(record, { type: 'cancelled' });
-    // Stop reaches the model: the worker aborts its call and publishes `aborted` to every device.
-    if (!queued) await this.subscriptionFor(record.chatId).publishControl({ op: 'abort', requestId: record.requestId });
-  }
-
-  private onRecordChange(record: TurnRecord): void {
-    const previous = this.recoveries.get(record.chatId) ?? NO_RECOVERY;
-    const recovery: RecoverySnapshot = {
-      resuming: record.phase === 'catching-up' && record.reader !== null,
-      recoveredChunks: record.recovered || previous.recoveredChunks,
-      lastRecoveredAt: record.lastRecoveredAt ?? previous.lastRecoveredAt,
-      droppedAt: record.droppedAt ?? previous.droppedAt,
-    };
-    if (!sameRecovery(previous, recovery)) this.recoveries.set(record.chatId, recovery);
-    this.refreshActivity(record.chatId);
-  }
+  // ---- activity ----------------------------------------------------------------------------
 
   /** Projects the registry and the outbox onto the chat's activity store. */
   private refreshActivity(chatId: string): void {
@@ -632,61 +491,18 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
     let turnState = snapshot.turnState;
     if (status && status.requestId === snapshot.requestId) {
       turnState = status.state;
-      const record = this.registry.get(status.requestId);
+      const record = this.turns.registry.get(status.requestId);
       // The worker is done but this page has not received the end: not "done" yet.
       if (FINAL_TURN_STATES.has(status.state) && record?.reader && isOpenPhase(record.phase)) turnState = 'catching-up';
     }
     const userId = this.manager.userId;
-    const pendingEntries = userId ? this.outbox.list(userId, chatId).filter((e) => this.registry.get(e.requestId)?.workerSeen !== true) : [];
+    const pendingEntries = userId ? this.outbox.list(userId, chatId).filter((e) => this.turns.registry.get(e.requestId)?.workerSeen !== true) : [];
     const pending = samePending(snapshot.pending, pendingEntries) ? snapshot.pending : pendingEntries.map(userMessageOf).filter((m): m is UIMessage => m !== null);
-    const recovery = this.recoveries.get(chatId) ?? NO_RECOVERY;
+    const recovery = this.turns.recoveryOf(chatId);
     subscription.patch({ turnState, pending, recovery: sameRecovery(snapshot.recovery, recovery) ? snapshot.recovery : recovery });
   }
 
   // ---- sending -----------------------------------------------------------------------------
-
-  private checkSize(entry: OutboxEntry): void {
-    const size = textEncoder.encode(this.encodeEntry(entry)).byteLength;
-    if (size > this.options.maxRequestBytes) throw new RequestTooLargeError(size, this.options.maxRequestBytes);
-  }
-
-  private encodeEntry(entry: OutboxEntry): string {
-    if (this.options.trigger === 'mqtt') {
-      return encodeRequest({ requestId: entry.requestId, trigger: entry.trigger, messageId: entry.messageId, messages: entry.messages, body: entry.body, clientId: this.manager.clientId });
-    }
-    return JSON.stringify({
-      ...entry.body,
-      id: entry.chatId,
-      requestId: entry.requestId,
-      clientId: this.manager.clientId,
-      trigger: entry.trigger,
-      messageId: entry.messageId,
-      messages: entry.messages,
-    });
-  }
-
-  private async publish(entry: OutboxEntry, extraHeaders?: HeadersInit, signal?: AbortSignal): Promise<void> {
-    const payload = this.encodeEntry(entry);
-    if (this.options.trigger === 'mqtt') {
-      const client = this.manager.current;
-      if (!client?.connected) throw createNetworkError('not connected');
-      const topic = this.topics.topic({ userId: entry.userId, chatId: entry.chatId }, 'request');
-      await publishAsync(client, topic, payload, { qos: 1 }).catch((error: Error) => {
-        throw createNetworkError(error.message);
-      });
-      return;
-    }
-    const doFetch = this.options.fetch ?? globalThis.fetch;
-    const headers = new Headers(await resolve(this.options.headers));
-    new Headers(extraHeaders).forEach((value, key) => headers.set(key, value));
-    headers.set('content-type', 'application/json');
-    const response = await doFetch(this.options.api, { method: 'POST', headers, credentials: 'same-origin', signal, body: payload });
-    if (response.status === 413) throw new RequestTooLargeError(textEncoder.encode(payload).byteLength, this.options.maxRequestBytes);
-    if (response.status !== 202 && !response.ok) {
-      const text = await response.text().catch(() => '');
-      throw new RequestRejectedError(`The chat endpoint answered HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`, response.status);
-    }
-  }
 
   /** Keeps a prompt for when the connection is back (persisted: a reload does not lose it). */
   private queue(record: TurnRecord, entry: OutboxEntry): void {
@@ -704,10 +520,10 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
       if (record.phase !== 'queued') continue;
       void this.subscriptionFor(entry.chatId)
         .ready()
-        .then(() => this.publish(entry))
+        .then(() => this.sender.send(entry))
         .then(
           () => {
-            this.registry.transition(record, { type: 'published' });
+            this.turns.registry.transition(record, { type: 'published' });
             record.reader?.unpause();
           },
           (error: unknown) => {
@@ -715,7 +531,7 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
             if (error instanceof TypeError) return;
             this.outbox.remove(entry.requestId);
             if (record.reader) record.reader.fail(error);
-            else this.registry.transition(record, { type: 'failed' });
+            else this.turns.registry.transition(record, { type: 'failed' });
           },
         );
     }
@@ -728,9 +544,9 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
   }
 
   private adoptEntry(entry: OutboxEntry): TurnRecord {
-    const existing = this.registry.get(entry.requestId);
+    const existing = this.turns.registry.get(entry.requestId);
     if (existing) return existing;
-    const record = this.registry.open({ requestId: entry.requestId, chatId: entry.chatId, phase: 'queued', startedHere: true, request: entry });
+    const record = this.turns.registry.open({ requestId: entry.requestId, chatId: entry.chatId, phase: 'queued', startedHere: true, request: entry });
     record.release = this.subscriptionFor(entry.chatId).acquire();
     return record;
   }
@@ -741,7 +557,7 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
     if (!entry || !this.manager.connected) return;
     this.counters.requestsResent++;
     this.flushStats();
-    void this.publish(entry).catch(() => undefined);
+    void this.sender.send(entry).catch(() => undefined);
   }
 
   // ---- retained state and routing ----------------------------------------------------------
@@ -761,7 +577,7 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
           client: () => this.manager.current,
           maxMessageBytes: this.options.maxMessageBytes,
           count: (reason) => this.count(reason),
-          routeChunks: (envelope, viaReplay) => this.routeChunks(envelope, viaReplay),
+          routeChunks: (envelope, viaReplay) => this.turns.routeChunks(envelope, viaReplay),
           onRetained: (s, kind) => this.onRetained(s, kind),
         },
       );
@@ -771,39 +587,10 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
     return subscription;
   }
 
-  private routeChunks(envelope: StreamEnvelope, viaReplay: boolean): 'delivered' | 'duplicate' | 'foreign' {
-    const record = this.registry.get(envelope.requestId);
-    const reader = record?.reader;
-    if (!record || !reader) return 'foreign';
-    this.workerSeen(record);
-    const before = reader.duplicates;
-    reader.push(envelope, viaReplay);
-    // A live envelope delivered in order while catching up: this page is level with the worker.
-    if (!viaReplay && record.phase === 'catching-up' && !reader.isSettled && reader.duplicates === before && !reader.isCatchingUp) {
-      this.registry.transition(record, { type: 'caught-up' });
-    }
-    return reader.duplicates > before ? 'duplicate' : 'delivered';
-  }
-
   private onRetained(subscription: ChatSubscription, kind: 'status' | 'complete'): void {
     const chatId = subscription.address.chatId;
-    if (kind === 'status') {
-      const status = subscription.status!;
-      const record = this.registry.get(status.requestId);
-      if (record) {
-        this.workerSeen(record);
-        record.reader?.onStatus(status);
-        if (FINAL_TURN_STATES.has(status.state) && record.reader?.isCatchingUp) this.registry.transition(record, { type: 'end-known' });
-      }
-    } else {
-      const complete = subscription.complete!;
-      // A finished turn's every chunk: whatever this page still lacks of it is here.
-      const record = this.registry.get(complete.requestId);
-      if (record?.reader) {
-        this.workerSeen(record);
-        record.reader.finishFrom(complete.chunks);
-      }
-    }
+    if (kind === 'status') this.turns.onStatus(subscription.status!);
+    else this.turns.onComplete(subscription.complete!);
     this.refreshActivity(chatId);
     for (const waiter of [...(this.retainedWaiters.get(chatId) ?? [])]) waiter();
   }
@@ -845,9 +632,7 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
 
   /** A finished turn from its retained `complete`, as one replayed stream. */
   private deliverComplete(chatId: string, complete: CompleteEnvelope): ReadableStream<UIMessageChunk> {
-    this.registry.remember(complete.requestId);
-    this.recoveries.set(chatId, { ...(this.recoveries.get(chatId) ?? NO_RECOVERY), resuming: false, recoveredChunks: complete.chunks.length, lastRecoveredAt: Date.now() });
-    this.refreshActivity(chatId);
+    this.turns.deliveredFromComplete(chatId, complete);
     return new ReadableStream({
       start(controller) {
         for (const chunk of complete.chunks) controller.enqueue(chunk);
@@ -973,9 +758,6 @@ function userMessageOf(entry: OutboxEntry): UIMessage | null {
   return last?.role === 'user' ? last : null;
 }
 
-function sameRecovery(a: RecoverySnapshot, b: RecoverySnapshot): boolean {
-  return a.resuming === b.resuming && a.recoveredChunks === b.recoveredChunks && a.lastRecoveredAt === b.lastRecoveredAt && a.droppedAt === b.droppedAt;
-}
 
 function samePending(held: readonly UIMessage[], entries: readonly OutboxEntry[]): boolean {
   const ids = entries.map((e) => userMessageOf(e)?.id).filter((id) => id !== undefined);

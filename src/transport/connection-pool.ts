@@ -6,7 +6,7 @@
  * connect. The connection is reference counted by started leases and ends with the last one.
  *
  * The first transport's options win for what is not part of the key (backoff, refresh margin,
- * `fetch`, `openClient`).
+ * `openClient`). A custom `fetch` is part of the key by identity: it may carry another session.
  */
 import type { Connection } from './connection.js';
 import type { ManagedConnectionOptions } from './managed-driver.js';
@@ -27,6 +27,20 @@ export interface PoolEntry {
   readonly unsubscribing: Map<string, Promise<void>>;
 }
 
+const fetchIds = new WeakMap<object, number>();
+let nextFetchId = 1;
+
+/** A stable number per `fetch` function, so two transports with different ones never share a socket. */
+function fetchIdentity(fetchFn: unknown): number | null {
+  if (typeof fetchFn !== 'function') return null;
+  let id = fetchIds.get(fetchFn);
+  if (id === undefined) {
+    id = nextFetchId++;
+    fetchIds.set(fetchFn, id);
+  }
+  return id;
+}
+
 /** The identity of a managed connection: same key, same socket. Headers are part of it (they carry the session). */
 export function connectionKey(options: ManagedConnectionOptions, userId: string | undefined): string {
   const headers = Object.entries(options.headers ?? {}).sort(([a], [b]) => a.localeCompare(b));
@@ -39,6 +53,7 @@ export function connectionKey(options: ManagedConnectionOptions, userId: string 
     options.clientId ?? null,
     options.protocolVersion ?? MANAGED_CONNECTION_DEFAULTS.protocolVersion,
     userId ?? null,
+    fetchIdentity(options.fetch),
   ]);
 }
 

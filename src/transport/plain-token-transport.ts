@@ -234,6 +234,15 @@ export class PlainTokenChatTransport<UI_MESSAGE extends UIMessage = UIMessage> i
     this.manager.dropConnection();
   }
 
+  /**
+   * Stops the chat's running turn (what `useCloudSignalChat`'s `stop()` calls, since it keeps
+   * `useChat`'s abort signal for "stop reading here"): publishes `stop` and ends the stream.
+   */
+  async stopTurn(chatId: string): Promise<void> {
+    const session = this.sessions.get(chatId);
+    if (session?.turn) this.stop(session, session.turn);
+  }
+
   /** Publishes the request and returns the answer's stream; `abortSignal` publishes `stop`. */
   async sendMessages(options: SendOptions<UI_MESSAGE>): Promise<ReadableStream<UIMessageChunk>> {
     if (this.closed) throw new ChatKitError('transport-closed', 'The transport is closed.');

@@ -42,7 +42,8 @@ export interface QueryClientContext {
 
 interface Pending {
   op: QueryOp;
-  payload: string;
+  /** The query without its client id: that is stamped at each send, since the auth endpoint may bind a new one. */
+  fields: object;
   resolve(value: unknown): void;
   reject(error: Error): void;
   timer: ReturnType<typeof setTimeout> | undefined;
@@ -61,10 +62,8 @@ export class QueryClient {
     const queryId = randomId();
     this.context.connect();
     return new Promise<QueryResults[K]>((resolve, reject) => {
-      const entry: Pending = { op, payload: '', resolve: resolve as (value: unknown) => void, reject, timer: undefined, delay: this.context.retryMs };
+      const entry: Pending = { op, fields: fields as object, resolve: resolve as (value: unknown) => void, reject, timer: undefined, delay: this.context.retryMs };
       this.pending.set(queryId, entry);
-      const clientId = this.context.clientId();
-      entry.payload = encodeQuery({ ...(fields as object), op, queryId, clientId: clientId ?? '' } as QueryEnvelope);
       signal?.addEventListener(
         'abort',
         () => {
@@ -101,7 +100,9 @@ export class QueryClient {
     if (client?.connected && userId) {
       await this.ensureSubscribed(client, userId);
       if (!this.pending.has(queryId)) return;
-      await publishAsync(client, this.context.topics.userTopic(userId, 'query'), entry.payload, { qos: 1 }).catch(() => undefined);
+      // The answer goes to the client id of this connection, which the auth endpoint may have bound since the ask.
+      const payload = encodeQuery({ ...entry.fields, op: entry.op, queryId, clientId: this.context.clientId() ?? '' } as QueryEnvelope);
+      await publishAsync(client, this.context.topics.userTopic(userId, 'query'), payload, { qos: 1 }).catch(() => undefined);
     }
     if (!this.pending.has(queryId)) return;
     // Asking again is safe (same id, idempotent answers); offline, `resume()` asks at once instead.

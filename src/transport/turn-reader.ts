@@ -125,7 +125,12 @@ export class TurnReader {
   finishFrom(completeChunks: readonly UIMessageChunk[]): void {
     if (this.settled) return;
     this.pending.clear();
-    for (const chunk of remainderOf(completeChunks, this.deliveredMerged)) this.deliver(chunk, true);
+    const rest = remainderOf(completeChunks, this.deliveredMerged);
+    // A turn whose worker died ends with a `complete` of its own ([start, error]): not a continuation
+    // of what was delivered, but its error must still reach the consumer.
+    const last = completeChunks.at(-1);
+    if (last?.type === 'error' && !rest.includes(last) && !this.deliveredMerged.some((c) => c.type === 'error')) rest.push(last);
+    for (const chunk of rest) this.deliver(chunk, true);
     this.complete();
   }
 

@@ -21,13 +21,14 @@ import { formatTable, writeResults, RESULTS_FILE, type AbuseRow } from './lib/re
 import { Victim, percentile, type VictimRun } from './lib/victim.js';
 
 /** Victim turns per phase: enough for a p99 that is more than one sample's noise. */
-const TURNS_PER_PHASE = 20;
+const TURNS_PER_PHASE = 16;
 /**
  * Growth any phase may show beyond its attack's budgets: the victim's and attacker's live
  * connections, in-flight turns, and what a GC leaves between two samples. The same for both.
  */
 export const ALLOWANCE_MIB = { broker: 24, worker: 48 };
-const VICTIM = 'victim';
+/** The victims: users of their own, taking turns round robin (each within the default rate limit). */
+const VICTIMS = ['victim0', 'victim1', 'victim2', 'victim3', 'victim4', 'victim5'];
 
 const config = newStageConfig();
 let stage: StageProcesses;
@@ -63,10 +64,7 @@ const stats = () => stage.broker.call<EmbeddedBrokerStats>('stats');
 
 beforeAll(async () => {
   stage = await startStageProcesses(config);
-  victim = new Victim(
-    stage.wsUrl,
-    credentialsFetch(VICTIM, (credentials) => (victimClientId = credentials.clientId)),
-  );
+  victim = new Victim(stage.wsUrl, VICTIMS, (userId) => credentialsFetch(userId, userId === VICTIMS[0] ? (credentials) => (victimClientId = credentials.clientId) : undefined));
   // Warm-up: connections, code paths and the worker's first turns are not part of any phase.
   const warm = await victim.run('warm', 5);
   expect(warm.problems).toEqual([]);

@@ -70,8 +70,9 @@ describe.each(VARIANTS)('duplicate requests on $kind (shared subscriptions $shar
     });
     expect(failures(turns)).toBe('');
     expect(turns.length).toBe(CLIENTS * TURNS_PER_CLIENT);
-    // Every request reached the broker three times (original + two copies)...
-    for (const tally of tallies) expect(tally.requests).toBe(3);
+    // Every request reached the broker at least three times (original + two copies; the client also
+    // re-sends a request it saw no acknowledgement of within `replayRetryMs`, as it must under load)...
+    for (const tally of tallies) expect(tally.requests).toBeGreaterThanOrEqual(3);
     expect(tallies.length).toBe(turns.length);
     // ...and was run once, started once, finished once.
     expect(served.length).toBe(turns.length);

@@ -17,28 +17,32 @@ process.on('exit', () => {
 });
 
 export interface AedesCluster extends TestCluster {
-  readonly redis: RedisHandle;
+  /** Absent for a single node started with `redis: false`. */
+  readonly redis: RedisHandle | undefined;
 }
 
 export interface AedesClusterOptions {
   nodes?: number;
+  /** `false`: one plain node without Redis (a baseline in its own process). Default true. */
+  redis?: boolean;
   /** Extra arguments for `node` before the entry, e.g. `taskset` is applied by the caller instead. */
   wrap?: (command: string, args: string[]) => [string, string[]];
   startTimeoutMs?: number;
 }
 
 export async function startAedesCluster(options: AedesClusterOptions = {}): Promise<AedesCluster> {
-  const redis = await startRedis();
+  if (options.redis === false && (options.nodes ?? 1) !== 1) throw new RangeError('Several Aedes nodes need Redis to share state.');
+  const redis = options.redis === false ? undefined : await startRedis();
   const nodes: AedesNode[] = [];
   try {
-    for (let i = 0; i < (options.nodes ?? 2); i++) {
-      const node = new AedesNode(`aedes${i}`, redis.url, options);
+    for (let i = 0; i < (options.nodes ?? (redis ? 2 : 1)); i++) {
+      const node = new AedesNode(`aedes${i}`, redis?.url ?? '-', options);
       await node.start();
       nodes.push(node);
     }
   } catch (error) {
     await Promise.all(nodes.map((n) => n.stop()));
-    await redis.stop();
+    await redis?.stop();
     throw error;
   }
   let stopped: Promise<void> | null = null;
@@ -49,7 +53,7 @@ export async function startAedesCluster(options: AedesClusterOptions = {}): Prom
     stop() {
       stopped ??= (async () => {
         await Promise.all(nodes.map((n) => n.stop()));
-        await redis.stop();
+        await redis?.stop();
       })();
       return stopped;
     },
@@ -96,7 +100,8 @@ class AedesNode implements TestClusterNode {
       children.delete(child);
       done();
     }));
-    const timeoutMs = this.options.startTimeoutMs ?? 20_000;
+    // tsx compiles the entry on start: slow on a loaded box.
+    const timeoutMs = this.options.startTimeoutMs ?? 60_000;
     await new Promise<void>((ready, reject) => {
       const timer = setTimeout(() => {
         child.kill('SIGKILL');

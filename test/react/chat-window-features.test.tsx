@@ -62,7 +62,10 @@ describe('versions', () => {
     await answer(h, 'a2', 'Stockholm.');
     expect(rowsText(container)).toEqual(['Capital of Sweden?', 'Stockholm.']);
 
-    const pager = within(row(container, 'u1')).getByRole('group', { name: 'Version 2 of 2' });
+    // The edited prompt is a new message; the pager sits on it.
+    const prompt = container.querySelector<HTMLElement>('[data-slot="message"][data-role="user"]')!;
+    expect(prompt.getAttribute('data-message-id')).not.toBe('u1');
+    const pager = within(prompt).getByRole('group', { name: 'Version 2 of 2' });
     await user.click(within(pager).getByRole('button', { name: 'Previous version' }));
     expect(rowsText(container)).toEqual(['Capital of Norway?', 'Oslo.']);
   });
@@ -233,6 +236,22 @@ describe('suggestions', () => {
     await act(async () => tick());
     expect(h.transport.turns).toHaveLength(2);
     expect(lastSent(h).parts[0]).toMatchObject({ text: 'Explain it' });
+  });
+});
+
+describe('offline queue', () => {
+  it('a prompt waiting for the connection is marked pending, with no thinking row and no actions', async () => {
+    function App() {
+      const chat = useCloudSignalChat({ id: 'c1', transport: new FakeTransport(), messages: [userMessage('u1', 'sent while offline')] });
+      return <ChatWindow chat={Object.assign({}, chat, { pendingMessageIds: ['u1'], status: 'submitted', isStreaming: true })} offlineSend="queue" />;
+    }
+    const { container } = render(<App />);
+    const prompt = row(container, 'u1');
+    expect(prompt.getAttribute('data-state')).toBe('pending');
+    expect(prompt.textContent).toContain('Waiting for the connection to send…');
+    expect(within(prompt).queryByRole('button', { name: 'Edit' })).toBeNull();
+    expect(container.querySelector('[data-slot="thinking-row"]')).toBeNull();
+    await expectNoAxeViolations(container);
   });
 });
 

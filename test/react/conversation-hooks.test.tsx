@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { renderHook, waitFor } from '@testing-library/react';
-import type { UIMessage } from 'ai';
+import { lastAssistantMessageIsCompleteWithApprovalResponses, lastAssistantMessageIsCompleteWithToolCalls, type UIMessage, type UIMessageChunk } from 'ai';
 import { createChatWorker, type ChatWorker } from '../../src/server/index.js';
 import { createMemoryChatStore } from '../../src/server/store/memory-chat-store.js';
 import { createMockBroker, scriptedChunkStream, type MockBroker } from '../../src/testing/index.js';
@@ -30,9 +30,11 @@ afterEach(async () => {
   broker?.close();
 });
 
+/** Model calls of the current test's worker. */
+let turn = 0;
 async function setup() {
   broker = createMockBroker();
-  let turn = 0;
+  turn = 0;
   worker = await createChatWorker({
     client: broker.connect({ clientId: 'worker-1' }),
     store: createMemoryChatStore(),
@@ -87,6 +89,87 @@ describe('useCloudSignalChat history', () => {
     const all = second.result.current.messages.map((m) => m.id);
     await waitFor(() => expect(reloaded.result.current.messages.map((m) => m.id)).toEqual(all), { timeout: 10_000 });
     expect(textOf(reloaded.result.current.messages.at(-1))).toBe('answer 4');
+  }, 30_000);
+});
+
+describe('useCloudSignalChat offline prompts', () => {
+  it('a prompt sent offline is shown as pending, survives a reload, and is answered exactly once', async () => {
+    await setup();
+    const storage = createMemoryStorage();
+    const offlineClient = broker.connect({ clientId: 'offline-page', reconnectPeriod: 0 });
+    const firstTransport = new CloudSignalChatTransport({ client: offlineClient, userId: 'ann', trigger: 'mqtt', storage, queryRetryMs: 300 });
+    transports.push(firstTransport);
+    const first = renderHook(() => useCloudSignalChat({ id: 'c-offline', transport: firstTransport }));
+    await waitFor(() => expect(first.result.current.history.status).toBe('ready'));
+    broker.dropClient('offline-page'); // reconnectPeriod 0: it stays offline
+    await waitFor(() => expect(first.result.current.connection.status).not.toBe('connected'));
+    void first.result.current.sendMessage({ text: 'written on the train' });
+    await waitFor(() => expect(first.result.current.pendingMessageIds).toHaveLength(1));
+    const promptId = first.result.current.pendingMessageIds[0];
+    expect(first.result.current.messages.map((m) => m.id)).toEqual([promptId]);
+    first.unmount();
+    firstTransport.close();
+
+    // The reload comes back online: the same prompt is sent once and answered.
+    const reloadedTransport = open(storage);
+    const reloaded = renderHook(() => useCloudSignalChat({ id: 'c-offline', transport: reloadedTransport }));
+    await waitFor(() => expect(reloaded.result.current.messages.map(textOf)).toEqual(['written on the train', 'answer 1']), { timeout: 10_000 });
+    expect(reloaded.result.current.messages[0].id).toBe(promptId);
+    await waitFor(() => expect(reloaded.result.current.pendingMessageIds).toEqual([]));
+    expect(turn).toBe(1);
+  }, 30_000);
+});
+
+describe('tool calls through useCloudSignalChat', () => {
+  it('addToolOutput and addToolApprovalResponse continue the same assistant message: one message, each tool call once', async () => {
+    broker = createMockBroker();
+    // A scripted agent: ask for the client tool, then ask approval for a server tool, then answer.
+    worker = await createChatWorker({
+      client: broker.connect({ clientId: 'worker-1' }),
+      store: createMemoryChatStore(),
+      rateLimit: false,
+      handler: ({ messages }) => {
+        const last = messages.at(-1)!;
+        const tools = last.role === 'assistant' ? (last.parts.filter((p) => p.type.startsWith('tool-')) as Array<{ state: string }>) : [];
+        const chunks: UIMessageChunk[] = [{ type: 'start' }, { type: 'start-step' }];
+        if (tools.length === 0) chunks.push({ type: 'tool-input-available', toolCallId: 'call-1', toolName: 'getLocation', input: {} });
+        else if (tools.length === 1) chunks.push({ type: 'tool-input-available', toolCallId: 'call-2', toolName: 'bookTable', input: { at: 'Lyon' } }, { type: 'tool-approval-request', approvalId: 'ap-1', toolCallId: 'call-2' });
+        else chunks.push({ type: 'text-start', id: 't' }, { type: 'text-delta', id: 't', delta: 'Booked in Lyon.' }, { type: 'text-end', id: 't' });
+        chunks.push({ type: 'finish-step' }, { type: 'finish' });
+        return new ReadableStream<UIMessageChunk>({
+          start(controller) {
+            for (const chunk of chunks) controller.enqueue(chunk);
+            controller.close();
+          },
+        });
+      },
+    });
+    const transport = open();
+    const { result } = renderHook(() =>
+      useCloudSignalChat({
+        id: 'c-tools',
+        transport,
+        sendAutomaticallyWhen: ({ messages }) => lastAssistantMessageIsCompleteWithToolCalls({ messages }) || lastAssistantMessageIsCompleteWithApprovalResponses({ messages }),
+      }),
+    );
+    await waitFor(() => expect(result.current.history.status).toBe('ready'));
+    await result.current.sendMessage({ text: 'book me a table near me' });
+    await waitFor(() => expect(result.current.messages.at(-1)?.parts.some((p) => p.type === 'tool-getLocation')).toBe(true), { timeout: 10_000 });
+    await waitFor(() => expect(result.current.status).toBe('ready'));
+    void result.current.addToolOutput({ tool: 'getLocation', toolCallId: 'call-1', output: { city: 'Lyon' } } as never);
+    await waitFor(() => expect(result.current.messages.at(-1)?.parts.some((p) => p.type === 'tool-bookTable' && (p as { state: string }).state === 'approval-requested')).toBe(true), { timeout: 10_000 });
+    await waitFor(() => expect(result.current.status).toBe('ready'));
+    void result.current.addToolApprovalResponse({ id: 'ap-1', approved: true });
+    await waitFor(() => expect(textOf(result.current.messages.at(-1))).toBe('Booked in Lyon.'), { timeout: 10_000 });
+    await waitFor(() => expect(result.current.status).toBe('ready'));
+    const roles = result.current.messages.map((m) => m.role);
+    expect(roles).toEqual(['user', 'assistant']);
+    const toolTypes = result.current.messages[1].parts.filter((p) => p.type.startsWith('tool-')).map((p) => p.type);
+    expect(toolTypes).toEqual(['tool-getLocation', 'tool-bookTable']);
+    // Every device (and a reload) sees the same one message.
+    const otherTransport = open();
+    const other = renderHook(() => useCloudSignalChat({ id: 'c-tools', transport: otherTransport }));
+    await waitFor(() => expect(other.result.current.messages.map((m) => m.id)).toEqual(result.current.messages.map((m) => m.id)));
   }, 30_000);
 });
 

@@ -5,7 +5,7 @@
  */
 import { convertToModelMessages, streamText, type UIMessage, type UIMessageChunk } from 'ai';
 import { afterEach, describe, expect, test } from 'vitest';
-import { createChatWorker, type ChatTurnHandler, type ChatWorker } from '../../src/server/index.js';
+import { createChatRequestHandler, createChatWorker, type ChatTurnHandler, type ChatWorker } from '../../src/server/index.js';
 import { createMemoryChatStore } from '../../src/server/store/memory-chat-store.js';
 import type { ChatStore } from '../../src/server/store/chat-store.js';
 import { createMockBroker, createScriptedModel, scriptedChunkStream, type MockBroker } from '../../src/testing/index.js';
@@ -294,6 +294,27 @@ describe('restarts and crashes', () => {
     void crashing; // its client is dead; nothing of it is closed
   });
 
+  test('a request sent while the worker was disconnected is lost at the broker; the re-send is acknowledged and run once', async () => {
+    broker = createMockBroker();
+    let calls = 0;
+    const client = broker.connect({ clientId: 'svc-w', reconnectPeriod: 20 });
+    workers.push(await createChatWorker({ client, workerId: 'svc-w', store: createMemoryChatStore(), rateLimit: false, probeTimeoutMs: 50, handler: ({ abortSignal }) => (calls++, scriptedChunkStream({ text: 'here', signal: abortSignal })) }));
+    const phone = await device('ann', 'phone', 'c1');
+    broker.dropClient('svc-w');
+    const message = userText('anyone?');
+    const requestId = await phone.send('c1', { messages: [message] });
+    await new Promise<void>((resolve) => client.on('connect', () => resolve()));
+    // The dispatcher subscribed the worker's filters again; the client re-sends what was not acknowledged.
+    await expect.poll(() => broker.subscriptions('svc-w').some((subscription) => subscription.topic.endsWith('/+/+/request'))).toBe(true);
+    expect(calls).toBe(0);
+    await phone.send('c1', { requestId, messages: [message] });
+    await phone.status('c1', requestId, 'queued');
+    expect((await phone.finalStatus('c1', requestId)).state).toBe('done');
+    await phone.send('c1', { requestId, messages: [message] });
+    await expect.poll(() => phone.recordOf('c1').statuses.filter((status) => status.requestId === requestId && status.state === 'done').length).toBe(2);
+    expect(calls).toBe(1);
+  });
+
   test('a request re-sent after a worker restart is answered from the store, not run twice', async () => {
     broker = createMockBroker();
     const store = createMemoryChatStore();
@@ -311,5 +332,30 @@ describe('restarts and crashes', () => {
     await phone.send('c1', { requestId, messages: [message] });
     await phone.until(() => (phone.recordOf('c1').statuses.slice(before).find((status) => status.requestId === requestId && status.state === 'done') ? true : null), 'the re-announced final state');
     expect(calls).toBe(1);
+  });
+});
+
+describe('the HTTP trigger', () => {
+  test('runs the turn through the same store: history from it, the answer stored before complete, queries answered by a worker on it', async () => {
+    broker = createMockBroker();
+    const store = createMemoryChatStore();
+    const seen: number[] = [];
+    const handler: ChatTurnHandler = ({ messages, abortSignal }) => (seen.push(messages.length), scriptedChunkStream({ text: `answer ${seen.length}`, signal: abortSignal }));
+    const service = broker.connect({ clientId: 'svc-http' });
+    await new Promise<void>((resolve) => service.on('connect', () => resolve()));
+    const post = createChatRequestHandler({ client: service, store, handler, authenticate: (request) => request.headers.get('x-user'), rateLimit: false });
+    await startWorker({ store, handler });
+    const tab = await device('ann', 'tab', 'c1');
+    for (const prompt of ['one', 'two']) {
+      const requestId = `http_${prompt}`;
+      const response = await post(
+        new Request('http://app/api/chat', { method: 'POST', headers: { 'x-user': 'ann' }, body: JSON.stringify({ id: 'c1', requestId, trigger: 'submit-message', messages: [userText(prompt)] }) }),
+      );
+      expect(response.status).toBe(202);
+      expect((await tab.finalStatus('c1', requestId)).state).toBe('done');
+    }
+    expect(seen).toEqual([1, 3]);
+    const page = await tab.result<MessagePage>({ op: 'history', chatId: 'c1' });
+    expect(page.messages.map((entry) => text(entry.message))).toEqual(['one', 'answer 1', 'two', 'answer 2']);
   });
 });

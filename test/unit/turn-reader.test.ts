@@ -119,6 +119,14 @@ describe('TurnReader', () => {
   });
 });
 
+test('a turn whose worker died ends with its error, even though its complete is not a continuation of what was shown', async () => {
+  const { reader, out, done } = setup();
+  reader.push({ requestId: 'r', seq: 0, chunks: [{ type: 'start' }, { type: 'text-start', id: 't' }, d('half')], end: false }, false);
+  reader.finishFrom([{ type: 'start', messageId: 'm' }, { type: 'error', errorText: 'The worker running this turn stopped.' }]);
+  await done;
+  expect(out).toEqual(['start', 'text-start', 'half', 'error']);
+});
+
 describe('remainderOf', () => {
   const log: UIMessageChunk[] = [{ type: 'start' }, { type: 'text-start', id: 't' }, d('a'), d('b'), d('c'), { type: 'text-end', id: 't' }, { type: 'finish' }];
   test.each([0, 1, 2, 3, 4, 5, 6, 7])('after %i delivered chunks, delivered + remainder renders the whole turn', (n) => {

@@ -76,6 +76,7 @@ describe('F2/F4: replay is bounded', () => {
     expect(alice.recordOf('c1').replays).toBeGreaterThan(0);
     expect(alice.recordOf('c1').replays).toBeLessThanOrEqual(DEFAULT_REPLAY_BUDGET.perClient);
     expect(alice.textOf('c1', requestId)).toBe('streaming done');
+    await expect.poll(() => worker!.stats.replaysRefused).toBeGreaterThanOrEqual(1_500 - DEFAULT_REPLAY_BUDGET.perClient);
   });
 
   test('a replay names the end of its gap: only the missing chunks are sent', async () => {

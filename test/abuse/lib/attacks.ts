@@ -93,12 +93,14 @@ function requestPayload(chatId: string, tokens: number, clientId: string): strin
   });
 }
 
-const F1_LANES = 6;
+const F1_LANES = 3;
+/** What one F1 connection pushes unless closed first: a broker buffering it shows far above the bound. */
+const F1_ATTEMPT_BYTES = 32 * MiB;
 const F5_READERS = 4;
 /** The retained answer the F5 readers ask for again and again: ~0.5 MB. */
 const F5_ANSWER_TOKENS = 20_000;
-/** SUBSCRIBEs per reader connection: each one a retained answer the reader never takes. */
-const F5_RESUBSCRIBES = 400;
+/** SUBSCRIBEs a reader sends at once (each one a retained answer it never takes), then one per 50 ms. */
+const F5_BURST = 100;
 const F15_CLIENTS = 4;
 /** Measured cost of one Aedes subscription is ~2.3 KiB (issue 14: 20 000 cost 47 MB); 4 KiB is the bound. */
 const SUBSCRIPTION_COST_BYTES = 4 * 1024;
@@ -116,7 +118,7 @@ export const ATTACKS: Attack[] = [
         bump(counts, 'attempts');
         const connection = transport === 'tcp' ? await rawTcp(context.mqttUrl) : await rawWebSocket(context.wsUrl);
         await connection.send(announcedHeader(0x10, 268_435_455));
-        bump(counts, 'bytesSent', await sendUntilClosed(connection, Buffer.alloc(200 * 1024, 1), 16 * MiB));
+        bump(counts, 'bytesSent', await sendUntilClosed(connection, Buffer.alloc(200 * 1024, 1), F1_ATTEMPT_BYTES));
         connection.destroy();
         await connection.closed;
       });
@@ -141,11 +143,12 @@ export const ATTACKS: Attack[] = [
         const reader = await rawBrowser(context, 'websocket');
         bump(counts, 'readers');
         reader.stopReading();
-        for (let i = 1; i <= F5_RESUBSCRIBES && !reader.isClosed() && !stopped(); i++) {
-          await reader.send(Buffer.concat([subscribePacket(completeTopic, i), unsubscribePacket(completeTopic, i)]));
+        // Until the broker drops it (a paused socket only learns that from a failed write).
+        for (let i = 1; !reader.isClosed() && !stopped(); i++) {
+          await reader.send(Buffer.concat([subscribePacket(completeTopic, i % 65_535 || 1), unsubscribePacket(completeTopic, i % 65_535 || 1)]));
           bump(counts, 'subscribes');
+          if (i >= F5_BURST) await new Promise((resolve) => setTimeout(resolve, 50));
         }
-        await Promise.race([reader.closed, stopped.promise]);
         if (reader.isClosed()) bump(counts, 'readersDropped');
         reader.destroy();
       });

@@ -63,3 +63,18 @@ export function writeResults(rows: AbuseRow[], limits: unknown): void {
   mkdirSync(dirname(RESULTS_FILE), { recursive: true });
   writeFileSync(RESULTS_FILE, `${JSON.stringify({ generatedAt: new Date().toISOString(), machine: { cpus: cpus().length, node: process.version }, limits, rows }, null, 2)}\n`);
 }
+
+/** The same table in Markdown, for docs/security.md. */
+export function markdownTable(rows: AbuseRow[]): string {
+  const header = '| Attack | Finding | Victim turns | Lost | Victim disconnects | p99 quiet (ms) | p99 under attack (ms) | Ratio | Broker MiB before / during / after (bound) | Worker MiB before / during / after (bound) | Refused by the broker |';
+  const lines = rows.map(
+    (row) =>
+      `| ${row.attack} | ${row.finding} | ${row.victimTurns} | ${row.lostOrWrong} | ${row.victimDisconnects} | ${Math.round(row.p99QuietMs)} | ${Math.round(row.p99Ms)} | ${(row.p99Ms / row.p99QuietMs).toFixed(2)} | ${memory(row.broker)} (+${mib(row.brokerBoundMiB)}) | ${memory(row.worker)} (+${mib(row.workerBoundMiB)}) | ${
+        Object.entries(row.refused)
+          .filter(([, value]) => value > 0)
+          .map(([key, value]) => `${key} ${value}`)
+          .join(', ') || '—'
+      } |`,
+  );
+  return [header, `|${'---|'.repeat(11)}`, ...lines].join('\n');
+}

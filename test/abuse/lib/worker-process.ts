@@ -12,7 +12,7 @@ const account = config.serviceAccounts[0];
 const { worker } = await startChaosWorker(
   process.env.ABUSE_MQTT_URL!,
   account.clientId,
-  { username: account.username, password: account.password, rateLimit: config.rateLimit, drainTimeoutMs: 2_000, onError: () => undefined },
+  { username: account.username, password: account.password, rateLimit: undefined, drainTimeoutMs: 2_000, onError: () => undefined },
   undefined,
   false,
 );
