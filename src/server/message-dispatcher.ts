@@ -90,17 +90,10 @@ export class MessageDispatcher {
   route(options: RouteOptions): Route {
     const entry: RouteEntry = { accepts: options.accepts, handler: options.handler };
     this.routes.add(entry);
-    const ready = this.hold(options.filters, options.qos ?? 1);
-    let released = false;
-    return {
-      ready,
-      release: async () => {
-        if (released) return;
-        released = true;
-        this.routes.delete(entry);
-        await this.letGo(options.filters);
-      },
-    };
+    return onceReleased(this.hold(options.filters, options.qos ?? 1), async () => {
+      this.routes.delete(entry);
+      await this.letGo(options.filters);
+    });
   }
 
   /** Registers a handler for exactly `topic` (subscribed as a filter of its own). */
@@ -108,19 +101,12 @@ export class MessageDispatcher {
     let handlers = this.exact.get(topic);
     if (!handlers) this.exact.set(topic, (handlers = new Set()));
     handlers.add(handler);
-    const ready = this.hold([topic], qos);
-    let released = false;
-    return {
-      ready,
-      release: async () => {
-        if (released) return;
-        released = true;
-        const current = this.exact.get(topic);
-        current?.delete(handler);
-        if (current?.size === 0) this.exact.delete(topic);
-        await this.letGo([topic]);
-      },
-    };
+    return onceReleased(this.hold([topic], qos), async () => {
+      const current = this.exact.get(topic);
+      current?.delete(handler);
+      if (current?.size === 0) this.exact.delete(topic);
+      await this.letGo([topic]);
+    });
   }
 
   /** Called after every reconnect, once the held filters were subscribed again (presence heartbeats). */
@@ -162,4 +148,17 @@ export class MessageDispatcher {
     }
     if (gone.length > 0 && this.client.connected) await unsubscribeAsync(this.client, gone);
   }
+}
+
+/** A route whose release runs its clean-up once, however often it is called. */
+function onceReleased(ready: Route["ready"], cleanUp: () => Promise<void>): Route {
+  let released = false;
+  return {
+    ready,
+    release: async () => {
+      if (released) return;
+      released = true;
+      await cleanUp();
+    },
+  };
 }
