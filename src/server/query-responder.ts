@@ -116,13 +116,13 @@ export class QueryResponder {
     switch (query.op) {
       case 'history': {
         const address = { userId, chatId: query.chatId };
-        // A page is capped; a sync (`after`) returns every change unless the client asked for fewer,
-        // since a capped sync would silently leave the device behind.
-        const limit = query.limit !== undefined ? Math.min(query.limit, limits.maxPageMessages) : query.after !== undefined ? undefined : limits.maxPageMessages;
+        // Every answer is capped, a sync (`after`) too: a device far behind gets `hasOlder` on its
+        // sync and starts again from the newest page, never one answer too large to deliver.
+        const limit = Math.min(query.limit ?? limits.maxPageMessages, limits.maxPageMessages);
         const page: MessageQuery = {
           ...(query.after !== undefined ? { after: query.after } : {}),
           ...(query.before !== undefined ? { before: query.before } : {}),
-          ...(limit !== undefined ? { limit } : {}),
+          limit,
         };
         return ok(await store.loadMessages(address, page));
       }

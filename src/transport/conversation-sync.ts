@@ -111,8 +111,10 @@ export class ConversationSync<UI extends UIMessage = UIMessage> {
           ? await this.options.history({ chatId: this.chatId, after: before.version })
           : await this.options.history({ chatId: this.chatId, limit: this.options.pageSize });
       const current = this.state.getSnapshot();
-      if (before.version > 0 && page.version < before.version) {
-        // The chat was deleted and started again: what this device holds is no longer the chat.
+      if (before.version > 0 && (page.version < before.version || page.hasOlder)) {
+        // The chat was deleted and started again (what this device holds is no longer the chat),
+        // or more changed while away than one answer carries (the server caps every answer): start
+        // again from the newest page; older messages page in on demand.
         const fresh = await this.options.history({ chatId: this.chatId, limit: this.options.pageSize });
         this.state.update({ status: 'ready', messages: merge([], fresh.messages as StoredMessage<UI>[]), version: fresh.version, hasOlder: fresh.hasOlder, error: null });
       } else {

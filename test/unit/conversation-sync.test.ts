@@ -1,0 +1,79 @@
+/**
+ * ConversationSync against a scripted `history` answerer: a device that comes back after more
+ * changed than one answer carries starts again from the newest page instead of merging a partial
+ * set of changes into what it holds.
+ */
+import type { UIMessage } from 'ai';
+import { describe, expect, test } from 'vitest';
+import type { MessagePage, StoredMessage } from '../../src/transport/conversation.js';
+import { ConversationSync } from '../../src/transport/conversation-sync.js';
+import { createMemoryStorage } from '../../src/transport/index.js';
+
+const stored = (position: number, version: number, text = `m${position}`): StoredMessage => ({
+  message: { id: `m${position}`, role: position % 2 === 0 ? 'user' : 'assistant', parts: [{ type: 'text', text }] } as UIMessage,
+  position,
+  version,
+});
+
+type HistoryQuery = { chatId: string; after?: number; before?: number; limit?: number };
+
+function device(answer: (query: HistoryQuery) => MessagePage) {
+  const asked: HistoryQuery[] = [];
+  const sync = new ConversationSync('c1', {
+    history: async (query) => {
+      asked.push(query);
+      return answer(query);
+    },
+    storage: createMemoryStorage(),
+    cacheKey: async () => 'cache-c1',
+    pageSize: 3,
+    cacheLimit: 50,
+  });
+  return { sync, asked };
+}
+
+describe('ConversationSync', () => {
+  test('a sync whose changes fit one answer merges them into what the device holds', async () => {
+    let version = 4;
+    const all = [stored(1, 1), stored(2, 2), stored(3, 3), stored(4, 4)];
+    const { sync, asked } = device((query) => {
+      if (query.after !== undefined) return { messages: all.filter((m) => m.version > query.after!), version, hasOlder: false };
+      return { messages: all.slice(-3), version, hasOlder: true };
+    });
+    await sync.sync();
+    all.push(stored(5, 5), stored(6, 6));
+    version = 6;
+    await sync.sync();
+    expect(asked.at(-1)).toMatchObject({ after: 4 });
+    expect(sync.store.getSnapshot().messages.map((m) => m.message.id)).toEqual(['m2', 'm3', 'm4', 'm5', 'm6']);
+    expect(sync.store.getSnapshot().version).toBe(6);
+  });
+
+  test('more changes than one answer carries (hasOlder on an after query): the device starts again from the newest page', async () => {
+    let version = 3;
+    let all = [stored(1, 1), stored(2, 2), stored(3, 3)];
+    const { sync, asked } = device((query) => {
+      const changed = all.filter((m) => (query.after === undefined || m.version > query.after) && (query.before === undefined || m.position < query.before));
+      const capped = changed.slice(-(query.limit ?? 3));
+      return { messages: capped, version, hasOlder: capped.length < changed.length };
+    });
+    await sync.sync();
+    expect(sync.store.getSnapshot().messages.map((m) => m.message.id)).toEqual(['m1', 'm2', 'm3']);
+    // Away for long: the old messages were edited (new versions) and many new ones came.
+    all = [stored(1, 10, 'edited'), stored(2, 11, 'edited'), stored(3, 12, 'edited'), ...Array.from({ length: 8 }, (_, i) => stored(4 + i, 13 + i))];
+    version = 20;
+    await sync.sync();
+    const after = sync.store.getSnapshot();
+    // The newest page only, current to version 20; nothing stale from before is kept.
+    expect(after.messages.map((m) => m.message.id)).toEqual(['m9', 'm10', 'm11']);
+    expect(after.version).toBe(20);
+    expect(after.hasOlder).toBe(true);
+    expect(asked.slice(-2)).toEqual([expect.objectContaining({ after: 3 }), expect.objectContaining({ limit: 3 })]);
+    // Scrolling up pages the edited messages in with their new text.
+    await sync.loadOlder();
+    await sync.loadOlder();
+    await sync.loadOlder();
+    const texts = sync.store.getSnapshot().messages.map((m) => (m.message.parts[0] as { text: string }).text);
+    expect(texts.slice(0, 3)).toEqual(['edited', 'edited', 'edited']);
+  });
+});
