@@ -208,9 +208,7 @@ describe('demo in Chromium', () => {
     expect(stack.stats().model.calls! - before.model.calls!).toBe(1);
   });
 
-  // Known to fail after the turn-lifecycle rework: the error row shows, but the status indicator keeps the dead
-  // worker's retained "generating". Runs with E2E_ALL=1; reported as not met until fixed.
-  test.skipIf(!process.env.E2E_ALL)('a worker killed mid-answer surfaces an error row with Retry, and Retry works once a worker is back', async () => {
+  test('a worker killed mid-answer surfaces an error row with Retry, and Retry works once a worker is back', async () => {
     const { page, chat } = await open(await newContext(), 'user=e2e-kill&chat=c6');
     await chat.ask(PROMPT);
     await chat.answerLength(100);
