@@ -118,7 +118,8 @@ export function useCloudSignalChat<UI extends UIMessage = UIMessage>(options: Us
   const helpers = useChat<UI>({ ...chatInit, id, transport: chatTransport, throttle, resume: false });
   const connection = useConnectionState(transport);
   const activity = useChatActivity(transport, id);
-  const generation = useGenerationFromActivity(activity);
+  // The transport says "done" once the last chunk reached it; useChat may still be consuming it.
+  const generation = useGenerationFromActivity(activity, helpers.status === 'submitted' || helpers.status === 'streaming');
   const recovery = activity.recovery;
 
   const { messages, status, error, setMessages, resumeStream } = helpers;
