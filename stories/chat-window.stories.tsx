@@ -161,10 +161,8 @@ export const ScrollUpDuringStream: Story = {
   },
 };
 
-// Not in the test run until fixed: after the turn-lifecycle rework the mock stack's status does not reach
-// "Stopped" here (the plain-token transport had the same gap, fixed by `stopTurn`). Reported as not met.
+// Stop reaches the worker: the status says "Stopped" (the worker's `aborted`), not only the row.
 export const Stop: Story = {
-  tags: ['!test'],
   args: { scenario: { tokenDelayMs: 80 } },
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);

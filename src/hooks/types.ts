@@ -47,7 +47,11 @@ export interface ChatKitTransport<UI extends UIMessage = UIMessage> extends Chat
   conversation?(chatId: string): ConversationHandle<UI>;
   /** The user's chats; transports without a chat store leave it out. */
   readonly chats?: ChatListHandle;
-  /** Stops the chat's live turn, wherever it was started. */
+  /**
+   * Stops the chat's live turn, wherever it was started. With it, `useCloudSignalChat` keeps
+   * `useChat`'s abort signal from the transport (an unmount must not stop the turn on every device).
+   * Without it, the signal is passed through: Stop (and an unmount) stop the turn through it.
+   */
   stopTurn?(chatId: string): Promise<void>;
   /** Reconnect now instead of waiting for the scheduled attempt. */
   retry(): void;

@@ -55,8 +55,14 @@ export interface CloudSignalChat<UI extends UIMessage = UIMessage> extends Omit<
   readonly pendingMessageIds: readonly string[];
 }
 
-/** The transport as useChat sees it: its abort signal stops reading, never the turn itself. */
+/**
+ * The transport as useChat sees it: its abort signal stops reading, never the turn itself, when
+ * the transport has `stopTurn` (then `stop()` below stops the turn). A transport without it (a
+ * wrapper that forwards only the `ChatTransport` methods) gets the signal as it is: it is its only
+ * way to hear of Stop, so Stop still stops the turn (and so does an unmount).
+ */
 function readingOnly<UI extends UIMessage>(transport: ChatKitTransport<UI>): ChatTransport<UI> {
+  if (!transport.stopTurn) return transport;
   return {
     resumeStreamIsReplay: transport.resumeStreamIsReplay,
     sendMessages: (options) => transport.sendMessages({ ...options, abortSignal: undefined }),
@@ -112,7 +118,8 @@ export function useCloudSignalChat<UI extends UIMessage = UIMessage>(options: Us
   const helpers = useChat<UI>({ ...chatInit, id, transport: chatTransport, throttle, resume: false });
   const connection = useConnectionState(transport);
   const activity = useChatActivity(transport, id);
-  const generation = useGenerationFromActivity(activity);
+  // The transport says "done" once the last chunk reached it; useChat may still be consuming it.
+  const generation = useGenerationFromActivity(activity, helpers.status === 'submitted' || helpers.status === 'streaming');
   const recovery = activity.recovery;
 
   const { messages, status, error, setMessages, resumeStream } = helpers;

@@ -30,9 +30,14 @@ export function isActiveGeneration(status: GenerationStatus): boolean {
   return ACTIVE.has(status);
 }
 
-/** Derives the generation axis from an activity snapshot (stable while its fields are). */
-export function useGenerationFromActivity(activity: ChatActivitySnapshot): GenerationState {
-  const { turnState, requestId, error, startedHere } = activity;
+/**
+ * Derives the generation axis from an activity snapshot (stable while its fields are).
+ * `stillReading`: this page's chat is still consuming a turn's stream; a `done` turn then shows
+ * `catching-up` until it has, so "Done" never stands over a row whose text is still arriving.
+ */
+export function useGenerationFromActivity(activity: ChatActivitySnapshot, stillReading = false): GenerationState {
+  const { requestId, error, startedHere } = activity;
+  const turnState: GenerationStatus = stillReading && activity.turnState === 'done' ? 'catching-up' : activity.turnState;
   return useMemo(
     () => ({ status: turnState, isActive: ACTIVE.has(turnState), requestId, error, startedHere }),
     [turnState, requestId, error, startedHere],

@@ -494,8 +494,13 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
       const record = this.turns.registry.get(status.requestId);
       // The worker is done but this page has not received the end: not "done" yet.
       if (FINAL_TURN_STATES.has(status.state) && record?.reader && isOpenPhase(record.phase)) turnState = 'catching-up';
-      // This page ended the turn as failed (its worker is gone): a stale retained "generating" must not outlive it.
-      else if (!FINAL_TURN_STATES.has(status.state) && record?.phase === 'failed') turnState = 'error';
+      else if (!FINAL_TURN_STATES.has(status.state)) {
+        // This page knows the turn ended (a settled record leaves the registry; its outcome stays):
+        // a retained "generating" left by a worker that died must not outlive it.
+        const outcome = this.turns.registry.outcomeOf(status.requestId);
+        if (outcome === 'failed') turnState = 'error';
+        else if (outcome === 'delivered') turnState = 'done';
+      }
     }
     const userId = this.manager.userId;
     const pendingEntries = userId ? this.outbox.list(userId, chatId).filter((e) => this.turns.registry.get(e.requestId)?.workerSeen !== true) : [];

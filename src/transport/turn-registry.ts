@@ -1,15 +1,19 @@
 /**
  * The one client-side home of a turn: one record per request id, holding its phase (see
  * turn-lifecycle.ts), its reader, the request this page may have to send again, and its recovery
- * facts. Records of settled turns leave; the ids of turns delivered here are remembered (bounded),
- * so a later resume never delivers them twice.
+ * facts. Records of settled turns leave; how each settled here is remembered (bounded): a later
+ * resume never delivers a turn twice, and a stale retained status never outlives a turn this page
+ * knows has ended.
  */
 import type { OutboxEntry } from './outbox.js';
 import { isOpenPhase, nextTurnPhase, type TurnEvent, type TurnPhase } from './turn-lifecycle.js';
 import type { TurnReader } from './turn-reader.js';
 
-/** How many delivered turn ids are remembered: only a chat's latest turns can come back. */
-const DELIVERED_KEPT = 1_000;
+/** How many settled turn ids are remembered: only a chat's latest turns can come back. */
+const SETTLED_KEPT = 1_000;
+
+/** How a turn ended on this page: its last phase. */
+export type TurnOutcome = 'delivered' | 'failed' | 'cancelled';
 
 export interface TurnRecord {
   readonly requestId: string;
@@ -42,7 +46,7 @@ export type RecordListener = (record: TurnRecord) => void;
 
 export class TurnRegistry {
   private readonly records = new Map<string, TurnRecord>();
-  private readonly delivered = new Set<string>();
+  private readonly outcomes = new Map<string, TurnOutcome>();
 
   constructor(private readonly onChange: RecordListener) {}
 
@@ -78,7 +82,7 @@ export class TurnRegistry {
     if (phase === record.phase) return;
     record.phase = phase;
     if (!isOpenPhase(phase)) {
-      if (phase === 'delivered') this.remember(record.requestId);
+      this.settle(record.requestId, phase as TurnOutcome);
       if (this.records.get(record.requestId) === record) this.records.delete(record.requestId);
       record.release?.();
       record.release = null;
@@ -107,13 +111,23 @@ export class TurnRegistry {
   }
 
   isDelivered(requestId: string): boolean {
-    return this.delivered.has(requestId);
+    return this.outcomes.get(requestId) === 'delivered';
   }
 
-  /** Remembers a turn delivered here, keeping the most recent {@link DELIVERED_KEPT}. */
+  /** How a turn without an open record ended here; undefined if it is open or unknown here. */
+  outcomeOf(requestId: string): TurnOutcome | undefined {
+    return this.records.has(requestId) ? undefined : this.outcomes.get(requestId);
+  }
+
+  /** Remembers a turn delivered here (from its `complete`, or its stored answer). */
   remember(requestId: string): void {
-    this.delivered.delete(requestId);
-    this.delivered.add(requestId);
-    if (this.delivered.size > DELIVERED_KEPT) this.delivered.delete(this.delivered.values().next().value as string);
+    this.settle(requestId, 'delivered');
+  }
+
+  /** Remembers how a turn ended, keeping the most recent {@link SETTLED_KEPT}. */
+  private settle(requestId: string, outcome: TurnOutcome): void {
+    this.outcomes.delete(requestId);
+    this.outcomes.set(requestId, outcome);
+    if (this.outcomes.size > SETTLED_KEPT) this.outcomes.delete(this.outcomes.keys().next().value as string);
   }
 }

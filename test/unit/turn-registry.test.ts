@@ -41,6 +41,19 @@ describe('TurnRegistry', () => {
     expect(registry.isDelivered('r2')).toBe(false);
   });
 
+  test('remembers how a settled turn ended; an open record of the same id hides it', () => {
+    const { registry } = setup();
+    const failed = registry.open({ requestId: 'r1', chatId: 'c', phase: 'streaming', startedHere: true });
+    expect(registry.outcomeOf('r1')).toBeUndefined();
+    registry.transition(failed, { type: 'failed' });
+    expect(registry.outcomeOf('r1')).toBe('failed');
+    const again = registry.open({ requestId: 'r1', chatId: 'c', phase: 'catching-up', startedHere: false });
+    expect(registry.outcomeOf('r1')).toBeUndefined();
+    registry.transition(again, { type: 'end-delivered' });
+    expect(registry.outcomeOf('r1')).toBe('delivered');
+    expect(registry.outcomeOf('unknown')).toBeUndefined();
+  });
+
   test('the newest open record of a chat is the one a resume follows', () => {
     const { registry } = setup();
     registry.open({ requestId: 'r1', chatId: 'c', phase: 'interrupted', startedHere: true });

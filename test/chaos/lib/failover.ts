@@ -44,12 +44,13 @@ const debug = (message: string) => {
 };
 
 /**
- * Every transport's connection store gets a subscriber, as in an app that shows the connection
- * state (`useCloudSignalChat`, `useConnectionState`, ChatWindow's reconnect banner).
- * FAILOVER_OBSERVE_CONNECTION=0 leaves it out: then a transport whose node died mid-turn has been
- * seen never to finish the turn (an open defect of the plain-transport path, see docs/clusters.md).
+ * By default nobody subscribes to the transports' connection stores, as in an app using `useChat`
+ * alone: failover must not depend on anyone showing the connection state (a send, resume or query
+ * starts the connection, and its ups and downs reach the turns). FAILOVER_OBSERVE_CONNECTION=1
+ * gives every transport a subscriber, as `useCloudSignalChat`, `useConnectionState` or ChatWindow's
+ * reconnect banner would. Browser 0 always has one: the FAILOVER_DEBUG progress line.
  */
-const OBSERVE_CONNECTION = process.env.FAILOVER_OBSERVE_CONNECTION !== '0';
+const OBSERVE_CONNECTION = process.env.FAILOVER_OBSERVE_CONNECTION === '1';
 
 function transportFor(tag: string, i: number, urls: string[], timing: FailoverTiming): CloudSignalChatTransport {
   const transport = new CloudSignalChatTransport({ wssUrl: urls[0], urls, userId: `fo_${tag}_u${i}`, trigger: 'mqtt', streamTimeout: timing.outageMs, connectTimeout: timing.outageMs, connection: { clientId: `fo_${tag}_c${i}` } });
