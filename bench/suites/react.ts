@@ -101,6 +101,7 @@ export async function runReact(ctx: SuiteContext): Promise<SuiteResult> {
       const commits = (await page.evaluate(() => (window as unknown as { benchCommits: Commit[] }).benchCommits)).slice(from).filter((c) => c.phase !== 'mount');
       const rendered = await page.evaluate(() => document.querySelectorAll('[data-slot="message-list"] [data-role], [data-slot="message-list"] article').length);
       await page.close();
+      if (process.env.BENCH_PROFILE) writeFileSync(join(process.env.BENCH_PROFILE, `react-${virtualize ? 'virtualized' : 'default'}.commits.json`), JSON.stringify(commits));
       const streaming = commits.filter((c) => c.at >= commits[0].at);
       const seconds = (streaming[streaming.length - 1].at - streaming[0].at) / 1000;
       const s = summarize(streaming.map((c) => c.ms));

@@ -1,6 +1,7 @@
 import { memo, useLayoutEffect, useMemo, useRef } from 'react';
 import { Streamdown } from 'streamdown';
 import { useCodeHighlighter } from './code-highlighter.js';
+import { withoutEmptyOpenFence } from './streaming-fence.js';
 
 export interface MarkdownProps {
   text: string;
@@ -33,6 +34,8 @@ const components = {
  */
 export const Markdown = memo(function Markdown({ text, streaming, highlightCode, codeLabel = defaultCodeLabel }: MarkdownProps) {
   const hasCode = FENCE.test(text);
+  // A fence that opened but has no code yet would draw an empty box for a frame (D13).
+  const shown = streaming && hasCode ? withoutEmptyOpenFence(text) : text;
   const code = useCodeHighlighter(highlightCode && hasCode);
   const plugins = useMemo(() => (code ? { code } : undefined), [code]);
   const ref = useRef<HTMLDivElement | null>(null);
@@ -58,7 +61,7 @@ export const Markdown = memo(function Markdown({ text, streaming, highlightCode,
         shikiTheme={SHIKI_THEMES}
         components={components}
       >
-        {text}
+        {shown}
       </Streamdown>
     </div>
   );
