@@ -100,4 +100,41 @@ describe('render cost of a token in the default ChatWindow', () => {
     });
     expect(screen.getByRole('status', { name: 'Message count' }).textContent).toBe('4');
   });
+
+  it('parses a long streaming paragraph in runs, and shows it settled as one paragraph', async () => {
+    const transport = new FakeTransport();
+    function App() {
+      const chat = useCloudSignalChat({ id: 'c1', transport, messages: history(2) });
+      return <ChatWindow chat={chat} title="Support" highlightCode={false} />;
+    }
+    render(<App />);
+    const user = userEvent.setup();
+    await user.type(screen.getByRole('textbox', { name: 'Message' }), 'a long one{Enter}');
+    await act(async () => tick());
+    const turn = transport.lastTurn;
+    const sentences = Array.from({ length: 60 }, (_, i) => `Sentence ${i} is about **streaming** tokens.`);
+    await act(async () => {
+      turn.start('live').text('Intro paragraph.\n\n');
+      await tick(30);
+    });
+    for (const sentence of sentences) {
+      await act(async () => {
+        turn.text(`${sentence} `);
+        await tick(5);
+      });
+    }
+    const live = () => document.querySelector('[data-message-id="live"]')!;
+    // While streaming: the paragraph is parsed in runs, every word and every bold still shown.
+    expect(live().querySelector('[data-slot="markdown-runs"]')).not.toBeNull();
+    expect(live().querySelectorAll('strong')).toHaveLength(60);
+    for (const sentence of sentences) expect(live().textContent).toContain(sentence.replace(/\*\*/g, ''));
+    await act(async () => {
+      turn.finish();
+      await tick(30);
+    });
+    // Settled: one Streamdown render, one paragraph after the intro, no runs.
+    expect(live().querySelector('[data-slot="markdown-runs"]')).toBeNull();
+    expect(live().querySelectorAll('[data-slot="markdown"] p')).toHaveLength(2);
+    expect(live().querySelectorAll('strong')).toHaveLength(60);
+  });
 });
