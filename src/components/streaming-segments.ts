@@ -3,9 +3,10 @@
  *
  * Streamdown re-parses only the last block of a growing answer, but a block can be one long
  * paragraph: every token then re-parsed the whole paragraph, and the commit grew with it (the
- * React benchmark streams a 6 KB paragraph). The paragraph is cut at sentence ends into runs that
- * never change once cut, so a token re-parses only the sentences after the last cut. A cut is
- * made only where no inline syntax is open, so each run parses as it would inside the paragraph.
+ * React benchmark streams a 6 KB paragraph). The paragraph is cut between words into runs that
+ * never change once cut, so a token re-parses only the words after the last cut. A cut is made
+ * only where no inline syntax is open (inline markdown never spans a space it does not open
+ * itself), so each run parses as it would inside the paragraph.
  * The settled answer is rendered whole, as before: the cut only ever shows while streaming.
  */
 
@@ -34,14 +35,26 @@ function count(text: string, char: string): number {
   return n;
 }
 
-/** No emphasis, code span, strikethrough or link is open across the end of `run`. */
+/** Delimiter runs of `char` (`**` is one run): each opens or closes emphasis, code or strikethrough. */
+function delimiterRuns(text: string, char: string): number {
+  let n = 0;
+  for (let i = text.indexOf(char); i >= 0; i = text.indexOf(char, i + 1)) {
+    if (text[i - 1] !== char) n++;
+  }
+  return n;
+}
+
+/**
+ * No emphasis, code span, strikethrough or link is open across the end of `run`: every delimiter
+ * run has a partner. Conservative: a literal `*` also blocks a cut until another one follows.
+ */
 function closed(run: string): boolean {
   return (
     !UNPAIRED.test(run) &&
-    count(run, '`') % 2 === 0 &&
-    count(run, '*') % 2 === 0 &&
-    count(run, '_') % 2 === 0 &&
-    count(run, '~') % 2 === 0 &&
+    delimiterRuns(run, '`') % 2 === 0 &&
+    delimiterRuns(run, '*') % 2 === 0 &&
+    delimiterRuns(run, '_') % 2 === 0 &&
+    delimiterRuns(run, '~') % 2 === 0 &&
     count(run, '[') === count(run, ']') &&
     count(run, '(') === count(run, ')')
   );
@@ -66,8 +79,7 @@ export function streamingSegments(text: string): StreamingSegments {
   const runs: string[] = [];
   let start = 0;
   for (let i = block.indexOf(' ', RUN_LENGTH); i > 0 && i < block.length - 1; i = block.indexOf(' ', i + 1)) {
-    const end = block[i - 1];
-    if ((end !== '.' && end !== '!' && end !== '?') || i - start < RUN_LENGTH) continue;
+    if (i - start < RUN_LENGTH) continue;
     const run = block.slice(start, i);
     if (!closed(run)) {
       // Syntax with no closer to wait for stays in every longer run too: stop cutting.

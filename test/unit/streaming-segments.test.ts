@@ -32,7 +32,7 @@ describe('streamingSegments', () => {
     for (const text of cases) expect(streamingSegments(text)).toEqual({ head: '', runs: [], tail: text });
   });
 
-  it('cuts a long last paragraph into runs at sentence ends, losing nothing', () => {
+  it('cuts a long last paragraph into runs between words, losing nothing', () => {
     const text = `# Title\n\nFirst paragraph.\n\n${paragraph(80)}`;
     const { head, runs, tail } = streamingSegments(text);
     expect(head).toBe('# Title\n\nFirst paragraph.\n\n');
@@ -40,7 +40,7 @@ describe('streamingSegments', () => {
     expect(joined(text)).toBe(text);
     for (const run of runs) {
       expect(run.length).toBeGreaterThanOrEqual(RUN_LENGTH);
-      expect(run).toMatch(/[.!?]$/);
+      expect(run).not.toMatch(/\s$/);
     }
     expect(tail.length).toBeGreaterThan(0);
   });
@@ -52,6 +52,15 @@ describe('streamingSegments', () => {
       expect((run.match(/`/g) ?? []).length % 2).toBe(0);
       expect((run.match(/\[/g) ?? []).length).toBe((run.match(/\]/g) ?? []).length);
     }
+  });
+
+  it('never cuts inside bold that spans many words', () => {
+    const words = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `${tag}${i}`).join(' ');
+    const text = Array.from({ length: 12 }, (_, i) => `${words(30, 'plain')} **${words(40, `bold${i}-`)}** ${words(10, 'after')}`).join(' ');
+    const { runs } = streamingSegments(text);
+    expect(runs.length).toBeGreaterThan(3);
+    for (const run of runs) expect((run.match(/\*\*/g) ?? []).length % 2).toBe(0);
+    expect(joined(text)).toBe(text);
   });
 
   it('keeps every run once cut, token after token, so a finished run is never parsed again', () => {
@@ -68,6 +77,7 @@ describe('streamingSegments', () => {
 
   it('stops cutting after syntax that has no closer to wait for (HTML, math, escapes)', () => {
     const text = `Opening words here. ${'<b>raw html</b> and more prose follows. '.repeat(60)}`;
+    expect(streamingSegments(text).runs).toEqual([]);
     expect(streamingSegments(text).runs.every((run) => !run.includes('<'))).toBe(true);
     expect(joined(text)).toBe(text);
   });
