@@ -2,7 +2,6 @@ import type { Meta, StoryObj } from '@storybook/react-vite';
 import type { UIMessage } from 'ai';
 import { expect, userEvent, waitFor, within } from 'storybook/test';
 import { ChatWindow } from '../src/components/chat-window.js';
-import { codeHighlighterStatus } from '../src/components/code-highlighter.js';
 import { FrozenChatWindow, type FrozenChatWindowProps } from './support/static-chat.js';
 import { expectAccessibleEverywhere } from './support/a11y.js';
 
@@ -270,16 +269,36 @@ export const CodeFenceJustOpened: Story = {
   args: { frozen: { messages: [user('u1', 'Show me the worker'), answer('a1', 'A worker takes only a few lines:\n\n```ts\n', 'streaming')], status: 'streaming', generation: 'generating' } },
   play: async ({ canvasElement }) => {
     const answerRow = row(canvasElement, 'a1');
-    // An empty code box must not push the row down by a screenful, not even for a frame while the
-    // highlighter loads (D13): the tallest the row ever gets is recorded by a ResizeObserver.
+    // A fence with no code yet draws no code box at all (D13): no empty box that the next token
+    // reshapes. The tallest the row ever gets is recorded by a ResizeObserver while it settles.
     let tallest = answerRow.getBoundingClientRect().height;
     const observer = new ResizeObserver(() => (tallest = Math.max(tallest, answerRow.getBoundingClientRect().height)));
     observer.observe(answerRow);
-    await waitFor(() => expect(answerRow.querySelector('[data-streamdown="code-block"]')).not.toBeNull());
-    await waitFor(() => expect(codeHighlighterStatus()).toBe('loaded'), { timeout: 15_000 });
+    await waitFor(() => expect(answerRow).toHaveTextContent('A worker takes only a few lines:'));
     await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
     observer.disconnect();
+    await expect(answerRow.querySelector('[data-streamdown="code-block"], pre')).toBeNull();
+    await expect(answerRow).not.toHaveTextContent('```');
     await expect(tallest).toBeLessThan(200);
+    await expectAccessibleEverywhere(canvasElement);
+  },
+};
+
+const LONG_PARAGRAPH = Array.from({ length: 24 }, (_, i) => `Sentence ${i + 1} of one long paragraph, with **bold** and \`code\` along the way.`).join(' ');
+
+export const LongParagraphStreaming: Story = {
+  args: { frozen: { messages: [user('u1', 'Explain it in one paragraph'), answer('a1', `Short intro.\n\n${LONG_PARAGRAPH}`, 'streaming')], status: 'streaming', generation: 'generating' } },
+  play: async ({ canvasElement }) => {
+    const answerRow = row(canvasElement, 'a1');
+    // Parsed in runs while streaming (a token re-parses only the end), still laid out as one paragraph.
+    const runs = await waitFor(() => {
+      const found = answerRow.querySelector<HTMLElement>('[data-slot="markdown-runs"]');
+      if (!found) throw new Error('no runs');
+      return found;
+    });
+    for (const paragraph of runs.querySelectorAll('p')) await expect(getComputedStyle(paragraph).display).toBe('inline');
+    await expect(answerRow.querySelectorAll('strong')).toHaveLength(24);
+    await expect(answerRow).toHaveTextContent('Sentence 24 of one long paragraph');
     await expectAccessibleEverywhere(canvasElement);
   },
 };

@@ -3,7 +3,7 @@ import { expect, fireEvent, userEvent, waitFor, within } from 'storybook/test';
 import { ChatWindow } from '../src/components/chat-window.js';
 import { StoryChat, longHistory } from './support/story-chat.js';
 import { assistantRows, distanceFromBottom, scroller, send } from './support/play.js';
-import { expectAccessible } from './support/a11y.js';
+import { expectAccessibleEverywhere } from './support/a11y.js';
 
 /**
  * `<ChatWindow chat={useCloudSignalChat(...)} />` against the in-memory mock broker, with the real
@@ -30,7 +30,7 @@ export const Empty: Story = {
     await expect(log).toHaveTextContent('No messages yet');
     await waitFor(() => expect(canvas.getAllByRole('status')[0]).toHaveTextContent('Connected'));
     await expect(canvas.getByRole('button', { name: 'Send' })).toBeDisabled();
-    await expectAccessible(canvasElement);
+    await expectAccessibleEverywhere(canvasElement);
   },
 };
 
@@ -47,7 +47,7 @@ export const StreamingAnswer: Story = {
     await waitFor(() => expect(log).toHaveAttribute('aria-busy', 'false'));
     await expect(canvasElement.querySelector('[data-slot="announcer"]')).toHaveTextContent('Assistant finished responding.');
     await expect(document.activeElement).toBe(input);
-    await expectAccessible(canvasElement);
+    await expectAccessibleEverywhere(canvasElement);
   },
 };
 
@@ -59,7 +59,7 @@ export const Thinking: Story = {
     await waitFor(() => expect(canvas.getAllByRole('status')[0]).toHaveTextContent('Thinking'), { timeout: 5_000 });
     await waitFor(() => expect(canvasElement.querySelector('[data-slot="reasoning"]')).not.toBeNull(), { timeout: 10_000 });
     await waitFor(() => expect(canvas.getByRole('log')).toHaveTextContent(FULL_ANSWER_END), { timeout: 15_000 });
-    await expectAccessible(canvasElement);
+    await expectAccessibleEverywhere(canvasElement);
   },
 };
 
@@ -81,7 +81,7 @@ export const ToolCall: Story = {
     await userEvent.click(within(box).getByText('Output'));
     await expect(box).toHaveTextContent('"sky": "overcast"');
     await waitFor(() => expect(canvas.getByRole('log')).toHaveTextContent(FULL_ANSWER_END), { timeout: 10_000 });
-    await expectAccessible(canvasElement);
+    await expectAccessibleEverywhere(canvasElement);
   },
 };
 
@@ -115,6 +115,7 @@ export const LongMarkdownWithCode: Story = {
     const view = scroller(canvasElement);
     await expect(view.scrollWidth).toBeLessThanOrEqual(view.clientWidth + 1);
     await expect(canvasElement.querySelector('table')).not.toBeNull();
+    await expectAccessibleEverywhere(canvasElement);
   },
 };
 
@@ -131,6 +132,7 @@ export const ThousandMessageHistory: Story = {
     await send(canvasElement, 'One more question');
     await waitFor(() => expect(log).toHaveTextContent(FULL_ANSWER_END), { timeout: 15_000 });
     await waitFor(() => expect(distanceFromBottom(scroller(canvasElement))).toBeLessThan(40));
+    await expectAccessibleEverywhere(canvasElement);
   },
 };
 
@@ -158,6 +160,7 @@ export const ScrollUpDuringStream: Story = {
     await expect(document.activeElement).toBe(canvas.getByRole('textbox', { name: 'Message' }));
     await waitFor(() => expect(canvas.getByRole('log')).toHaveTextContent(FULL_ANSWER_END), { timeout: 20_000 });
     await expect(distanceFromBottom(view)).toBeLessThan(30);
+    await expectAccessibleEverywhere(canvasElement);
   },
 };
 
@@ -197,7 +200,7 @@ export const StopKeepsTheDraft: Story = {
     await new Promise((r) => setTimeout(r, 300));
     await expect(canvasElement.querySelectorAll('[data-slot="message"][data-role="user"]')).toHaveLength(1);
     await waitFor(() => expect(assistantRows(canvasElement)[0]).toHaveAttribute('data-state', 'stopped'));
-    await expectAccessible(canvasElement);
+    await expectAccessibleEverywhere(canvasElement);
   },
 };
 
@@ -221,7 +224,7 @@ export const RegenerateAndEditKeepVersions: Story = {
     await userEvent.type(editor, 'Pick a number{Enter}');
     await waitFor(() => expect(assistantRows(canvasElement)[0]).toHaveTextContent('“Pick a number”'), { timeout: 10_000 });
     await waitFor(() => expect(canvas.getByRole('group', { name: 'Version 2 of 2' })).toBeInTheDocument(), { timeout: 10_000 });
-    await expectAccessible(canvasElement);
+    await expectAccessibleEverywhere(canvasElement);
   },
 };
 
@@ -234,7 +237,7 @@ export const AttachmentsInTheComposer: Story = {
     await userEvent.upload(picker, [new File(['hello'], 'notes.txt', { type: 'text/plain' }), new File([new Uint8Array(9000)], 'big.bin')]);
     await waitFor(() => expect(canvas.getByRole('list', { name: 'Attachments' })).toHaveTextContent('notes.txt'));
     await expect(canvas.getByRole('alert')).toHaveTextContent('big.bin is too large to send (limit 4 KB).');
-    await expectAccessible(canvasElement);
+    await expectAccessibleEverywhere(canvasElement);
   },
 };
 
@@ -257,6 +260,7 @@ export const ReconnectAndResumeMidTurn: Story = {
     await expect(rows).toHaveLength(1);
     await expect(rows[0].textContent!.match(/You asked/g)).toHaveLength(1);
     await expect(rows[0].textContent!.match(/That is all\./g)).toHaveLength(1);
+    await expectAccessibleEverywhere(canvasElement);
   },
 };
 
@@ -273,7 +277,7 @@ export const OfflineWithCountdown: Story = {
     await expect(canvas.getByRole('button', { name: 'Retry now' })).toBeInTheDocument();
     await expect(canvas.getByRole('button', { name: 'Send' })).toBeDisabled();
     await expect(canvas.getByText(/Not connected. You can send once the connection is back/)).toBeInTheDocument();
-    await expectAccessible(canvasElement);
+    await expectAccessibleEverywhere(canvasElement);
     await userEvent.click(canvas.getByRole('button', { name: 'Bring broker back' }));
     await userEvent.click(canvas.getByRole('button', { name: 'Retry now' }));
     await waitFor(() => expect(canvas.getAllByRole('status')[0]).toHaveTextContent('Connected'), { timeout: 10_000 });
@@ -291,7 +295,7 @@ export const WorkerCrashTimeout: Story = {
     await expect(alert).toHaveTextContent('The assistant stopped responding.');
     await expect(within(alert).getByRole('button', { name: 'Retry' })).toBeInTheDocument();
     await waitFor(() => expect(canvasElement.querySelector('[data-slot="announcer"]')).toHaveTextContent('The response failed.'));
-    await expectAccessible(canvasElement);
+    await expectAccessibleEverywhere(canvasElement);
   },
 };
 
@@ -309,6 +313,6 @@ export const DarkTheme: Story = {
     await canvas.findByRole('log', {}, { timeout: 10_000 });
     await expect(canvasElement.querySelector('[data-slot="chat-window"]')).toHaveAttribute('data-theme', 'dark');
     await waitFor(() => expect(canvas.getAllByRole('status')[0]).toHaveTextContent('Connected'), { timeout: 10_000 });
-    await expectAccessible(canvasElement);
+    await expectAccessibleEverywhere(canvasElement);
   },
 };

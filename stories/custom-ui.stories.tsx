@@ -11,6 +11,7 @@ import { ReconnectBanner } from '../src/components/reconnect-banner.js';
 import { CHAT_ID, FaultControls } from './support/story-chat.js';
 import { useMockChatEnv } from './support/use-mock-chat-env.js';
 import { send } from './support/play.js';
+import { expectAccessibleEverywhere } from './support/a11y.js';
 
 /** A header built only from the small hooks, each reading one axis. */
 function CustomHeader({ transport }: { transport: ChatKitTransport }) {
@@ -75,5 +76,6 @@ export const ComposedFromHooksAndParts: StoryObj<typeof CustomUI> = {
     await waitFor(() => expect(canvas.getByTestId('worker')).toHaveTextContent(/worker: (thinking|generating)/), { timeout: 5_000 });
     await waitFor(() => expect(canvas.getByTestId('worker')).toHaveTextContent('worker: done'), { timeout: 15_000 });
     await expect(canvasElement.querySelectorAll('[data-custom-row]')).toHaveLength(2);
+    await expectAccessibleEverywhere(canvasElement);
   },
 };

@@ -4,6 +4,7 @@ import { expect, userEvent, waitFor, within } from 'storybook/test';
 import { DeviceChat, FaultControls } from './support/story-chat.js';
 import { useMockChatEnv } from './support/use-mock-chat-env.js';
 import { assistantRows, send } from './support/play.js';
+import { expectAccessibleEverywhere } from './support/a11y.js';
 
 /** Two devices of the same user on the same chat: a turn started on one streams on both. */
 function TwoWindows() {
@@ -50,6 +51,8 @@ export const TwoWindowsSameChat: StoryObj<typeof TwoWindows> = {
     // Same answer, once, on both.
     await expect(assistantRows(phone)).toHaveLength(1);
     await expect(assistantRows(phone)[0].textContent).toBe(assistantRows(laptop)[0].textContent);
+    // Two windows on one page: landmarks and names stay unique at every width and theme.
+    await expectAccessibleEverywhere(canvasElement);
   },
 };
 
@@ -100,5 +103,6 @@ export const LateJoinMidTurn: StoryObj<typeof LateJoin> = {
     await waitFor(() => expect(within(phone).getByRole('log')).toHaveTextContent(/That is all\./), { timeout: 15_000 });
     await waitFor(() => expect(within(laptop).getByRole('log')).toHaveTextContent(/That is all\./), { timeout: 15_000 });
     await expect(assistantRows(phone)[0].textContent).toBe(assistantRows(laptop)[0].textContent);
+    await expectAccessibleEverywhere(canvasElement);
   },
 };

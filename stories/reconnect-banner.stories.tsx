@@ -4,7 +4,7 @@ import { expect, userEvent, waitFor, within, fn } from 'storybook/test';
 import { ReconnectBanner } from '../src/components/reconnect-banner.js';
 import type { ConnectionSnapshot } from '../src/transport/connection-state.js';
 import type { RecoverySnapshot } from '../src/transport/chat-activity.js';
-import { expectAccessible } from './support/a11y.js';
+import { expectAccessibleEverywhere } from './support/a11y.js';
 
 const noRecovery: RecoverySnapshot = { resuming: false, recoveredChunks: 0, lastRecoveredAt: null, droppedAt: null };
 
@@ -59,7 +59,7 @@ export const ReconnectingWithCountdown: Story = {
     await waitFor(() => expect(canvas.getByText(/next try in [1-4] s/)).toBeInTheDocument(), { timeout: 3_000 });
     await userEvent.click(canvas.getByRole('button', { name: 'Retry now' }));
     await expect(args.retry).toHaveBeenCalledTimes(1);
-    await expectAccessible(canvasElement);
+    await expectAccessibleEverywhere(canvasElement);
   },
 };
 
@@ -68,7 +68,7 @@ export const BrokerUnreachable: Story = {
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
     await waitFor(() => expect(canvas.getByRole('alert')).toHaveTextContent('The chat service cannot be reached.'));
-    await expectAccessible(canvasElement);
+    await expectAccessibleEverywhere(canvasElement);
   },
 };
 
@@ -78,7 +78,7 @@ export const AuthRefused: Story = {
     const canvas = within(canvasElement);
     await waitFor(() => expect(canvas.getByRole('alert')).toHaveTextContent(/refused your credentials/));
     await expect(canvas.queryByText(/next try/)).toBeNull();
-    await expectAccessible(canvasElement);
+    await expectAccessibleEverywhere(canvasElement);
   },
 };
 
@@ -86,7 +86,7 @@ export const BrowserOffline: Story = {
   args: { after: { status: 'offline' } },
   play: async ({ canvasElement }) => {
     await waitFor(() => expect(within(canvasElement).getByRole('status')).toHaveTextContent(/You are offline/));
-    await expectAccessible(canvasElement);
+    await expectAccessibleEverywhere(canvasElement);
   },
 };
 
@@ -95,7 +95,7 @@ export const RecoveredAfterReconnect: Story = {
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
     await waitFor(() => expect(canvas.getByRole('status')).toHaveTextContent('Reconnected. The answer is up to date.'));
-    await expectAccessible(canvasElement);
+    await expectAccessibleEverywhere(canvasElement);
     await userEvent.click(canvas.getByRole('button', { name: 'Dismiss' }));
     await expect(canvas.getByRole('status')).toHaveTextContent('');
   },

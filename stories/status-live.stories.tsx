@@ -6,7 +6,7 @@ import { ReconnectBanner } from '../src/components/reconnect-banner.js';
 import type { MockChatEnv, Scenario } from './support/mock-chat.js';
 import { CHAT_ID, FaultControls } from './support/story-chat.js';
 import { useMockChatEnv } from './support/use-mock-chat-env.js';
-import { expectAccessible } from './support/a11y.js';
+import { expectAccessible, expectAccessibleEverywhere } from './support/a11y.js';
 
 /**
  * `StatusIndicator` and `ReconnectBanner` on their own, fed by the real transport on the mock
@@ -55,6 +55,8 @@ export const TurnLifecycleAndRecovery: Story = {
     await waitFor(() => expect(status()).toHaveTextContent('Connected'), { timeout: 10_000 });
     await userEvent.click(canvas.getByRole('button', { name: 'Ask something' }));
     await waitFor(() => expect(status()).toHaveTextContent('Connected · Thinking'), { timeout: 5_000 });
+    // Passing states are checked where they are (six runs would outlast them); the frozen
+    // StatusIndicator and ReconnectBanner stories check each at every width and theme.
     await expectAccessible(canvasElement);
     await waitFor(() => expect(status()).toHaveTextContent('Connected · Generating'), { timeout: 5_000 });
     // Drop the socket mid-answer: reconnecting, then recovered.
@@ -65,6 +67,7 @@ export const TurnLifecycleAndRecovery: Story = {
     await expectAccessible(canvasElement);
     await waitFor(() => expect(banner).toHaveTextContent('Reconnected. The answer is up to date.'), { timeout: 10_000 });
     await waitFor(() => expect(status()).toHaveTextContent('Connected · Done'), { timeout: 15_000 });
+    await expectAccessibleEverywhere(canvasElement);
   },
 };
 
@@ -76,7 +79,7 @@ export const CredentialsRefused: Story = {
     await expect(alert).toHaveTextContent(/refused your credentials/);
     await expect(canvasElement.querySelector('[data-slot="status-indicator"]')).toHaveTextContent('Connection failed');
     await expect(canvas.getByRole('button', { name: 'Retry now' })).toBeInTheDocument();
-    await expectAccessible(canvasElement);
+    await expectAccessibleEverywhere(canvasElement);
   },
 };
 
@@ -88,6 +91,7 @@ export const BrokerDown: Story = {
     await userEvent.click(canvas.getByRole('button', { name: 'Take broker offline' }));
     await canvas.findByText(/next try in \d+ s/, {}, { timeout: 5_000 });
     await expect(canvasElement.querySelector('[data-slot="status-indicator"]')).toHaveTextContent('Reconnecting');
+    await expectAccessibleEverywhere(canvasElement);
     await userEvent.click(canvas.getByRole('button', { name: 'Bring broker back' }));
     await userEvent.click(canvas.getByRole('button', { name: 'Retry now' }));
     await waitFor(() => expect(canvasElement.querySelector('[data-slot="status-indicator"]')).toHaveTextContent('Connected'), { timeout: 10_000 });

@@ -27,6 +27,9 @@ function history(count: number): UIMessage[] {
 
 const commits: Commit[] = [];
 let rowsThisCommit = 0;
+// Set while App renders, read when the commit is recorded.
+let renderedStatus = '';
+let renderedLiveId: string | undefined;
 const PERFORMED_WORK = 1;
 
 // Counts rows (fibers of the Message component) that performed work in this commit.
@@ -70,8 +73,14 @@ interface Fiber {
   memoizedProps: unknown;
 }
 
+// Built once: the page's own work must not count as the window's render cost.
+const initialMessages = history(historySize);
+
 function App() {
-  const chat = useCloudSignalChat({ id: 'benchchat0000001', transport: { wssUrl: wsUrl, userId: 'user_bench', trigger: 'mqtt' }, messages: history(historySize), resume: false });
+  const chat = useCloudSignalChat({ id: 'benchchat0000001', transport: { wssUrl: wsUrl, userId: 'user_bench', trigger: 'mqtt' }, messages: initialMessages, resume: false });
+  renderedStatus = chat.status;
+  const last = chat.messages[chat.messages.length - 1];
+  if (chat.status === 'streaming' && last?.role === 'assistant') renderedLiveId = last.id;
   useEffect(() => {
     (window as unknown as { bench: object }).bench = {
       connected: () => chat.connection.status === 'connected',
@@ -92,7 +101,7 @@ createRoot(document.getElementById('root')!).render(
     id="chat"
     onRender={(_id, phase, actualDuration, _base, _start, commitTime) => {
       // onRender runs before the DevTools hook sees the commit: the hook fills in `rows`.
-      commits.push({ phase, ms: actualDuration, at: commitTime, rows: -1 });
+      commits.push({ phase, ms: actualDuration, at: commitTime, rows: -1, status: renderedStatus, liveId: renderedLiveId });
       void rowsThisCommit;
     }}
   >

@@ -1,9 +1,10 @@
-import { createContext, useContext, type ReactNode, type RefObject } from 'react';
+import { createContext, useContext, useSyncExternalStore, type ReactNode, type RefObject } from 'react';
 import type { DataUIPart, DynamicToolUIPart, ToolUIPart, UIDataTypes, UIMessage } from 'ai';
 import type { CloudSignalChat } from '../hooks/use-cloudsignal-chat.js';
 import type { ChatLabels } from './labels.js';
 import type { StickToBottom } from './use-stick-to-bottom.js';
 import type { VersionsSnapshot } from './message-versions.js';
+import type { ChatStateStore } from './chat-state-store.js';
 
 /** What ChatWindow parts read from the chat. Changes with every committed token. */
 export type ChatWindowChat = CloudSignalChat<UIMessage>;
@@ -84,7 +85,8 @@ export interface TranscriptState {
   versions: VersionsSnapshot;
 }
 
-export const ChatStateContext = createContext<ChatWindowChat | null>(null);
+/** The chat, behind a store whose identity never changes (see `ChatStateStore`). */
+export const ChatStateContext = createContext<ChatStateStore<ChatWindowChat> | null>(null);
 export const ChatActionsContext = createContext<ChatWindowActions | null>(null);
 export const ScrollContext = createContext<StickToBottom | null>(null);
 export const InputRefContext = createContext<RefObject<HTMLTextAreaElement | null> | null>(null);
@@ -98,7 +100,10 @@ function need<T>(value: T | null, part: string): T {
 }
 
 /** Inside `ChatWindow.Root`: the chat state (messages, status, connection, generation). */
-export const useChatWindowChat = (part = 'ChatWindow part') => need(useContext(ChatStateContext), part);
+export function useChatWindowChat(part = 'ChatWindow part'): ChatWindowChat {
+  const store = need(useContext(ChatStateContext), part);
+  return useSyncExternalStore(store.subscribe, store.getSnapshot, store.getSnapshot);
+}
 /** Inside `ChatWindow.Root`: send, stop, retry and the other actions. */
 export const useChatWindowActions = (part = 'ChatWindow part') => need(useContext(ChatActionsContext), part);
 /** Inside `ChatWindow.Root`: the stick-to-bottom state of the viewport. */

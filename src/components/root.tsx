@@ -1,4 +1,4 @@
-import { forwardRef, useCallback, useMemo, useRef, useState, useSyncExternalStore, type ComponentPropsWithoutRef } from 'react';
+import { forwardRef, useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type ComponentPropsWithoutRef } from 'react';
 import { Slot, Slottable } from '@radix-ui/react-slot';
 import type { UIMessage } from 'ai';
 import {
@@ -14,6 +14,7 @@ import {
   type TranscriptState,
 } from './chat-window-context.js';
 import { MessageVersions } from './message-versions.js';
+import { ChatStateStore } from './chat-state-store.js';
 import type { ChatLabels } from './labels.js';
 import { useLabels } from './use-labels.js';
 import { useStickToBottom } from './use-stick-to-bottom.js';
@@ -77,6 +78,13 @@ export const ChatWindowRoot = forwardRef<HTMLDivElement, ChatWindowRootProps>(fu
   // Actions read the latest chat through a ref so their identity survives every token.
   const chatRef = useRef(chat);
   chatRef.current = chat;
+  // Parts read the chat from a store, not a context value, so a token does not make React search
+  // the settled rows for readers; set before the parts render, published once committed. Published
+  // in a passive effect: the parts' own store bookkeeping runs first, so parts that rendered with
+  // this chat are not asked to render again (a layout effect would cost an empty commit per token).
+  const [chatStore] = useState(() => new ChatStateStore(chat));
+  chatStore.set(chat);
+  useEffect(() => chatStore.publish(), [chatStore, chat]);
   const stopPressed = useRef(false);
   const [stopped, setStopped] = useState(NOTHING_STOPPED);
   const [versionStore] = useState(() => new MessageVersions());
@@ -193,7 +201,7 @@ export const ChatWindowRoot = forwardRef<HTMLDivElement, ChatWindowRootProps>(fu
 
   const Comp = asChild ? Slot : 'div';
   return (
-    <ChatStateContext.Provider value={chat}>
+    <ChatStateContext.Provider value={chatStore}>
       <ChatActionsContext.Provider value={actions}>
         <ScrollContext.Provider value={scroll}>
           <InputRefContext.Provider value={inputRef}>

@@ -125,16 +125,18 @@ export function useStickToBottom(messages: readonly UIMessage[]): StickToBottom 
     return () => observer.disconnect();
   }, [pinToEnd]);
 
-  // Before paint: follow the stream, or count what arrived below the fold.
-  const previous = useRef<Map<string, UIMessage> | null>(null);
+  // Before paint: follow the stream, or count what arrived below the fold. Only the previous array
+  // is kept: while following (nearly always) a token costs no walk over a long thread.
+  const previous = useRef<readonly UIMessage[] | null>(null);
   useLayoutEffect(() => {
-    const before = previous.current;
-    previous.current = new Map(messages.map((m) => [m.id, m]));
+    const beforeList = previous.current;
+    previous.current = messages;
     if (stuck.current) {
       pinToEnd();
       return;
     }
-    if (!before) return;
+    if (!beforeList) return;
+    const before = new Map(beforeList.map((m) => [m.id, m]));
     const changed: string[] = [];
     // Older messages paged in above what the user has seen are not news: count from the first known one.
     const firstKnown = messages.findIndex((m) => before.has(m.id));

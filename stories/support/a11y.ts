@@ -18,7 +18,8 @@ export const AXE_WIDTHS = [375, 768, 1280] as const;
  */
 export async function expectAccessibleEverywhere(canvasElement: HTMLElement): Promise<void> {
   const frame = (canvasElement.firstElementChild as HTMLElement | null) ?? canvasElement;
-  const roots = [...canvasElement.querySelectorAll<HTMLElement>('[data-slot="chat-window"], [data-slot="chat-list"]')];
+  // Every themed root: chat windows, chat lists, and the `.csk-root` wrapping standalone parts.
+  const roots = [...canvasElement.querySelectorAll<HTMLElement>('.csk-root, [data-slot="chat-list"]')];
   const saved = { width: frame.style.width, maxWidth: frame.style.maxWidth, themes: roots.map((r) => r.getAttribute('data-theme')) };
   const failures: string[] = [];
   try {
