@@ -79,10 +79,25 @@ const ChatWindowImpl = forwardRef<HTMLDivElement, ChatWindowProps>(function Chat
   );
 });
 
+// forwardRef drops type parameters, so the generic signatures are restored here. The parts render
+// only the messages of the chat they are given, so the callbacks always get the app's own type.
+/** `ChatWindow`'s signature: generic over the app's message type, inferred from `chat`. */
+type ChatWindowComponent = (<UI extends UIMessage = UIMessage>(props: ChatWindowProps<UI> & RefAttributes<HTMLDivElement>) => ReactElement | null) & {
+  displayName?: string;
+};
+/** `ChatWindow.Root`'s signature: generic over the app's message type, inferred from `chat`. */
+type ChatWindowRootComponent = (<UI extends UIMessage = UIMessage>(props: ChatWindowRootPropsOf<UI> & RefAttributes<HTMLDivElement>) => ReactElement | null) & {
+  displayName?: string;
+};
+
 /**
  * A complete chat window: `<ChatWindow chat={useCloudSignalChat(...)} />`. For your own layout,
  * compose the parts: `ChatWindow.Root`, `.Viewport`, `.MessageList`, `.Message`, `.Composer`,
  * `.JumpToLatest`, `.ErrorRow`, `.ThinkingRow`, `.Suggestions`, plus `StatusIndicator` and `ReconnectBanner`.
+ *
+ * Generic over the app's message type, taken from `chat`: with `useCloudSignalChat<MyMessage>()`,
+ * `renderTool`, `renderDataPart`, `timestamp`, `avatar`, `onFeedback` and `followUps` get
+ * `MyMessage`, its data parts and its tool parts.
  *
  * @example
  * ```tsx
@@ -96,17 +111,6 @@ const ChatWindowImpl = forwardRef<HTMLDivElement, ChatWindowProps>(function Chat
  * }
  * ```
  */
-// forwardRef drops type parameters, so the generic signatures are restored here. The parts render
-// only the messages of the chat they are given, so the callbacks always get the app's own type.
-/** `ChatWindow`'s signature: generic over the app's message type, inferred from `chat`. */
-type ChatWindowComponent = (<UI extends UIMessage = UIMessage>(props: ChatWindowProps<UI> & RefAttributes<HTMLDivElement>) => ReactElement | null) & {
-  displayName?: string;
-};
-/** `ChatWindow.Root`'s signature: generic over the app's message type, inferred from `chat`. */
-type ChatWindowRootComponent = (<UI extends UIMessage = UIMessage>(props: ChatWindowRootPropsOf<UI> & RefAttributes<HTMLDivElement>) => ReactElement | null) & {
-  displayName?: string;
-};
-
 export const ChatWindow = Object.assign(ChatWindowImpl as unknown as ChatWindowComponent, {
   Root: ChatWindowRoot as unknown as ChatWindowRootComponent,
   Viewport: ChatWindowViewport,
