@@ -17,7 +17,7 @@
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import type { renderHook as RenderHook, waitFor as WaitFor } from '@testing-library/react';
 import type { useChat as UseChat } from '@ai-sdk/react';
-import { builtinEnvironments } from 'vitest/environments';
+import { builtinEnvironments } from 'vitest/runtime';
 import type { UIMessage, UIMessageChunk } from 'ai';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/broker/index.js';
 import { createChatWorker, type ChatWorker } from '../../src/server/index.js';
