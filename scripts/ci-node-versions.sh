@@ -39,7 +39,7 @@ install_node() {
 run_version() {
   local major="$1" bin="$2" started=$SECONDS
   local workdir="$packed_base-node$major"
-  if [ ! -d "$workdir" ] && [ -d "$packed_base" ]; then cp -a "$packed_base" "$workdir"; fi
+  if [[ " ${stages[*]} " == *" test:packed "* ]] && [ ! -d "$workdir" ] && [ -d "$packed_base" ]; then cp -a "$packed_base" "$workdir"; fi
   echo "##### Node $("$bin/node" --version): ${stages[*]} #####"
   # npm, npx and every child process resolve `node` through PATH, so the whole stage runs on it.
   PATH="$bin:$PATH" PACKED_WORKDIR="$workdir" node --import tsx scripts/run-stages.ts "${stages[@]}"
@@ -56,6 +56,26 @@ if [[ " ${stages[*]} " == *" test:packed "* ]]; then
   fi
   export SKIP_BUILD=1
 fi
+
+# `engines` must say what is tested: every Node that runs the tests (the machine's, which runs
+# `npm test`, and each one here) satisfies it, and it names no major that is not tested.
+check_engines() {
+  node --input-type=module -e '
+    import { readFileSync } from "node:fs";
+    const range = JSON.parse(readFileSync("package.json", "utf8")).engines?.node ?? "";
+    const versions = process.argv.slice(1);
+    const parse = (v) => v.replace(/^[v^]/, "").split(".").map(Number);
+    const ranges = range.split("||").map((r) => r.trim());
+    const problems = [];
+    if (!ranges.every((r) => /^\^\d+\.\d+\.\d+$/.test(r))) problems.push(`engines.node "${range}": expected ^x.y.z ranges joined by ||`);
+    const satisfies = (v, r) => { const [a, b, c] = parse(v), [x, y, z] = parse(r); return a === x && (b > y || (b === y && c >= z)); };
+    for (const v of versions) if (!ranges.some((r) => satisfies(v, r))) problems.push(`Node ${v} is tested but engines.node "${range}" excludes it`);
+    const tested = new Set(versions.map((v) => parse(v)[0]));
+    for (const r of ranges) if (!tested.has(parse(r)[0])) problems.push(`engines.node allows Node ${parse(r)[0]}, which no stage tests`);
+    if (problems.length) { console.error(problems.join("\n")); process.exit(1); }
+    console.log(`engines.node "${range}" covers the tested Node ${versions.join(", ")}`);
+  ' "$@"
+}
 
 failed=()
 pids=()
@@ -74,6 +94,10 @@ for major in "${majors[@]}"; do
     run_version "$major" "$bin" || failed+=("node $major")
   fi
 done
+
+tested_versions=("$(node --version)")
+for major in "${run_majors[@]}"; do tested_versions+=("$("$cache/node-$major/node_modules/.bin/node" --version)"); done
+check_engines "${tested_versions[@]}" || failed+=("engines")
 
 if [ "$parallel" = "1" ]; then
   for i in "${!pids[@]}"; do
