@@ -1,23 +1,31 @@
 import { createContext, useContext, useSyncExternalStore, type ReactNode, type RefObject } from 'react';
-import type { DataUIPart, DynamicToolUIPart, ToolUIPart, UIDataTypes, UIMessage } from 'ai';
+import type { DataUIPart, DynamicToolUIPart, ToolUIPart, UIDataTypes, UIMessage, UITools } from 'ai';
 import type { CloudSignalChat } from '../hooks/use-cloudsignal-chat.js';
 import type { ChatLabels } from './labels.js';
 import type { StickToBottom } from './use-stick-to-bottom.js';
 import type { VersionsSnapshot } from './message-versions.js';
 import type { ChatStateStore } from './chat-state-store.js';
 
-/** What ChatWindow parts read from the chat. Changes with every committed token. */
-export type ChatWindowChat = CloudSignalChat<UIMessage>;
+/**
+ * What ChatWindow parts read from the chat. Changes with every committed token. Generic over the
+ * app's message type, so `useCloudSignalChat<MyMessage>()` fits as it is.
+ */
+export type ChatWindowChat<UI extends UIMessage = UIMessage> = CloudSignalChat<UI>;
 
-/** A tool call part, static (`tool-<name>`) or dynamic. */
-export type ToolPart = ToolUIPart | DynamicToolUIPart;
+/** The tool types of a message type (`UITools` for a plain `UIMessage`). */
+type ToolsOf<UI extends UIMessage> = UI extends UIMessage<unknown, UIDataTypes, infer TOOLS> ? TOOLS : UITools;
+/** The data part types of a message type (`UIDataTypes` for a plain `UIMessage`). */
+type DataTypesOf<UI extends UIMessage> = UI extends UIMessage<unknown, infer DATA> ? DATA : UIDataTypes;
 
-/** What a custom tool renderer gets. */
-export interface ToolRenderProps {
-  part: ToolPart;
+/** A tool call part of the app's message type, static (`tool-<name>`) or dynamic. */
+export type ToolPart<UI extends UIMessage = UIMessage> = ToolUIPart<ToolsOf<UI>> | DynamicToolUIPart;
+
+/** What a custom tool renderer gets; `part` is narrowed to one tool for renderers keyed by name. */
+export interface ToolRenderProps<UI extends UIMessage = UIMessage, PART = ToolPart<UI>> {
+  part: PART;
   /** The tool's name (`getToolName(part)`). */
   name: string;
-  message: UIMessage;
+  message: UI;
   /** Answer an `approval-requested` call (wired to `chat.addToolApprovalResponse`). */
   respond: (approved: boolean, reason?: string) => void;
   /** The built-in card, to wrap or fall back to. */
@@ -25,30 +33,44 @@ export interface ToolRenderProps {
 }
 
 /**
+ * Renderers keyed by the app's tool names. Each gets that tool's typed part, or a dynamic tool
+ * call of the same name (looked up by `getToolName`).
+ */
+export type ToolRenderers<UI extends UIMessage = UIMessage> = {
+  [NAME in keyof ToolsOf<UI> & string]?: (props: ToolRenderProps<UI, ToolUIPart<Pick<ToolsOf<UI>, NAME>> | DynamicToolUIPart>) => ReactNode;
+};
+
+/**
  * Renders one tool call. Return `undefined` to use the built-in card. Either a function of every
  * call, or an object keyed by tool name. Pass a stable value (module scope or `useMemo`).
  */
-export type RenderTool = ((props: ToolRenderProps) => ReactNode | undefined) | Record<string, (props: ToolRenderProps) => ReactNode>;
+export type RenderTool<UI extends UIMessage = UIMessage> = ((props: ToolRenderProps<UI>) => ReactNode | undefined) | ToolRenderers<UI>;
 
-/** Renders a `data-*` part; `undefined` or `null` renders nothing (the default for data parts). */
-export type RenderDataPart = (part: DataUIPart<UIDataTypes>, message: UIMessage) => ReactNode | undefined;
+/**
+ * Renders a `data-*` part of the app's message type; `undefined` or `null` renders nothing (the
+ * default for data parts).
+ */
+export type RenderDataPart<UI extends UIMessage = UIMessage> = (part: DataUIPart<DataTypesOf<UI>>, message: UI) => ReactNode | undefined;
 
 /** Feedback on an answer. */
 export type MessageFeedback = 'up' | 'down';
 
-/** Per-row options, from `ChatWindow` props. Stable values keep settled rows from re-rendering. */
-export interface ChatWindowRowOptions {
+/**
+ * Per-row options, from `ChatWindow` props, typed by the app's message type. Stable values keep
+ * settled rows from re-rendering.
+ */
+export interface ChatWindowRowOptions<UI extends UIMessage = UIMessage> {
   /** An avatar for a row, e.g. `(role) => role === 'assistant' ? <img src="/bot.svg" alt="" /> : null`. */
-  avatar?: (role: UIMessage['role'], message: UIMessage) => ReactNode;
+  avatar?: (role: UI['role'], message: UI) => ReactNode;
   /**
    * When a message was written. Return a `Date`, epoch ms, or nothing to show no time. Default:
    * none. `(m) => m.metadata?.createdAt` is typical.
    */
-  timestamp?: (message: UIMessage) => Date | number | undefined | null;
+  timestamp?: (message: UI) => Date | number | undefined | null;
   /** Shows thumbs up/down under answers and reports the choice. */
-  onFeedback?: (message: UIMessage, feedback: MessageFeedback) => void;
-  renderTool?: RenderTool;
-  renderDataPart?: RenderDataPart;
+  onFeedback?: (message: UI, feedback: MessageFeedback) => void;
+  renderTool?: RenderTool<UI>;
+  renderDataPart?: RenderDataPart<UI>;
   /** Offer Edit on user messages (resend keeps the earlier answers as versions). Default true. */
   editable?: boolean;
 }
@@ -99,10 +121,16 @@ function need<T>(value: T | null, part: string): T {
   return value;
 }
 
-/** Inside `ChatWindow.Root`: the chat state (messages, status, connection, generation). */
-export function useChatWindowChat(part = 'ChatWindow part'): ChatWindowChat {
+/**
+ * Inside `ChatWindow.Root`: the chat state (messages, status, connection, generation). Custom parts
+ * name the app's message type, `useChatWindowChat<MyMessage>()`: the root holds one chat, so its
+ * messages are the type the app gave `ChatWindow`.
+ */
+export function useChatWindowChat<UI extends UIMessage = UIMessage>(part = 'ChatWindow part'): ChatWindowChat<UI> {
   const store = need(useContext(ChatStateContext), part);
-  return useSyncExternalStore(store.subscribe, store.getSnapshot, store.getSnapshot);
+  const chat = useSyncExternalStore(store.subscribe, store.getSnapshot, store.getSnapshot);
+  // The store is typed for any message type; the app names the one it passed in.
+  return chat as unknown as ChatWindowChat<UI>;
 }
 /** Inside `ChatWindow.Root`: send, stop, retry and the other actions. */
 export const useChatWindowActions = (part = 'ChatWindow part') => need(useContext(ChatActionsContext), part);

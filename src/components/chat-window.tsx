@@ -1,4 +1,6 @@
-import { forwardRef, useId } from 'react';
+import { forwardRef, useId, type ReactElement, type RefAttributes } from 'react';
+import type { UIMessage } from 'ai';
+import type { ChatWindowChat, ChatWindowRowOptions } from './chat-window-context.js';
 import { ChatWindowRoot, type ChatWindowRootProps } from './root.js';
 import { ChatWindowViewport } from './viewport.js';
 import { ChatWindowMessageList, type ChatWindowMessageListProps } from './message-list.js';
@@ -12,9 +14,23 @@ import { ChatWindowThinkingRow } from './thinking-row.js';
 import { StatusIndicator } from './status-indicator.js';
 import { ReconnectBanner } from './reconnect-banner.js';
 
-/** Props of {@link ChatWindow}: the chat, plus the root's labels, title and layout options. */
-export interface ChatWindowProps
-  extends Omit<ChatWindowRootProps, 'children' | 'asChild' | 'title'>,
+/**
+ * Props of `ChatWindow.Root`, typed by the app's message type: the chat and the row callbacks get
+ * `UI`, the rest is {@link ChatWindowRootProps}.
+ */
+export interface ChatWindowRootPropsOf<UI extends UIMessage = UIMessage>
+  extends Omit<ChatWindowRootProps, 'chat' | keyof ChatWindowRowOptions>,
+    ChatWindowRowOptions<UI> {
+  /** The result of `useCloudSignalChat<UI>()`. */
+  chat: ChatWindowChat<UI>;
+}
+
+/**
+ * Props of {@link ChatWindow}: the chat, plus the root's labels, title and layout options. `UI` is
+ * the app's message type, inferred from `chat`; the callbacks get it.
+ */
+export interface ChatWindowProps<UI extends UIMessage = UIMessage>
+  extends Omit<ChatWindowRootPropsOf<UI>, 'children' | 'asChild' | 'title'>,
     Pick<ChatWindowComposerProps, 'onSend' | 'attachments' | 'maxAttachmentBytes' | 'accept' | 'offlineSend'> {
   /** Render only rows near the viewport; for long threads. */
   virtualize?: boolean;
@@ -24,7 +40,7 @@ export interface ChatWindowProps
   /** Starter prompts in an empty chat. */
   suggestions?: readonly string[];
   /** Follow-up prompts under the latest answer, or a function of the messages. */
-  followUps?: ChatWindowMessageListProps['followUps'];
+  followUps?: readonly string[] | ((messages: readonly UI[]) => readonly string[]);
 }
 
 const ChatWindowImpl = forwardRef<HTMLDivElement, ChatWindowProps>(function ChatWindow(
@@ -63,10 +79,25 @@ const ChatWindowImpl = forwardRef<HTMLDivElement, ChatWindowProps>(function Chat
   );
 });
 
+// forwardRef drops type parameters, so the generic signatures are restored here. The parts render
+// only the messages of the chat they are given, so the callbacks always get the app's own type.
+/** `ChatWindow`'s signature: generic over the app's message type, inferred from `chat`. */
+type ChatWindowComponent = (<UI extends UIMessage = UIMessage>(props: ChatWindowProps<UI> & RefAttributes<HTMLDivElement>) => ReactElement | null) & {
+  displayName?: string;
+};
+/** `ChatWindow.Root`'s signature: generic over the app's message type, inferred from `chat`. */
+type ChatWindowRootComponent = (<UI extends UIMessage = UIMessage>(props: ChatWindowRootPropsOf<UI> & RefAttributes<HTMLDivElement>) => ReactElement | null) & {
+  displayName?: string;
+};
+
 /**
  * A complete chat window: `<ChatWindow chat={useCloudSignalChat(...)} />`. For your own layout,
  * compose the parts: `ChatWindow.Root`, `.Viewport`, `.MessageList`, `.Message`, `.Composer`,
  * `.JumpToLatest`, `.ErrorRow`, `.ThinkingRow`, `.Suggestions`, plus `StatusIndicator` and `ReconnectBanner`.
+ *
+ * Generic over the app's message type, taken from `chat`: with `useCloudSignalChat<MyMessage>()`,
+ * `renderTool`, `renderDataPart`, `timestamp`, `avatar`, `onFeedback` and `followUps` get
+ * `MyMessage`, its data parts and its tool parts.
  *
  * @example
  * ```tsx
@@ -80,8 +111,8 @@ const ChatWindowImpl = forwardRef<HTMLDivElement, ChatWindowProps>(function Chat
  * }
  * ```
  */
-export const ChatWindow = Object.assign(ChatWindowImpl, {
-  Root: ChatWindowRoot,
+export const ChatWindow = Object.assign(ChatWindowImpl as unknown as ChatWindowComponent, {
+  Root: ChatWindowRoot as unknown as ChatWindowRootComponent,
   Viewport: ChatWindowViewport,
   MessageList: ChatWindowMessageList,
   Message: ChatWindowMessage,

@@ -1,4 +1,4 @@
-export { ChatWindow, type ChatWindowProps } from './chat-window.js';
+export { ChatWindow, type ChatWindowProps, type ChatWindowRootPropsOf } from './chat-window.js';
 export { ChatWindowRoot, type ChatWindowRootProps } from './root.js';
 export { ChatWindowViewport, type ChatWindowViewportProps } from './viewport.js';
 export { ChatWindowMessageList, type ChatWindowMessageListProps, type RowState, type MessageRowState } from './message-list.js';
@@ -27,6 +27,7 @@ export {
   type ChatWindowRowOptions,
   type ToolPart,
   type ToolRenderProps,
+  type ToolRenderers,
   type RenderTool,
   type RenderDataPart,
   type MessageFeedback,
