@@ -20,7 +20,7 @@ import type { ChatTurnHandler } from './turn-runner.js';
 import { TurnService, type TurnPublishSettings } from './turn-service.js';
 import { DEFAULT_QUERY_LIMITS, QueryResponder, type QueryLimits } from './query-responder.js';
 import { DEFAULT_REPLAY_BUDGET, type ReplayBudget } from './turn-publisher.js';
-import { WorkerMembership } from './worker-membership.js';
+import { nextIncarnation, presenceWill, WorkerMembership } from './worker-membership.js';
 import { MessageDispatcher, type Route } from './message-dispatcher.js';
 import { keepReconnecting } from './reconnect.js';
 import { enableNoDelay } from './no-delay.js';
@@ -89,6 +89,8 @@ export interface ChatWorkerStats {
   /** Requests the store already held (re-sent after a restart): answered, not run again. */
   storedDuplicates: number;
   notOwned: number;
+  /** Requests and queries dropped because they arrived while this worker (re)joined its group; their clients re-send. */
+  droppedWhileJoining: number;
   /** Requests received through the shared subscription and handed to the member that owns them. */
   forwarded: number;
   /** Malformed, retained or unanswerable requests, and jobs refused by a full chat queue. */
@@ -153,7 +155,9 @@ export async function createChatWorker(options: ChatWorkerOptions): Promise<Chat
   // Background work (sweeps, forwards, query answers) reports here and never rejects unhandled.
   const report = (error: unknown) => settings.onError?.(error);
   const ownsClient = !options.client;
-  const client = options.client ?? (await connectServiceClient(settings, topics, workerId));
+  // The connection's incarnation: its last will names it, so a will published late is told stale.
+  const incarnation = nextIncarnation();
+  const client = options.client ?? (await connectServiceClient(settings, topics, workerId, incarnation));
   enableNoDelay(client);
   client.on('connect', () => enableNoDelay(client));
 
@@ -161,10 +165,10 @@ export async function createChatWorker(options: ChatWorkerOptions): Promise<Chat
   const rateLimiter = settings.rateLimit ? new RateLimiter(settings.rateLimit) : null;
   const replayLimiter = settings.replayRateLimit ? new RateLimiter(settings.replayRateLimit) : null;
   const dedupe = new RequestDedupe();
-  const counters = { received: 0, rateLimited: 0, duplicates: 0, notOwned: 0, forwarded: 0, dropped: 0 };
+  const counters = { received: 0, rateLimited: 0, duplicates: 0, notOwned: 0, forwarded: 0, dropped: 0, droppedWhileJoining: 0 };
   let mode: ChatWorkerStats['mode'] = 'shared';
   let accepting = true;
-  const membership = new WorkerMembership(client, topics, settings.group, workerId, settings.presenceIntervalMs);
+  const membership = new WorkerMembership(client, topics, settings.group, workerId, settings.presenceIntervalMs, incarnation);
   const isPresent = (id: string) => membership.isPresent(id);
 
   const service = new TurnService({
@@ -287,15 +291,20 @@ export async function createChatWorker(options: ChatWorkerOptions): Promise<Chat
       return;
     }
     const parsed = topics.parse(topic)!;
-    onRequest({ userId: parsed.userId, chatId: parsed.chatId }, payload, false);
+    admit(() => onRequest({ userId: parsed.userId, chatId: parsed.chatId }, payload, false));
+  };
+  // Requests and queries are decided with a membership every member agrees on (see WorkerMembership).
+  const admit = (work: () => void) => {
+    if (membership.admit(work) === 'dropped') counters.droppedWhileJoining++;
   };
   const routeRequests = (filter: string) => dispatcher.route({ filters: [filter], accepts: (topic) => topics.parse(topic)?.channel === 'request', handler: onRequestMessage });
+  // Both modes know the live members: rendezvous to pick the one worker that serves a chat,
+  // shared mode to send every copy of a request to that same worker. Joined before requests are
+  // subscribed, so every member knows this worker before it receives any.
+  await membership.start();
   const requestRoute = await chooseSubscription(client, topics, settings, workerId, routeRequests);
   const shared = requestRoute.shared;
   if (!shared) mode = 'rendezvous';
-  // Both modes know the live members: rendezvous to pick the one worker that serves a chat,
-  // shared mode to send every copy of a request to that same worker.
-  await membership.start();
   const routes: Route[] = [requestRoute.route];
   routes.push(
     dispatcher.route({
@@ -304,7 +313,7 @@ export async function createChatWorker(options: ChatWorkerOptions): Promise<Chat
       handler: (topic, payload, packet) => {
         if (!accepting || packet?.retain) return;
         const query = responder.decode(payload);
-        if (query) onQuery(topics.parseUser(topic)!.userId, query, payload);
+        if (query) admit(() => onQuery(topics.parseUser(topic)!.userId, query, payload));
       },
     }),
     dispatcher.route({
@@ -316,8 +325,8 @@ export async function createChatWorker(options: ChatWorkerOptions): Promise<Chat
         // The inbox carries requests and turn lookups other members received for chats this worker owns.
         const query = payload.byteLength <= DEFAULT_QUERY_LIMITS.maxQueryBytes ? decodeQuery(payload) : null;
         const lookup = query?.ok && query.value.op === 'turn' ? query.value : null;
-        if (lookup) inOrder(address, () => responder.handle(address.userId, lookup, payload, true));
-        else onRequest(address, payload, true);
+        if (lookup) admit(() => inOrder(address, () => responder.handle(address.userId, lookup, payload, true)));
+        else admit(() => onRequest(address, payload, true));
       },
     }),
   );
@@ -407,7 +416,7 @@ async function chooseSubscription(
   return plain();
 }
 
-async function connectServiceClient(settings: ChatWorkerOptions, topics: TopicScheme, workerId: string): Promise<MqttClientLike> {
+async function connectServiceClient(settings: ChatWorkerOptions, topics: TopicScheme, workerId: string, incarnation: number): Promise<MqttClientLike> {
   const urls = settings.urls ?? (settings.url ? [settings.url] : []);
   if (urls.length === 0) throw new TypeError('createChatWorker needs `client`, `url` or `urls`.');
   const connectOptions = {
@@ -417,7 +426,7 @@ async function connectServiceClient(settings: ChatWorkerOptions, topics: TopicSc
     reconnectPeriod: 0, // keepReconnecting: backoff with jitter instead of a fixed period
     clean: true,
     // A crashed worker leaves the group at once instead of after three heartbeats.
-    will: { topic: topics.workerPresenceTopic(settings.group ?? WORKER_DEFAULTS.group, workerId), payload: new Uint8Array(0) as never, qos: 1 as const, retain: true },
+    will: presenceWill(topics, settings.group ?? WORKER_DEFAULTS.group, workerId, incarnation),
   };
   if (urls.length === 1) {
     const client = await mqtt.connectAsync(urls[0], connectOptions);
