@@ -14,6 +14,7 @@ import { assertSegment, DEFAULT_TOPIC_PREFIX, TopicScheme, type ChatAddress } fr
 import type { ServiceAccount } from './credentials/service-account.js';
 import { DEFAULT_MERGE_WINDOW_MS, type PublishStreamOptions } from './publish-stream.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limiter.js';
+import { AdaptiveCoalescer, type AdaptiveCoalescingOptions } from './adaptive-coalescer.js';
 import { assertRequestSize, DEFAULT_REQUEST_LIMITS, InvalidRequestError, validateTurnRequest, type RequestLimits } from './request-validation.js';
 import { RequestDedupe } from './request-dedupe.js';
 import type { ChatTurnHandler } from './turn-runner.js';
@@ -65,7 +66,13 @@ export interface ChatWorkerOptions {
   replayRateLimit?: RateLimitOptions | false;
   /** Replays answered per turn and per client of a turn. Default {@link DEFAULT_REPLAY_BUDGET}. */
   replayBudget?: Partial<ReplayBudget>;
-  publish?: Omit<PublishStreamOptions, 'requestId' | 'topicPrefix' | 'abortController' | 'userMessage' | 'onStart' | 'signal' | 'messageId'>;
+  /**
+   * Adaptive coalescing of text deltas: every token leaves at once while the broker keeps up; when
+   * publishes lag or the socket backs up, deltas merge for about one lag (at most `maxWindowMs`).
+   * `true` for the defaults, or options. Replaces `publish.mergeWindowMs`. Default off.
+   */
+  adaptiveCoalescing?: boolean | Partial<AdaptiveCoalescingOptions>;
+  publish?: Omit<PublishStreamOptions, 'coalescer' | 'requestId' | 'topicPrefix' | 'abortController' | 'userMessage' | 'onStart' | 'signal' | 'messageId'>;
   workerId?: string;
   /** Presence heartbeat, ms; a silent member counts as gone after three. Default 5 000. */
   presenceIntervalMs?: number;
@@ -177,7 +184,12 @@ export async function createChatWorker(options: ChatWorkerOptions): Promise<Chat
     store,
     handler: settings.handler,
     workerId,
-    publish: { ...PUBLISH_DEFAULTS, ...definedOnly(settings.publish ?? {}) },
+    publish: {
+      ...PUBLISH_DEFAULTS,
+      ...definedOnly(settings.publish ?? {}),
+      // One coalescer per connection: every turn on it sees the same link.
+      ...(settings.adaptiveCoalescing ? { coalescer: new AdaptiveCoalescer(settings.adaptiveCoalescing === true ? {} : settings.adaptiveCoalescing) } : {}),
+    },
     replayBudget: { ...DEFAULT_REPLAY_BUDGET, ...settings.replayBudget },
     allowReplay: replayLimiter ? (clientId) => replayLimiter.take(clientId) : undefined,
     onError: settings.onError,
