@@ -90,13 +90,14 @@ export class WorkerMembership {
     this.filterPrefix = topics.workerPresenceFilter(group).slice(0, -1);
     this.presenceTopic = topics.workerPresenceTopic(group, workerId);
     this.incarnation = incarnation;
+    // From the start: a connection that drops before `start()` must not leave its will naming the next one.
+    client.on('close', this.onClose);
   }
 
   /** Joins the group; resolves once joined (see the file comment), so requests can be taken. */
   async start(): Promise<void> {
     const dispatcher = MessageDispatcher.for(this.client);
     if (!this.client.connected) await connected(this.client);
-    this.client.on('close', this.onClose);
     // Our own retained record first: whether it comes back through the wildcard below tells
     // whether this broker shows retained records to wildcard subscriptions.
     await this.beat();
@@ -140,6 +141,11 @@ export class WorkerMembership {
   /** True once joined on the current connection. */
   get isJoined(): boolean {
     return this.phase === 'joined';
+  }
+
+  /** Where joining stands: question out (`asking`), answers awaited (`awaiting`), or `joined`. */
+  get joinState(): 'asking' | 'awaiting' | 'joined' {
+    return this.phase;
   }
 
   /** True when this worker owns `key` among the members alive now. */
@@ -246,9 +252,9 @@ export class WorkerMembership {
       this.join?.awaiting.delete(id);
       return;
     }
-    // A record of an older connection than one already heard of, or of the connection whose end
-    // was already heard of, is stale.
-    if (member && (record.incarnation < member.incarnation || (record.incarnation === member.incarnation && !member.present && record.state === 'here'))) {
+    // A record of an older connection than one already heard of is stale; so is a stored copy of a
+    // connection whose end was already heard of (a live heartbeat of it proves it alive, though).
+    if (member && (record.incarnation < member.incarnation || (record.incarnation === member.incarnation && !member.present && record.state === 'here' && retained))) {
       this.stats.staleRecords++;
       return;
     }
@@ -259,6 +265,8 @@ export class WorkerMembership {
     }
     this.known.set(id, { incarnation: record.incarnation, present: true, lastSeen: Date.now() });
     if (record.re && record.re === this.join?.nonce) this.join.awaiting.delete(id);
+    // An awaited member that speaks without answering missed our question (it was reconnecting): ask again.
+    else if (!retained && this.phase === 'awaiting' && this.join?.awaiting.has(id)) void this.publish({ state: 'here', incarnation: this.incarnation, ask: this.join.nonce });
     if (record.ask && !retained) void this.beat(record.ask);
   }
 
