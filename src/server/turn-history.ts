@@ -118,29 +118,44 @@ function isToolPart(part: { type: string }): boolean {
   return part.type.startsWith('tool-') || part.type === 'dynamic-tool';
 }
 
+/**
+ * Whether two JSON values are the same. Key order is not compared: a SQL store's `jsonb` hands
+ * objects back with their keys sorted, and the continuation a client sends keeps its own order.
+ */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  const keys = Object.keys(left).filter((key) => left[key] !== undefined);
+  if (keys.length !== Object.keys(right).filter((key) => right[key] !== undefined).length) return false;
+  return keys.every((key) => sameJson(left[key], right[key]));
+}
+
 /** Throws unless `incoming` only moves `stored`'s tool parts forward (outputs, approvals). */
 function assertContinuation(stored: UIMessage, incoming: UIMessage): void {
   const refuse = (why: string) => {
     throw new InvalidRequestError(`A continuation may only add tool outputs and approvals (${why}).`);
   };
   if (incoming.parts.length !== stored.parts.length) refuse('parts were added or removed');
-  if (JSON.stringify(incoming.metadata ?? null) !== JSON.stringify(stored.metadata ?? null)) refuse('metadata changed');
+  if (!sameJson(incoming.metadata ?? null, stored.metadata ?? null)) refuse('metadata changed');
   stored.parts.forEach((before, index) => {
     const after = incoming.parts[index] as Record<string, unknown> & { type: string };
     const was = before as Record<string, unknown> & { type: string };
     if (after.type !== was.type) refuse(`part ${index} changed type`);
     if (!isToolPart(was)) {
-      if (JSON.stringify(after) !== JSON.stringify(was)) refuse(`part ${index} changed`);
+      if (!sameJson(after, was)) refuse(`part ${index} changed`);
       return;
     }
     const keys = new Set([...Object.keys(was), ...Object.keys(after)]);
     for (const key of keys) {
       if (TOOL_PROGRESS_FIELDS.has(key)) continue;
-      if (JSON.stringify(after[key]) !== JSON.stringify(was[key])) refuse(`tool part ${index} changed ${key}`);
+      if (!sameJson(after[key], was[key])) refuse(`tool part ${index} changed ${key}`);
     }
     const from = TOOL_STATE_RANK[String(was.state)];
     const to = TOOL_STATE_RANK[String(after.state)];
     if (from === undefined || to === undefined || to < from) refuse(`tool part ${index} moved from ${String(was.state)} to ${String(after.state)}`);
-    if (from === 4 && JSON.stringify(after) !== JSON.stringify(was)) refuse(`tool part ${index} was already finished`);
+    if (from === 4 && !sameJson(after, was)) refuse(`tool part ${index} was already finished`);
   });
 }

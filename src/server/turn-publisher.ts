@@ -258,8 +258,10 @@ export class TurnPublisher {
       if (state === 'error' && this.sourceError === undefined) this.append({ type: 'error', errorText: errorText ?? 'The turn failed.' });
       if (!this.sawStart) this.append({ type: 'start', messageId: this.options.messageId });
       this.ended = true;
-      this.flushFinal();
+      // Stored before the end flag leaves: a page whose stream ended (and shows "Done") and every
+      // device that loads the chat afterwards find the answer in the store.
       await persist?.(state, errorText);
+      this.flushFinal();
       const { client, topics, address, completeQos, completeExpirySeconds } = this.options;
       const isMqtt5 = client.options?.protocolVersion === 5;
       const complete = this.encodeComplete(state);

@@ -25,6 +25,24 @@ describe.each(BROKER_KINDS)('soak: %s', (kind) => {
     broker = await startChaosBroker(kind);
     for (let i = 0; i < 2; i++) workers.push(await startChaosWorker(broker.mqttUrl, `s7_${kind}_w${i}`, { publish: { replayGraceMs: REPLAY_GRACE_MS } }, undefined, false));
   });
+  /**
+   * The workers' memory stores keep every conversation, as a chat store must: that growth is the
+   * product working, not a leak. Deleting the chats (as a user would) before each heap sample
+   * leaves only what the transports, the workers and the broker hold. Returns the messages deleted.
+   */
+  const forgetConversations = async (label: string): Promise<number> => {
+    let deleted = 0;
+    for (const { worker } of workers) {
+      for (let i = 0; i < CHATS; i++) {
+        const userId = `${label}_u${i}`;
+        for (const chat of (await worker.store.listChats(userId)).chats) {
+          deleted += (await worker.store.loadMessages({ userId, chatId: chat.chatId })).messages.length;
+          await worker.store.deleteChat({ userId, chatId: chat.chatId });
+        }
+      }
+    }
+    return deleted;
+  };
   afterAll(async () => {
     for (const { worker } of workers) await worker.close();
     await broker?.close();
@@ -40,6 +58,7 @@ describe.each(BROKER_KINDS)('soak: %s', (kind) => {
     const warm = await runLoad({ label, wsUrl: broker.wsUrl, clients: CHATS, turnsPerClient: 2, budgetMs: 30_000, keepOpen: true, failuresOnly: true, script: (c, turn) => script(`${kind}-warm-c${c.index}-t${turn}`) });
     expect(failures(warm.turns)).toBe('');
     await sleep(REPLAY_GRACE_MS + 500);
+    await forgetConversations(label);
     const baselineSubs = await broker.subscriptionCount();
     const baselineHeap = await heapAfterGc();
 
@@ -62,6 +81,7 @@ describe.each(BROKER_KINDS)('soak: %s', (kind) => {
 
     // After the turns: late-replay grace over, every chat released, transports still open.
     await sleep(REPLAY_GRACE_MS + 500);
+    const storedMessages = await forgetConversations(label);
     const openSubs = await broker.subscriptionCount();
     const openHeap = await heapAfterGc();
     for (const t of result.transports) t.close();
@@ -86,6 +106,7 @@ describe.each(BROKER_KINDS)('soak: %s', (kind) => {
         subscriptions: `baseline ${baselineSubs}, mid-soak ${midSubs}, after turns ${openSubs}, after close ${closedSubs}`,
         heapMB: `baseline ${(baselineHeap / MB).toFixed(1)}, after turns ${(openHeap / MB).toFixed(1)}, after close ${(closedHeap / MB).toFixed(1)}`,
         workerActive: workers.map((w) => w.worker.stats.active),
+        storedMessagesDeleted: storedMessages,
       },
       durationMs: Date.now() - started,
     });

@@ -1,7 +1,7 @@
 /**
  * The conversation across reloads, devices, stops, outages and restarts (issue 10, tests 1-6),
  * end to end: the browser transport, the real chat worker with its chat store, on the embedded
- * broker and on Mosquitto. A "device" here is what `useChat` keeps: a message list, sent with every
+ * broker with PGlite and on Mosquitto with a real PostgreSQL server (started by the test). A "device" here is what `useChat` keeps: a message list, sent with every
  * `sendMessages` and grown by reading the answer stream (the AI SDK's own `readUIMessageStream`).
  * A reload is a new transport over the same storage.
  */
@@ -10,8 +10,11 @@ import mqtt from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/broker/index.js';
 import { createChatWorker, type ChatTurnHandler, type ChatWorker } from '../../src/server/index.js';
-import { createMemoryChatStore } from '../../src/server/store/memory-chat-store.js';
+import pg from 'pg';
 import type { ChatStore } from '../../src/server/store/chat-store.js';
+import { createPgliteChatStore } from '../../src/server/store/pglite-engine.js';
+import { createPostgresChatStore } from '../../src/server/store/postgres-engine.js';
+import { startPostgres } from '../helpers/postgres.js';
 import { createScriptedModel } from '../../src/testing/scripted-model.js';
 import { CloudSignalChatTransport, createMemoryStorage, decodeQuery, TopicScheme, type KeyValueStorage, type QueryEnvelope } from '../../src/transport/index.js';
 import { freePort, startMosquitto, type MosquittoHandle } from '../helpers/mosquitto.js';
@@ -51,12 +54,39 @@ async function mosquitto(): Promise<Broker> {
   return { mqttUrl: handle.mqttUrl, wsUrl: handle.wsUrl, down: () => handle.kill(), up: () => handle.restart(), stop: () => handle.stop() };
 }
 
+/** A SQL chat store backend: each `open()` is a fresh, empty schema on one database server. */
+interface StoreBackend {
+  open(): Promise<ChatStore>;
+  stop(): Promise<void>;
+}
+
+async function pgliteBackend(): Promise<StoreBackend> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const db = await PGlite.create();
+  let schemas = 0;
+  return { open: () => createPgliteChatStore({ db, schema: `conversation_${++schemas}` }), stop: () => db.close() };
+}
+
+async function postgresBackend(): Promise<StoreBackend> {
+  const server = await startPostgres();
+  const pool = new pg.Pool({ connectionString: server.connectionString, max: 8 });
+  let schemas = 0;
+  return {
+    open: () => createPostgresChatStore({ pool, schema: `conversation_${++schemas}` }),
+    stop: async () => {
+      await pool.end();
+      await server.stop();
+    },
+  };
+}
+
 const text = (message: UIMessage | undefined) => (message?.parts ?? []).map((part) => (part.type === 'text' ? part.text : '')).join('');
 
 /** Reads an answer stream into the assistant message, continuing `base` as `useChat` does. */
 async function readAnswer(stream: ReadableStream<UIMessageChunk>, base?: UIMessage): Promise<UIMessage> {
   let message: UIMessage | undefined = base;
-  for await (const next of readUIMessageStream({ stream, ...(base ? { message: base } : {}) })) message = next;
+  // An error chunk (a refused request) fails the test with its text instead of an empty answer.
+  for await (const next of readUIMessageStream({ stream, terminateOnError: true, ...(base ? { message: base } : {}) })) message = next;
   return message!;
 }
 
@@ -88,10 +118,11 @@ class Device {
 const ids = (messages: readonly UIMessage[]) => messages.map((m) => m.id);
 
 describe.each([
-  ['embedded broker', embedded],
-  ['Mosquitto', mosquitto],
-] as const)('conversations on the %s', (_name, startBroker) => {
+  ['embedded broker with PGlite', embedded, pgliteBackend],
+  ['Mosquitto with PostgreSQL', mosquitto, postgresBackend],
+] as const)('conversations on the %s', (_name, startBroker, startStoreBackend) => {
   let broker: Broker;
+  let backend: StoreBackend;
   let store: ChatStore;
   let worker: ChatWorker | null = null;
   let handler: ChatTurnHandler;
@@ -109,15 +140,17 @@ describe.each([
   };
 
   beforeAll(async () => {
-    broker = await startBroker();
+    [broker, backend] = await Promise.all([startBroker(), startStoreBackend()]);
   });
   afterAll(async () => {
     await broker?.stop();
+    await backend?.stop();
   });
   afterEach(async () => {
     for (const transport of transports.splice(0)) transport.close();
     await worker?.close();
     worker = null;
+    await store?.close();
   });
 
   const useModel = (texts: string[], tokenDelayMs = 0) => {
@@ -126,7 +159,7 @@ describe.each([
   };
 
   test('8 turns, then a reload: the same 16 messages with the same ids, fetched after the cached cursor; the 9th turn reaches the model with all 16', async () => {
-    store = createMemoryChatStore();
+    store = await backend.open();
     useModel(Array.from({ length: 9 }, (_, i) => `answer ${i + 1}`));
     await startWorker();
     const storage = createMemoryStorage();
@@ -160,7 +193,7 @@ describe.each([
   });
 
   test('a second device opening after 5 turns shows the same 10 messages; its turn shows live on the first device', async () => {
-    store = createMemoryChatStore();
+    store = await backend.open();
     useModel(Array.from({ length: 6 }, (_, i) => `reply ${i + 1} with a few more words to stream`), 5);
     await startWorker();
     const laptop = new Device(open(), 'c-two');
@@ -184,7 +217,7 @@ describe.each([
   });
 
   test('stop on device B aborts the model call of a turn started on device A; both show it stopped and the partial is stored', async () => {
-    store = createMemoryChatStore();
+    store = await backend.open();
     useModel([Array.from({ length: 300 }, (_, i) => `w${i}`).join(' ')], 15);
     await startWorker();
     const a = new Device(open(), 'c-stop');
@@ -218,7 +251,7 @@ describe.each([
   });
 
   test('the broker is down when a prompt is sent, and the page reloads: shown as pending, sent exactly once after the restart, and answered', async () => {
-    store = createMemoryChatStore();
+    store = await backend.open();
     useModel(['answered after the outage']);
     await startWorker();
     const storage = createMemoryStorage();
@@ -248,7 +281,7 @@ describe.each([
   }, 60_000);
 
   test('client tool output and tool approval continue the same assistant message; an approval answered on another device after a reload continues the turn', async () => {
-    store = createMemoryChatStore();
+    store = await backend.open();
     // A scripted agent: ask for the client tool, then ask approval for a server tool, then answer.
     handler = ({ messages }) => {
       const last = messages.at(-1)!;
@@ -306,7 +339,7 @@ describe.each([
   });
 
   test('a worker restart between turns keeps the history; a worker crash mid-turn leaves the prompt stored and the turn marked failed', async () => {
-    store = createMemoryChatStore();
+    store = await backend.open();
     useModel(['first answer', 'second answer', Array.from({ length: 400 }, (_, i) => `x${i}`).join(' ')], 10);
     await startWorker();
     const page = new Device(open(), 'c-restart');
