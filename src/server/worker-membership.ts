@@ -26,6 +26,9 @@ import type { TopicScheme } from '../transport/topics.js';
 import { MessageDispatcher, type Route } from './message-dispatcher.js';
 import { decodePresence, encodePresence, type PresenceRecord } from './presence-record.js';
 
+/** Work held while joining, at most: a flood during the wait is dropped (and re-sent by its clients), not buffered. */
+const MAX_HELD = 10_000;
+
 /** What {@link WorkerMembership.admit} did with a piece of work. */
 export type Admission = 'run' | 'held' | 'dropped';
 
@@ -35,7 +38,7 @@ export interface MembershipStats {
   staleRecords: number;
   /** Presence payloads that are not presence records: dropped. */
   malformedRecords: number;
-  /** Work dropped because it arrived before this worker's join question came back. */
+  /** Work dropped because it arrived before this worker's join question came back (or past the held limit). */
   droppedWhileJoining: number;
   /** Times this worker completed joining (start and every reconnect). */
   joins: number;
@@ -130,7 +133,7 @@ export class WorkerMembership {
       work();
       return 'run';
     }
-    if (this.phase === 'awaiting') {
+    if (this.phase === 'awaiting' && this.held.length < MAX_HELD) {
       this.held.push(work);
       return 'held';
     }
