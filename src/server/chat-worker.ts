@@ -77,7 +77,11 @@ export interface ChatWorkerOptions {
   adaptiveCoalescing?: boolean | Partial<AdaptiveCoalescingOptions>;
   publish?: Omit<PublishStreamOptions, 'coalescer' | 'requestId' | 'topicPrefix' | 'abortController' | 'userMessage' | 'onStart' | 'signal' | 'messageId'>;
   workerId?: string;
-  /** Presence heartbeat, ms; a silent member counts as gone after three. Default 5 000. */
+  /**
+   * Presence heartbeat, ms; a silent member counts as gone after three. Default 5 000. Where the
+   * broker hides retained records from wildcard subscriptions (RabbitMQ), a starting or reconnecting
+   * worker also listens one interval before it takes requests.
+   */
   presenceIntervalMs?: number;
   /** How long the shared-subscription probe waits, ms. Default 750. */
   probeTimeoutMs?: number;
