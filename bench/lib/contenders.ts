@@ -76,6 +76,8 @@ export interface OursOptions {
   broker: 'aedes' | 'mosquitto';
   /** Worker merge window; undefined = the kit's default. */
   mergeWindowMs?: number;
+  /** The worker's adaptive coalescing (replaces the merge window). */
+  adaptiveCoalescing?: boolean;
   /** Reuse a running broker (coalescing runs several workers on one broker). */
   mqttUrl?: string;
   wsUrl?: string;
@@ -111,6 +113,7 @@ export async function startOurs(options: OursOptions): Promise<Contender> {
     topicPrefix: options.topicPrefix,
     rateLimit: false,
     publish: options.mergeWindowMs === undefined ? undefined : { mergeWindowMs: options.mergeWindowMs },
+    adaptiveCoalescing: options.adaptiveCoalescing,
     handler: ({ abortSignal }) => {
       const { plan, clock } = board.take();
       return pacedSource({ ...plan, clock, signal: abortSignal });

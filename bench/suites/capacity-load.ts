@@ -3,7 +3,7 @@
  *
  * - `mqtt-publish` (server core): worker-like MQTT.js publishers over TCP, one per 100 chats,
  *   streaming every chat with the kit's `publishStreamToMqtt` on a shared schedule; optionally
- *   through the adaptive coalescer (`src/server/adaptive-coalescer.ts`).
+ *   with the adaptive coalescer (`src/server/adaptive-coalescer.ts`) passed to it, as the worker does.
  * - `sse-server` / `ai-ws-server` (server core): the AI SDK's SSE response
  *   (`pipeUIMessageStreamToResponse`) and a WebSocket server speaking `WebSocketChatTransport`'s
  *   frames, both fed by the same schedule.
@@ -64,62 +64,17 @@ async function inBatches<T>(count: number, size: number, make: (i: number) => Pr
   return out;
 }
 
-/**
- * The adaptive coalescer in the publisher path, as the TurnPublisher would use it: text deltas
- * are held for the coalescer's current window and leave as one; window 0 passes them through.
- */
-function coalesced(source: ReadableStream<UIMessageChunk>, coalescer: AdaptiveCoalescer, onWindow: (ms: number) => void): ReadableStream<UIMessageChunk> {
-  let held = '';
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return source.pipeThrough(
-    new TransformStream<UIMessageChunk, UIMessageChunk>({
-      transform(chunk, controller) {
-        const flush = () => {
-          clearTimeout(timer);
-          timer = undefined;
-          if (held) controller.enqueue({ type: 'text-delta', id: 't0', delta: held });
-          held = '';
-        };
-        if (chunk.type !== 'text-delta') {
-          flush();
-          controller.enqueue(chunk);
-          return;
-        }
-        const window = coalescer.windowMs();
-        onWindow(window);
-        if (window === 0 && !timer) return controller.enqueue(chunk);
-        held += chunk.delta;
-        timer ??= setTimeout(flush, window);
-      },
-      flush(controller) {
-        clearTimeout(timer);
-        if (held) controller.enqueue({ type: 'text-delta', id: 't0', delta: held });
-      },
-    }),
-  );
-}
-
 async function mqttPublish(params: Extract<CapacityMessage, { role: 'mqtt-publish' }>): Promise<void> {
   const { chats, rate, seconds } = params;
   const tokens = Math.round(rate * seconds);
   const errors: string[] = [];
   const publishers = await inBatches(Math.ceil(chats / 100), 10, (j) => mqtt.connectAsync(params.urls[j % params.urls.length], { reconnectPeriod: 0 }));
   for (const p of publishers) (p.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
-  // One coalescer per connection, fed by a QoS 1 ping's round trip every 50 ms and the socket backlog.
-  const coalescers = publishers.map(() => new AdaptiveCoalescer());
+  // One coalescer per connection, as createChatWorker keeps one: the TurnPublisher feeds it each
+  // stream publish's completion lag and the socket backlog, and asks it for the merge window.
+  const coalescers = publishers.map(() => (params.adaptive ? new AdaptiveCoalescer() : undefined));
   let maxWindowMs = 0;
-  let pinging = params.adaptive;
-  const pingLoops = params.adaptive
-    ? publishers.map(async (p, j) => {
-        while (pinging) {
-          const sent = performance.now();
-          await p.publishAsync(`bench-sys/ping/${j}`, '', { qos: 1 }).catch(() => undefined);
-          coalescers[j].observeAckLag(performance.now() - sent);
-          coalescers[j].observeBacklog((p.stream as { writableLength?: number }).writableLength ?? 0);
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
-      })
-    : [];
+  const windowWatch = params.adaptive ? setInterval(() => (maxWindowMs = Math.max(maxWindowMs, ...coalescers.map((c) => c?.windowMs() ?? 0))), 20) : undefined;
   let messages = 0;
   for (const p of publishers) {
     const publish = p.publish.bind(p);
@@ -135,16 +90,14 @@ async function mqttPublish(params: Extract<CapacityMessage, { role: 'mqtt-publis
   await Promise.all(
     sources.map(async (source, i) => {
       const j = Math.floor(i / 100);
-      const stream = params.adaptive ? coalesced(source, coalescers[j], (w) => (maxWindowMs = Math.max(maxWindowMs, w))) : source;
       try {
-        await publishStreamToMqtt(publishers[j] as never, { userId: USER_ID, chatId: chatIdFor(i) }, stream, { replayGraceMs: 0 });
+        await publishStreamToMqtt(publishers[j] as never, { userId: USER_ID, chatId: chatIdFor(i) }, source, { replayGraceMs: 0, coalescer: coalescers[j] });
       } catch (error) {
         errors.push(`chat ${i}: ${String(error)}`);
       }
     }),
   );
-  pinging = false;
-  await Promise.all(pingLoops);
+  clearInterval(windowWatch);
   await Promise.all(publishers.map((p) => p.endAsync().catch(() => undefined)));
   const report: ServerReport = { errors: errors.slice(0, 5), maxWindowMs, messages };
   process.send!(report, () => process.exit(0));

@@ -1,5 +1,5 @@
 /**
- * Benchmark 5: the worker's text-delta merge window (0, 16, 40 ms) against messages per second,
+ * Benchmark 5: the worker's text-delta merge window (0, 16, 40 ms, and the adaptive coalescer) against messages per second,
  * bytes per token and latency, through the embedded broker, with SSE as the reference. Each
  * window gets its own broker and worker (workers on one Aedes would share the turns).
  */
@@ -14,6 +14,8 @@ export const WINDOWS = [0, 16, 40] as const;
 export async function runCoalescing(ctx: SuiteContext): Promise<SuiteResult> {
   const contenders: Contender[] = [];
   for (const w of WINDOWS) contenders.push(await startOurs({ broker: 'aedes', mergeWindowMs: w, countMessages: true, label: `merge ${w} ms` }));
+  // The worker's adaptive coalescer: window 0 while the broker keeps up, about one lag under backpressure.
+  contenders.push(await startOurs({ broker: 'aedes', adaptiveCoalescing: true, countMessages: true, label: 'adaptive' }));
   contenders.push(await startSse());
   const chatOf = (c: Contender) => `chat00000000000${contenders.indexOf(c)}`;
   try {

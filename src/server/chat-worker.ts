@@ -14,13 +14,14 @@ import { assertSegment, DEFAULT_TOPIC_PREFIX, TopicScheme, type ChatAddress } fr
 import type { ServiceAccount } from './credentials/service-account.js';
 import { DEFAULT_MERGE_WINDOW_MS, type PublishStreamOptions } from './publish-stream.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limiter.js';
+import { AdaptiveCoalescer, type AdaptiveCoalescingOptions } from './adaptive-coalescer.js';
 import { assertRequestSize, DEFAULT_REQUEST_LIMITS, InvalidRequestError, validateTurnRequest, type RequestLimits } from './request-validation.js';
 import { RequestDedupe } from './request-dedupe.js';
 import type { ChatTurnHandler } from './turn-runner.js';
 import { TurnService, type TurnPublishSettings } from './turn-service.js';
 import { DEFAULT_QUERY_LIMITS, QueryResponder, type QueryLimits } from './query-responder.js';
 import { DEFAULT_REPLAY_BUDGET, type ReplayBudget } from './turn-publisher.js';
-import { WorkerMembership } from './worker-membership.js';
+import { nextIncarnation, presenceWill, WorkerMembership } from './worker-membership.js';
 import { MessageDispatcher, type Route } from './message-dispatcher.js';
 import { keepReconnecting } from './reconnect.js';
 import { enableNoDelay } from './no-delay.js';
@@ -65,9 +66,22 @@ export interface ChatWorkerOptions {
   replayRateLimit?: RateLimitOptions | false;
   /** Replays answered per turn and per client of a turn. Default {@link DEFAULT_REPLAY_BUDGET}. */
   replayBudget?: Partial<ReplayBudget>;
-  publish?: Omit<PublishStreamOptions, 'requestId' | 'topicPrefix' | 'abortController' | 'userMessage' | 'onStart' | 'signal' | 'messageId'>;
+  /**
+   * Adaptive coalescing of text deltas: every token leaves at once while the broker keeps up; when
+   * publishes lag or the socket backs up, deltas merge for about one lag (at most `maxWindowMs`).
+   * `true` for the defaults, or options; `false` (the default) for the fixed `publish.mergeWindowMs`.
+   * The coalescing benchmark (`npm run bench -- coalescing`) measured the same p50 at 50 tok/s as a
+   * fixed window of 0; it stays off by default because merged deltas change what readers see
+   * (fewer, longer `text-delta` chunks after a lag), which apps and tests may count on.
+   */
+  adaptiveCoalescing?: boolean | Partial<AdaptiveCoalescingOptions>;
+  publish?: Omit<PublishStreamOptions, 'coalescer' | 'requestId' | 'topicPrefix' | 'abortController' | 'userMessage' | 'onStart' | 'signal' | 'messageId'>;
   workerId?: string;
-  /** Presence heartbeat, ms; a silent member counts as gone after three. Default 5 000. */
+  /**
+   * Presence heartbeat, ms; a silent member counts as gone after three. Default 5 000. Where the
+   * broker hides retained records from wildcard subscriptions (RabbitMQ), a starting or reconnecting
+   * worker also listens one interval before it takes requests.
+   */
   presenceIntervalMs?: number;
   /** How long the shared-subscription probe waits, ms. Default 750. */
   probeTimeoutMs?: number;
@@ -89,6 +103,8 @@ export interface ChatWorkerStats {
   /** Requests the store already held (re-sent after a restart): answered, not run again. */
   storedDuplicates: number;
   notOwned: number;
+  /** Requests and queries dropped because they arrived while this worker (re)joined its group; their clients re-send. */
+  droppedWhileJoining: number;
   /** Requests received through the shared subscription and handed to the member that owns them. */
   forwarded: number;
   /** Malformed, retained or unanswerable requests, and jobs refused by a full chat queue. */
@@ -153,7 +169,9 @@ export async function createChatWorker(options: ChatWorkerOptions): Promise<Chat
   // Background work (sweeps, forwards, query answers) reports here and never rejects unhandled.
   const report = (error: unknown) => settings.onError?.(error);
   const ownsClient = !options.client;
-  const client = options.client ?? (await connectServiceClient(settings, topics, workerId));
+  // The connection's incarnation: its last will names it, so a will published late is told stale.
+  const incarnation = nextIncarnation();
+  const client = options.client ?? (await connectServiceClient(settings, topics, workerId, incarnation));
   enableNoDelay(client);
   client.on('connect', () => enableNoDelay(client));
 
@@ -161,10 +179,10 @@ export async function createChatWorker(options: ChatWorkerOptions): Promise<Chat
   const rateLimiter = settings.rateLimit ? new RateLimiter(settings.rateLimit) : null;
   const replayLimiter = settings.replayRateLimit ? new RateLimiter(settings.replayRateLimit) : null;
   const dedupe = new RequestDedupe();
-  const counters = { received: 0, rateLimited: 0, duplicates: 0, notOwned: 0, forwarded: 0, dropped: 0 };
+  const counters = { received: 0, rateLimited: 0, duplicates: 0, notOwned: 0, forwarded: 0, dropped: 0, droppedWhileJoining: 0 };
   let mode: ChatWorkerStats['mode'] = 'shared';
   let accepting = true;
-  const membership = new WorkerMembership(client, topics, settings.group, workerId, settings.presenceIntervalMs);
+  const membership = new WorkerMembership(client, topics, settings.group, workerId, settings.presenceIntervalMs, incarnation);
   const isPresent = (id: string) => membership.isPresent(id);
 
   const service = new TurnService({
@@ -173,7 +191,12 @@ export async function createChatWorker(options: ChatWorkerOptions): Promise<Chat
     store,
     handler: settings.handler,
     workerId,
-    publish: { ...PUBLISH_DEFAULTS, ...definedOnly(settings.publish ?? {}) },
+    publish: {
+      ...PUBLISH_DEFAULTS,
+      ...definedOnly(settings.publish ?? {}),
+      // One coalescer per connection: every turn on it sees the same link.
+      ...coalescerOf(settings.adaptiveCoalescing ?? false),
+    },
     replayBudget: { ...DEFAULT_REPLAY_BUDGET, ...settings.replayBudget },
     allowReplay: replayLimiter ? (clientId) => replayLimiter.take(clientId) : undefined,
     onError: settings.onError,
@@ -287,15 +310,20 @@ export async function createChatWorker(options: ChatWorkerOptions): Promise<Chat
       return;
     }
     const parsed = topics.parse(topic)!;
-    onRequest({ userId: parsed.userId, chatId: parsed.chatId }, payload, false);
+    admit(() => onRequest({ userId: parsed.userId, chatId: parsed.chatId }, payload, false));
+  };
+  // Requests and queries are decided with a membership every member agrees on (see WorkerMembership).
+  const admit = (work: () => void) => {
+    if (membership.admit(work) === 'dropped') counters.droppedWhileJoining++;
   };
   const routeRequests = (filter: string) => dispatcher.route({ filters: [filter], accepts: (topic) => topics.parse(topic)?.channel === 'request', handler: onRequestMessage });
+  // Both modes know the live members: rendezvous to pick the one worker that serves a chat,
+  // shared mode to send every copy of a request to that same worker. Joined before requests are
+  // subscribed, so every member knows this worker before it receives any.
+  await membership.start();
   const requestRoute = await chooseSubscription(client, topics, settings, workerId, routeRequests);
   const shared = requestRoute.shared;
   if (!shared) mode = 'rendezvous';
-  // Both modes know the live members: rendezvous to pick the one worker that serves a chat,
-  // shared mode to send every copy of a request to that same worker.
-  await membership.start();
   const routes: Route[] = [requestRoute.route];
   routes.push(
     dispatcher.route({
@@ -304,7 +332,7 @@ export async function createChatWorker(options: ChatWorkerOptions): Promise<Chat
       handler: (topic, payload, packet) => {
         if (!accepting || packet?.retain) return;
         const query = responder.decode(payload);
-        if (query) onQuery(topics.parseUser(topic)!.userId, query, payload);
+        if (query) admit(() => onQuery(topics.parseUser(topic)!.userId, query, payload));
       },
     }),
     dispatcher.route({
@@ -316,8 +344,8 @@ export async function createChatWorker(options: ChatWorkerOptions): Promise<Chat
         // The inbox carries requests and turn lookups other members received for chats this worker owns.
         const query = payload.byteLength <= DEFAULT_QUERY_LIMITS.maxQueryBytes ? decodeQuery(payload) : null;
         const lookup = query?.ok && query.value.op === 'turn' ? query.value : null;
-        if (lookup) inOrder(address, () => responder.handle(address.userId, lookup, payload, true));
-        else onRequest(address, payload, true);
+        if (lookup) admit(() => inOrder(address, () => responder.handle(address.userId, lookup, payload, true)));
+        else admit(() => onRequest(address, payload, true));
       },
     }),
   );
@@ -356,6 +384,12 @@ export async function createChatWorker(options: ChatWorkerOptions): Promise<Chat
       if (ownsClient) await new Promise<void>((resolve) => (client as unknown as { end: (force: boolean, opts: object, cb: () => void) => void }).end(!client.connected, {}, () => resolve()));
     },
   };
+}
+
+/** The connection's coalescer for `adaptiveCoalescing` (resolved against its default), or nothing. */
+function coalescerOf(setting: boolean | Partial<AdaptiveCoalescingOptions>): { coalescer?: AdaptiveCoalescer } {
+  if (setting === false) return {};
+  return { coalescer: new AdaptiveCoalescer(setting === true ? {} : setting) };
 }
 
 function resolveStore(options: ChatWorkerOptions): ChatStore {
@@ -407,7 +441,7 @@ async function chooseSubscription(
   return plain();
 }
 
-async function connectServiceClient(settings: ChatWorkerOptions, topics: TopicScheme, workerId: string): Promise<MqttClientLike> {
+async function connectServiceClient(settings: ChatWorkerOptions, topics: TopicScheme, workerId: string, incarnation: number): Promise<MqttClientLike> {
   const urls = settings.urls ?? (settings.url ? [settings.url] : []);
   if (urls.length === 0) throw new TypeError('createChatWorker needs `client`, `url` or `urls`.');
   const connectOptions = {
@@ -417,7 +451,7 @@ async function connectServiceClient(settings: ChatWorkerOptions, topics: TopicSc
     reconnectPeriod: 0, // keepReconnecting: backoff with jitter instead of a fixed period
     clean: true,
     // A crashed worker leaves the group at once instead of after three heartbeats.
-    will: { topic: topics.workerPresenceTopic(settings.group ?? WORKER_DEFAULTS.group, workerId), payload: new Uint8Array(0) as never, qos: 1 as const, retain: true },
+    will: presenceWill(topics, settings.group ?? WORKER_DEFAULTS.group, workerId, incarnation),
   };
   if (urls.length === 1) {
     const client = await mqtt.connectAsync(urls[0], connectOptions);

@@ -5,7 +5,17 @@
  * `connect` by itself. One resubscribe policy: after every reconnect, each filter still held is
  * subscribed again, once, in one SUBSCRIBE (clean sessions forget them at the broker).
  */
+import { backoffDelay, type BackoffOptions } from '../transport/backoff.js';
 import { subscribeAsync, unsubscribeAsync, type MqttClientLike, type QoS, type SubscriptionGrant } from '../transport/mqtt-client.js';
+
+/**
+ * Backoff between SUBSCRIBE attempts that failed: a broker cluster that is still forming refuses
+ * or drops them for a while (measured on RabbitMQ after a whole-cluster restart).
+ */
+export const RESUBSCRIBE_BACKOFF: BackoffOptions = { initialDelay: 250, maxDelay: 5_000 };
+
+/** A refused grant (SUBACK return code 0x80). */
+const REFUSED = 128;
 
 /** What a route does with a message whose topic it recognised. */
 export type RouteHandler = (topic: string, payload: Uint8Array, packet: { retain?: boolean } | undefined) => void;
@@ -54,8 +64,12 @@ export class MessageDispatcher {
   private readonly exact = new Map<string, Set<RouteHandler>>();
   private readonly filterRefs = new Map<string, { count: number; qos: QoS }>();
   private readonly reconnectListeners = new Set<() => void>();
+  /** Counts connections, so a retry loop of an earlier connection stops when a new one starts. */
+  private connection = 0;
   /** Messages no route took. */
   unrouted = 0;
+  /** SUBSCRIBE attempts that failed or were refused and were tried again. */
+  subscribeRetries = 0;
 
   private constructor(private readonly client: MqttClientLike) {
     client.on('message', this.onMessage);
@@ -79,12 +93,41 @@ export class MessageDispatcher {
   };
 
   private readonly onConnect = (): void => {
+    this.connection++;
     // Also on a first connect: routes registered while offline subscribed nothing yet.
     const byQos = new Map<QoS, string[]>();
     for (const [filter, { qos }] of this.filterRefs) byQos.set(qos, [...(byQos.get(qos) ?? []), filter]);
-    for (const [qos, filters] of byQos) void subscribeAsync(this.client, filters, qos).catch(() => undefined);
+    // A filter held before the connection dropped was granted once: a refusal now is the broker
+    // not being ready (a cluster still forming), so refused filters are tried again too.
+    for (const [qos, filters] of byQos) void this.subscribeUntilDone(filters, qos, true);
     for (const listener of [...this.reconnectListeners]) listener();
   };
+
+  /**
+   * Subscribes `filters` on this connection, trying again with bounded backoff after a failed
+   * SUBSCRIBE (and, with `retryRefused`, after refused grants) until it succeeds, the filters are
+   * let go, or the connection ends (the next connect subscribes every held filter again).
+   */
+  private async subscribeUntilDone(filters: readonly string[], qos: QoS, retryRefused: boolean): Promise<SubscriptionGrant[]> {
+    const connection = this.connection;
+    let pending = [...filters];
+    const grants: SubscriptionGrant[] = [];
+    for (let attempt = 1; ; attempt++) {
+      pending = pending.filter((filter) => this.filterRefs.has(filter));
+      if (pending.length === 0 || !this.client.connected || connection !== this.connection) return grants;
+      try {
+        const granted = await subscribeAsync(this.client, pending, qos);
+        const refused = retryRefused ? pending.filter((_, i) => granted[i]?.qos === REFUSED) : [];
+        grants.push(...granted.filter((grant) => !refused.includes(grant.topic)));
+        if (refused.length === 0) return grants;
+        pending = refused;
+      } catch {
+        // The SUBSCRIBE failed (the connection dropped or the broker rejected it): try again below.
+      }
+      this.subscribeRetries++;
+      await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt, RESUBSCRIBE_BACKOFF)));
+    }
+  }
 
   /** Registers a route and subscribes the filters it needs. */
   route(options: RouteOptions): Route {
@@ -133,7 +176,9 @@ export class MessageDispatcher {
     if (fresh.length === 0) return Promise.resolve([]);
     // A client that is not connected subscribes on its next connect (the resubscribe above).
     if (!this.client.connected) return Promise.resolve([]);
-    return subscribeAsync(this.client, fresh, qos).catch(() => []);
+    // A refusal of a first SUBSCRIBE is an answer for the caller (a broker without shared
+    // subscriptions refuses `$share/...`); a failed one is tried again.
+    return this.subscribeUntilDone(fresh, qos, false);
   }
 
   private async letGo(filters: readonly string[]): Promise<void> {

@@ -11,6 +11,7 @@ import { isValidRequestId } from '../transport/envelope.js';
 import { ChatKitError } from '../transport/errors.js';
 import { routeTurnControls } from './control-router.js';
 import { TurnPublisher, type PublishedTurn } from './turn-publisher.js';
+import type { AdaptiveCoalescer } from './adaptive-coalescer.js';
 import { toChunkStream, type ChunkSource } from './chunk-source.js';
 import { pumpTurn } from './turn-runner.js';
 import type { Route } from './message-dispatcher.js';
@@ -37,6 +38,11 @@ export interface PublishStreamOptions {
   messageId?: string;
   /** Merge window for text deltas in ms. Default {@link DEFAULT_MERGE_WINDOW_MS}. */
   mergeWindowMs?: number;
+  /**
+   * The adaptive coalescer of `client`'s connection (one per connection, shared by its turns): when
+   * given, its window replaces `mergeWindowMs`. See {@link AdaptiveCoalescer}.
+   */
+  coalescer?: AdaptiveCoalescer;
   /** MQTT 5 expiry of the retained `complete`, seconds. Default 86 400. */
   completeExpirySeconds?: number;
   /** How long the log of a finished turn still answers replays, ms. Default 30 000. */
@@ -96,6 +102,7 @@ export async function publishStreamToMqtt(
     streamQos: settings.streamQos,
     completeQos: settings.completeQos,
     mergeWindowMs: settings.mergeWindowMs,
+    coalescer: options.coalescer,
     completeExpirySeconds: settings.completeExpirySeconds,
     replayBatchSize: 256,
   });

@@ -8,6 +8,7 @@ import type { UIMessage, UIMessageChunk } from 'ai';
 import { encodeComplete, encodeStatus, encodeStream, mergeDeltas, type StatusEnvelope, type TurnState } from '../transport/envelope.js';
 import { publishAsync, type MqttClientLike } from '../transport/mqtt-client.js';
 import type { ChatAddress, TopicScheme } from '../transport/topics.js';
+import type { AdaptiveCoalescer } from './adaptive-coalescer.js';
 
 /** How much one turn answers `replay` controls; past a budget, replays are refused and counted. */
 export interface ReplayBudget {
@@ -31,6 +32,12 @@ export interface TurnPublisherOptions {
   completeQos: 0 | 1;
   /** Text deltas arriving within this many ms after a publish are merged into the next one. */
   mergeWindowMs: number;
+  /**
+   * The connection's adaptive coalescer: when given, its window replaces `mergeWindowMs` (0 while
+   * the link keeps up) and this publisher feeds it each stream publish's completion lag and the
+   * socket's backlog.
+   */
+  coalescer?: AdaptiveCoalescer;
   /** MQTT 5 message expiry of the retained `complete`, seconds. */
   completeExpirySeconds: number;
   /** Max chunks per replay envelope. */
@@ -165,7 +172,7 @@ export class TurnPublisher {
       void this.publishStatus('generating', { retain: true });
     }
     this.buffer.push(chunk);
-    const window = this.options.mergeWindowMs;
+    const window = this.mergeWindowMs();
     const isDelta = chunk.type === 'text-delta' || chunk.type === 'reasoning-delta';
     if (!isDelta) {
       // Structure chunks are rare and carry state changes: publish them with whatever is buffered.
@@ -317,6 +324,14 @@ export class TurnPublisher {
     }
   }
 
+  /** The window for the next delta: the coalescer's while one is configured, else the fixed one. */
+  private mergeWindowMs(): number {
+    const { coalescer } = this.options;
+    if (!coalescer) return this.options.mergeWindowMs;
+    coalescer.observeBacklog(socketBacklog(this.options.client));
+    return coalescer.windowMs();
+  }
+
   private cancelFlush(): void {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
@@ -343,8 +358,14 @@ export class TurnPublisher {
    * the chaos suite). A lost envelope is what replay repairs.
    */
   private publishStream(payload: string): void {
-    const { client, topics, address, streamQos } = this.options;
+    const { client, topics, address, streamQos, coalescer } = this.options;
     const sent = publishAsync(client, topics.topic(address, 'stream'), payload, { qos: streamQos });
+    if (coalescer) {
+      // QoS 1 completes on the PUBACK, QoS 0 once the socket took the bytes: either way its lag
+      // grows when the link backs up.
+      const sentAt = performance.now();
+      void sent.then(() => coalescer.observeAckLag(performance.now() - sentAt)).catch(() => undefined);
+    }
     if (streamQos === 1) this.track(sent);
     else void sent.catch(() => undefined);
   }
@@ -355,6 +376,12 @@ export class TurnPublisher {
     void tracked.finally(() => this.pendingPublishes.delete(tracked));
     return promise;
   }
+}
+
+/** Bytes the client's socket holds that the kernel has not taken yet (0 when the client hides its socket). */
+function socketBacklog(client: MqttClientLike): number {
+  const stream = (client as { stream?: { writableLength?: unknown } }).stream;
+  return typeof stream?.writableLength === 'number' ? stream.writableLength : 0;
 }
 
 /**

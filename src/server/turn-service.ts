@@ -12,6 +12,7 @@ import { ChatKitError } from '../transport/errors.js';
 import { randomId } from '../transport/ids.js';
 import { publishAsync, type MqttClientLike } from '../transport/mqtt-client.js';
 import type { ChatAddress, TopicScheme } from '../transport/topics.js';
+import type { AdaptiveCoalescer } from './adaptive-coalescer.js';
 import { toChunkStream } from './chunk-source.js';
 import { routeTurnControls } from './control-router.js';
 import type { Route } from './message-dispatcher.js';
@@ -29,6 +30,8 @@ export interface TurnPublishSettings {
   mergeWindowMs: number;
   completeExpirySeconds: number;
   replayGraceMs: number;
+  /** The connection's adaptive coalescer; when given it sets the merge window (see `TurnPublisherOptions.coalescer`). */
+  coalescer?: AdaptiveCoalescer;
 }
 
 export interface TurnServiceOptions {
@@ -217,6 +220,7 @@ export class TurnService {
       streamQos: publish.streamQos,
       completeQos: publish.completeQos,
       mergeWindowMs: publish.mergeWindowMs,
+      coalescer: publish.coalescer,
       completeExpirySeconds: publish.completeExpirySeconds,
       replayBatchSize: 256,
       replayBudget: this.options.replayBudget,

@@ -5,5 +5,4 @@ import { failoverScenarios } from './lib/failover.js';
 failoverScenarios('aedes-redis x2', () => startAedesCluster({ nodes: 2 }), {
   outageMs: 30_000,
   killEveryMs: 3_000,
-  knownFailing: { 3: "turns ran on two workers (a dead node's will clears the presence of a worker that already moved)" },
 });
