@@ -33,13 +33,14 @@ describe('useCloudSignalChat', () => {
       transport.lastTurn.start('a1').text('Hel').text('lo');
       await tick(30);
     });
-    expect(textOf(result.current.messages[1])).toBe('Hello');
+    // Waits for what the user sees, not for a fixed time: a busy CPU delays the render.
+    await waitFor(() => expect(textOf(result.current.messages[1])).toBe('Hello'));
     expect(result.current.generation.status).toBe('generating');
     await act(async () => {
       transport.lastTurn.finish();
       await tick(30);
     });
-    expect(result.current.status).toBe('ready');
+    await waitFor(() => expect(result.current.status).toBe('ready'));
     expect(result.current.isStreaming).toBe(false);
     expect(transport.turns.filter((t) => t.kind === 'reconnect')).toHaveLength(0);
   });
@@ -69,7 +70,7 @@ describe('useCloudSignalChat', () => {
       transport.lastTurn.fail(createNetworkError('socket closed'));
       await tick(30);
     });
-    expect(result.current.status).toBe('error');
+    await waitFor(() => expect(result.current.status).toBe('error'));
     expect(result.current.errorKind).toBe('network');
     expect(transport.turns).toHaveLength(1); // no resume while offline
 
@@ -78,14 +79,14 @@ describe('useCloudSignalChat', () => {
       transport.setConnection({ status: 'connected', attempt: 0, connectedAt: 2 });
       await tick(30);
     });
-    expect(transport.turns).toHaveLength(2);
+    await waitFor(() => expect(transport.turns).toHaveLength(2));
     expect(transport.lastTurn.kind).toBe('reconnect');
     // The transport replays from the start; useChat resets the partial message on `start`.
     await act(async () => {
       transport.lastTurn.start('a1').text('Partial answer').finish();
       await tick(30);
     });
-    expect(result.current.status).toBe('ready');
+    await waitFor(() => expect(result.current.status).toBe('ready'));
     expect(result.current.messages).toHaveLength(2);
     expect(textOf(result.current.messages[1])).toBe('Partial answer');
   });
@@ -103,14 +104,14 @@ describe('useCloudSignalChat', () => {
       });
       await tick(10);
     });
-    expect(result.current.messages.map((m) => m.id)).toEqual(['u0', 'a0', 'u1']);
-    expect(transport.lastTurn.kind).toBe('reconnect');
+    await waitFor(() => expect(result.current.messages.map((m) => m.id)).toEqual(['u0', 'a0', 'u1']));
+    await waitFor(() => expect(transport.lastTurn?.kind).toBe('reconnect'));
     await act(async () => {
       transport.lastTurn.start('a1').text('Answer for the phone').finish();
       await tick(30);
     });
+    await waitFor(() => expect(textOf(result.current.messages[3])).toBe('Answer for the phone'));
     expect(result.current.messages.map((m) => m.id)).toEqual(['u0', 'a0', 'u1', 'a1']);
-    expect(textOf(result.current.messages[3])).toBe('Answer for the phone');
     // The same turn is not picked up twice.
     await act(async () => {
       transport.activity('c1').update({ turnState: 'done' });
@@ -124,9 +125,8 @@ describe('useCloudSignalChat', () => {
     transport.hasLiveTurn = true;
     transport.activity('c1').update({ requestId: 'r9', turnState: 'thinking', userMessage: userMessage('u9', 'q'), messageId: 'a9' });
     const { result } = renderHook(() => useCloudSignalChat({ id: 'c1', transport }));
-    await act(async () => tick(10));
-    expect(transport.turns.map((t) => t.kind)).toEqual(['reconnect']);
-    expect(result.current.messages.map((m) => m.id)).toEqual(['u9']);
+    await waitFor(() => expect(transport.turns.map((t) => t.kind)).toEqual(['reconnect']));
+    await waitFor(() => expect(result.current.messages.map((m) => m.id)).toEqual(['u9']));
   });
 
   it('does not resume when resume is off, or for turns it started itself', async () => {

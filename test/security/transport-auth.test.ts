@@ -98,9 +98,11 @@ describe('transport authentication against the embedded broker', () => {
     const transport = createTransport({ wssUrl: broker.wsUrl, authEndpoint: `${base}/auth/short`, userId: 'alice', connection: { refreshMargin: 500 } });
     await waitConnected(transport);
     const before = expiredEvents.length;
-    await expect.poll(() => expiredEvents.length, { timeout: 6_000, interval: 50 }).toBeGreaterThan(before);
+    await expect.poll(() => expiredEvents.length, { timeout: 30_000, interval: 50 }).toBeGreaterThan(before);
+    // The fresh credentials are fetched after the drop is noticed; "connected" before that call is
+    // the old session's, so wait for the call first (an event), then for the new session.
+    await expect.poll(() => calls.get('/auth/short') ?? 0, { timeout: 30_000, interval: 50 }).toBeGreaterThanOrEqual(2);
     await waitStatus(transport, 'connected');
-    expect(calls.get('/auth/short')).toBeGreaterThanOrEqual(2);
     expect((await runTurn(transport, 'c-expiry', 'still there?')).text).toBe(ANSWER);
     transport.close();
   });
