@@ -250,7 +250,13 @@ export class TurnPublisher {
    * before anyone can read it as finished), the retained `complete`, and the final status. The
    * final status is published even when encoding the `complete` fails.
    */
-  async finish(requested: FinalState, error?: string, persist?: (state: FinalState, error: string | undefined) => Promise<void>): Promise<PublishedTurn> {
+  async finish(
+    requested: FinalState,
+    error?: string,
+    persist?: (state: FinalState, error: string | undefined) => Promise<void>,
+    /** Called once the end flag is out, before the final status and `complete`. */
+    onEndFlag?: () => void,
+  ): Promise<PublishedTurn> {
     const state: FinalState = requested === 'done' && this.sourceError !== undefined ? 'error' : requested;
     const errorText = state === 'error' ? (error ?? this.sourceError) : undefined;
     if (!this.ended) {
@@ -262,6 +268,7 @@ export class TurnPublisher {
       // device that loads the chat afterwards find the answer in the store.
       await persist?.(state, errorText);
       this.flushFinal();
+      onEndFlag?.();
       const { client, topics, address, completeQos, completeExpirySeconds } = this.options;
       const isMqtt5 = client.options?.protocolVersion === 5;
       const complete = this.encodeComplete(state);

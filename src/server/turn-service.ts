@@ -321,9 +321,14 @@ export class TurnService {
         // The answer still reaches every device live and through `complete`; the store is told nothing.
         this.options.onError?.(storeError);
       }
-      // From here on a lookup answers from the store: finished, before any device sees it so.
+    }, () => {
+      // Only now does a lookup answer from the store ("finished"): the end flag is out, and the
+      // final status and `complete` follow. Answering "finished" while the answer was still being
+      // stored let a page still reading the turn end its stream with the tail missing (seen in the
+      // HTTP-trigger e2e under load).
       this.live.delete(key);
     });
+    this.live.delete(key);
     release();
     this.stats.served++;
     this.stats.replaysRefused += result.replaysRefused;
