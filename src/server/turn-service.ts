@@ -328,6 +328,7 @@ export class TurnService {
       // HTTP-trigger e2e under load).
       this.live.delete(key);
     });
+    // A publisher that had already ended (a sweep, a refusal) calls neither callback.
     this.live.delete(key);
     release();
     this.stats.served++;
