@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { memo, Profiler } from 'react';
-import { act, render, screen } from '@testing-library/react';
+import { act, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { UIMessage } from 'ai';
 import { useCloudSignalChat } from '../../src/hooks/use-cloudsignal-chat.js';
@@ -52,7 +52,7 @@ describe('render cost of a token in the default ChatWindow', () => {
       turn.start('live').text('Hello');
       await tick(30);
     });
-    expect(screen.getByText('Hello')).toBeTruthy();
+    await waitFor(() => expect(screen.getByText('Hello')).toBeTruthy(), { timeout: 10_000 });
 
     rowRenders.clear();
     const tokens = 20;
@@ -63,8 +63,8 @@ describe('render cost of a token in the default ChatWindow', () => {
         await tick(20);
       });
       // The token reached the screen through a commit of its own…
+      await waitFor(() => expect(document.querySelector('[data-message-id="live"]')?.textContent).toContain(`word${i}`), { timeout: 10_000 });
       expect(commits).toBeGreaterThan(before);
-      expect(document.querySelector('[data-message-id="live"]')?.textContent).toContain(`word${i}`);
     }
     // …and no settled row, not even the previous answer or the new prompt, rendered for it.
     expect([...rowRenders.keys()]).toEqual(['live']);
@@ -93,12 +93,12 @@ describe('render cost of a token in the default ChatWindow', () => {
     const user = userEvent.setup();
     await user.type(screen.getByRole('textbox', { name: 'Message' }), 'one more{Enter}');
     await act(async () => tick());
-    expect(screen.getByRole('status', { name: 'Message count' }).textContent).toBe('3');
+    await waitFor(() => expect(screen.getByRole('status', { name: 'Message count' }).textContent).toBe('3'), { timeout: 10_000 });
     await act(async () => {
       transport.lastTurn.start('a9').text('Sure.').finish();
       await tick(30);
     });
-    expect(screen.getByRole('status', { name: 'Message count' }).textContent).toBe('4');
+    await waitFor(() => expect(screen.getByRole('status', { name: 'Message count' }).textContent).toBe('4'), { timeout: 10_000 });
   });
 
   it('parses a long streaming paragraph in runs, and shows it settled as one paragraph', async () => {
@@ -124,16 +124,17 @@ describe('render cost of a token in the default ChatWindow', () => {
       });
     }
     const live = () => document.querySelector('[data-message-id="live"]')!;
-    // While streaming: the paragraph is parsed in runs, every word and every bold still shown.
+    // While streaming: the paragraph is parsed in runs, every word and every bold still shown
+    // (the last token may still be a throttled render away on a busy machine: wait for it).
+    await waitFor(() => expect(live().querySelectorAll('strong')).toHaveLength(60), { timeout: 10_000 });
     expect(live().querySelector('[data-slot="markdown-runs"]')).not.toBeNull();
-    expect(live().querySelectorAll('strong')).toHaveLength(60);
     for (const sentence of sentences) expect(live().textContent).toContain(sentence.replace(/\*\*/g, ''));
     await act(async () => {
       turn.finish();
       await tick(30);
     });
     // Settled: one Streamdown render, one paragraph after the intro, no runs.
-    expect(live().querySelector('[data-slot="markdown-runs"]')).toBeNull();
+    await waitFor(() => expect(live().querySelector('[data-slot="markdown-runs"]')).toBeNull(), { timeout: 10_000 });
     expect(live().querySelectorAll('[data-slot="markdown"] p')).toHaveLength(2);
     expect(live().querySelectorAll('strong')).toHaveLength(60);
   });
