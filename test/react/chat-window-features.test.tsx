@@ -4,13 +4,13 @@
  * without ever claiming to be empty.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { act, fireEvent, render, screen, within } from '@testing-library/react';
+import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { UIMessage } from 'ai';
 import { useCloudSignalChat } from '../../src/hooks/use-cloudsignal-chat.js';
 import { ChatWindow, type ChatWindowProps } from '../../src/components/chat-window.js';
 import type { ChatHistoryState } from '../../src/hooks/types.js';
-import { FakeTransport, assistantMessage, tick, userMessage } from './fake-transport.js';
+import { FakeTransport, WAIT, assistantMessage, tick, userMessage } from './fake-transport.js';
 import { createHarness } from './harness.js';
 import { expectNoAxeViolations } from './axe.js';
 
@@ -18,11 +18,19 @@ const row = (container: HTMLElement, id: string) => container.querySelector<HTML
 const rowsText = (container: HTMLElement) => [...container.querySelectorAll('[data-slot="message-body"]')].map((b) => b.textContent);
 const lastSent = (h: ReturnType<typeof createHarness>) => (h.transport.lastTurn.options.messages as UIMessage[]).at(-1)!;
 
+/** Waits until the transport has been asked for `n` turns in all. */
+const turnsSent = (h: ReturnType<typeof createHarness>, n: number) => waitFor(() => expect(h.transport.turns).toHaveLength(n), WAIT);
+
+/** Streams a whole answer and waits until it is on screen and the chat is ready again. */
 async function answer(h: ReturnType<typeof createHarness>, id: string, text: string) {
   await act(async () => {
     h.transport.lastTurn.start(id).text(text).finish();
     await tick(30);
   });
+  await waitFor(() => {
+    expect(h.chat().status).toBe('ready');
+    expect(document.querySelector(`[data-slot="message"][data-message-id="${id}"]`)?.textContent).toContain(text);
+  }, WAIT);
 }
 
 describe('versions', () => {
@@ -32,9 +40,10 @@ describe('versions', () => {
     const { container } = render(<h.App />);
     await user.click(within(row(container, 'a1')).getByRole('button', { name: 'Regenerate' }));
     await act(async () => tick());
+    await turnsSent(h, 1);
     await answer(h, 'a2', 'Green');
     expect(rowsText(container)).toEqual(['Name a colour', 'Green']);
-    const pager = within(row(container, 'a2')).getByRole('group', { name: 'Version 2 of 2' });
+    const pager = await within(row(container, 'a2')).findByRole('group', { name: 'Version 2 of 2' }, WAIT);
     expect(pager.textContent).toContain('2/2');
     await expectNoAxeViolations(container);
 
@@ -57,7 +66,7 @@ describe('versions', () => {
     await user.clear(editor);
     await user.type(editor, 'Capital of Sweden?{Enter}');
     await act(async () => tick());
-    expect(h.transport.turns).toHaveLength(1);
+    await turnsSent(h, 1);
     expect(lastSent(h).parts[0]).toMatchObject({ type: 'text', text: 'Capital of Sweden?' });
     await answer(h, 'a2', 'Stockholm.');
     expect(rowsText(container)).toEqual(['Capital of Sweden?', 'Stockholm.']);
@@ -65,7 +74,7 @@ describe('versions', () => {
     // The edited prompt is a new message; the pager sits on it.
     const prompt = container.querySelector<HTMLElement>('[data-slot="message"][data-role="user"]')!;
     expect(prompt.getAttribute('data-message-id')).not.toBe('u1');
-    const pager = within(prompt).getByRole('group', { name: 'Version 2 of 2' });
+    const pager = await within(prompt).findByRole('group', { name: 'Version 2 of 2' }, WAIT);
     await user.click(within(pager).getByRole('button', { name: 'Previous version' }));
     expect(rowsText(container)).toEqual(['Capital of Norway?', 'Oslo.']);
   });
@@ -105,9 +114,9 @@ describe('tool approval', () => {
       await expectNoAxeViolations(container);
       await user.click(within(card).getByRole('button', { name: button }));
       await act(async () => tick());
-      const part = h.chat().messages[1].parts[0] as { state: string; approval: { id: string; approved?: boolean } };
-      expect(part.state).toBe('approval-responded');
-      expect(part.approval).toMatchObject({ id: 'appr-1', approved });
+      const part = () => h.chat().messages[1].parts[0] as { state: string; approval: { id: string; approved?: boolean } };
+      await waitFor(() => expect(part().state).toBe('approval-responded'), WAIT);
+      expect(part().approval).toMatchObject({ id: 'appr-1', approved });
       expect(within(container.querySelector<HTMLElement>('[data-slot="tool"]')!).queryByRole('button', { name: button })).toBeNull();
     });
   }
@@ -148,15 +157,16 @@ describe('attachments', () => {
     const { container } = render(<h.App />);
     await user.upload(fileInput(container), file('notes.txt', 30));
     await settle();
-    expect(chips(container)).toHaveLength(1);
+    await waitFor(() => expect(chips(container)).toHaveLength(1), WAIT);
     expect(screen.getByRole('list', { name: 'Attachments' }).textContent).toContain('notes.txt');
     await expectNoAxeViolations(container);
     await user.type(screen.getByRole('textbox', { name: 'Message' }), 'Read this{Enter}');
     await act(async () => tick());
+    await turnsSent(h, 1);
     const sent = lastSent(h);
     expect(sent.parts.find((p) => p.type === 'file')).toMatchObject({ type: 'file', filename: 'notes.txt', mediaType: 'text/plain' });
     expect(sent.parts.find((p) => p.type === 'text')).toMatchObject({ text: 'Read this' });
-    expect(chips(container)).toHaveLength(0);
+    await waitFor(() => expect(chips(container)).toHaveLength(0), WAIT);
   });
 
   it('remove a chip by its button; a file alone can be sent', async () => {
@@ -165,10 +175,12 @@ describe('attachments', () => {
     const { container } = render(<h.App />);
     await user.upload(fileInput(container), [file('a.txt', 10), file('b.txt', 10)]);
     await settle();
+    await waitFor(() => expect(chips(container)).toHaveLength(2), WAIT);
     await user.click(screen.getByRole('button', { name: 'Remove a.txt' }));
     expect(chips(container).map((c) => c.textContent)).toEqual([expect.stringContaining('b.txt')]);
     await user.click(screen.getByRole('button', { name: 'Send' }));
     await act(async () => tick());
+    await turnsSent(h, 1);
     expect(lastSent(h).parts).toEqual([expect.objectContaining({ type: 'file', filename: 'b.txt' })]);
   });
 
@@ -179,10 +191,12 @@ describe('attachments', () => {
     const readSpy = vi.spyOn(FileReader.prototype, 'readAsDataURL');
     await user.upload(fileInput(container), file('huge.bin', 5000, 'application/octet-stream'));
     await settle();
+    // The upload has been handled (refused, with its reason shown); then nothing was read or added.
+    const alert = await screen.findByRole('alert', undefined, WAIT);
     expect(readSpy).not.toHaveBeenCalled();
     readSpy.mockRestore();
     expect(chips(container)).toHaveLength(0);
-    expect(screen.getByRole('alert').textContent).toBe('huge.bin is too large to send (limit 1000 B).');
+    expect(alert.textContent).toBe('huge.bin is too large to send (limit 1000 B).');
     expect(h.transport.turns).toHaveLength(0);
   });
 
@@ -192,7 +206,7 @@ describe('attachments', () => {
     const { container } = render(<h.App maxAttachmentBytes={400} />);
     await user.upload(fileInput(container), [file('one.txt', 200), file('two.txt', 200)]);
     await settle();
-    expect(chips(container)).toHaveLength(2);
+    await waitFor(() => expect(chips(container)).toHaveLength(2), WAIT);
     await user.type(screen.getByRole('textbox', { name: 'Message' }), 'both{Enter}');
     expect(h.transport.turns).toHaveLength(0);
     expect(screen.getByRole('alert').textContent).toMatch(/Together the attachments are too large/);
@@ -205,13 +219,14 @@ describe('attachments', () => {
     const pasted = file('pasted.png', 20, 'image/png');
     fireEvent.paste(screen.getByRole('textbox', { name: 'Message' }), { clipboardData: { files: [pasted], types: ['Files'], getData: () => '' } });
     await settle();
+    await waitFor(() => expect(chips(container)).toHaveLength(1), WAIT);
     const form = container.querySelector<HTMLElement>('[data-slot="composer"]')!;
     fireEvent.dragOver(form, { dataTransfer: { types: ['Files'], files: [] } });
     expect(form.hasAttribute('data-dragging')).toBe(true);
     fireEvent.drop(form, { dataTransfer: { types: ['Files'], files: [file('dropped.txt', 20)] } });
     await settle();
     expect(form.hasAttribute('data-dragging')).toBe(false);
-    expect(chips(container).map((c) => c.textContent)).toEqual([expect.stringContaining('pasted.png'), expect.stringContaining('dropped.txt')]);
+    await waitFor(() => expect(chips(container).map((c) => c.textContent)).toEqual([expect.stringContaining('pasted.png'), expect.stringContaining('dropped.txt')]), WAIT);
     expect(container.querySelector('.csk-attachment-thumb')).not.toBeNull();
   });
 });
@@ -226,15 +241,16 @@ describe('suggestions', () => {
     await expectNoAxeViolations(container);
     await user.click(within(starters).getByRole('button', { name: 'Tell me a joke' }));
     await act(async () => tick());
+    await turnsSent(h, 1);
     expect(lastSent(h).parts[0]).toMatchObject({ text: 'Tell me a joke' });
     expect(screen.queryByRole('group', { name: 'Suggestions' })).toBeNull();
     // Not while the answer streams.
     expect(screen.queryByRole('group', { name: 'Suggested follow-ups' })).toBeNull();
     await answer(h, 'a1', 'Why did the packet cross the broker?');
-    const followUps = screen.getByRole('group', { name: 'Suggested follow-ups' });
+    const followUps = await screen.findByRole('group', { name: 'Suggested follow-ups' }, WAIT);
     await user.click(within(followUps).getByRole('button', { name: 'Explain it' }));
     await act(async () => tick());
-    expect(h.transport.turns).toHaveLength(2);
+    await turnsSent(h, 2);
     expect(lastSent(h).parts[0]).toMatchObject({ text: 'Explain it' });
   });
 });
@@ -300,8 +316,8 @@ describe('stored history', () => {
       fireEvent.scroll(scroller);
       await tick(10);
     });
+    await waitFor(() => expect(rowsText(container)).toEqual(['older question', 'older answer', 'newer question', 'newer answer']), WAIT);
     expect(loadOlder).toHaveBeenCalledTimes(1);
-    expect(rowsText(container)).toEqual(['older question', 'older answer', 'newer question', 'newer answer']);
     // Two rows (200 px) appeared above: the same text stays under the user's eyes.
     expect(top).toBe(220);
     // No "new messages" pill for history paged in above.

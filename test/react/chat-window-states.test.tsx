@@ -4,13 +4,13 @@
  * answer stands (thinking, streaming, paused, stopped, interrupted) with only the actions that fit.
  */
 import { describe, expect, it } from 'vitest';
-import { act, fireEvent, render, screen, within } from '@testing-library/react';
+import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { UIMessage } from 'ai';
 import { StreamTimeoutError, createNetworkError } from '../../src/transport/errors.js';
 import { useCloudSignalChat } from '../../src/hooks/use-cloudsignal-chat.js';
 import { ChatWindow } from '../../src/components/chat-window.js';
-import { FakeTransport, assistantMessage, tick, userMessage } from './fake-transport.js';
+import { FakeTransport, WAIT, assistantMessage, tick, userMessage } from './fake-transport.js';
 import { createHarness } from './harness.js';
 import { expectNoAxeViolations } from './axe.js';
 
@@ -20,9 +20,22 @@ const input = () => screen.getByRole('textbox', { name: 'Message' }) as HTMLText
 const row = (container: HTMLElement, id: string) => container.querySelector<HTMLElement>(`[data-slot="message"][data-message-id="${id}"]`);
 
 async function startTurn(h: ReturnType<typeof createHarness>, user: User, text = 'Hello') {
+  const before = h.transport.turns.length;
   await user.type(input(), `${text}{Enter}`);
   await act(async () => tick());
+  await waitFor(() => expect(h.transport.turns).toHaveLength(before + 1), WAIT);
   return h.transport.lastTurn;
+}
+
+/** Waits until the row `id` shows `text`. */
+async function shown(container: HTMLElement, id: string, text: string) {
+  await waitFor(() => expect(row(container, id)?.textContent).toContain(text), WAIT);
+}
+
+/** Waits until the answer is over and this turn's reading was cancelled: Send is back. */
+async function stopped(turn: { cancelled: boolean }) {
+  await waitFor(() => expect(turn.cancelled).toBe(true), WAIT);
+  await screen.findByRole('button', { name: 'Send' }, WAIT);
 }
 
 /** A turn that is streaming text, and a follow-up typed but not sent. */
@@ -32,6 +45,7 @@ async function streamingWithDraft(h: ReturnType<typeof createHarness>, user: Use
     turn.start('a1').text('Working on it');
     await tick(30);
   });
+  await shown(document.body, 'a1', 'Working on it');
   await user.type(input(), 'my draft follow-up');
   return turn;
 }
@@ -44,10 +58,11 @@ describe('Stop never sends the draft (D1)', () => {
     const turn = await streamingWithDraft(h, user);
     await user.click(screen.getByRole('button', { name: 'Stop' }));
     await act(async () => tick(10));
+    await stopped(turn);
     expect(turn.cancelled).toBe(true);
     expect(h.transport.turns).toHaveLength(1);
     expect(input().value).toBe('my draft follow-up');
-    expect(document.activeElement).toBe(input());
+    await waitFor(() => expect(document.activeElement).toBe(input()), WAIT);
   });
 
   it('by Enter and by Space on the focused Stop button', async () => {
@@ -59,6 +74,7 @@ describe('Stop never sends the draft (D1)', () => {
       screen.getByRole('button', { name: 'Stop' }).focus();
       await user.keyboard(key);
       await act(async () => tick(10));
+      await stopped(turn);
       expect(turn.cancelled).toBe(true);
       expect(h.transport.turns).toHaveLength(1);
       expect(input().value).toBe('my draft follow-up');
@@ -77,7 +93,7 @@ describe('Stop never sends the draft (D1)', () => {
       h.transport.lastTurn.finish();
       await tick(30);
     });
-    const send = screen.getByRole('button', { name: 'Send' });
+    const send = await screen.findByRole('button', { name: 'Send' }, WAIT);
     expect(send).not.toBe(stop);
     expect(stop.isConnected).toBe(false);
   });
@@ -95,7 +111,7 @@ describe('Stop never sends the draft (D1)', () => {
       await tick(30);
     });
     // Send now sits where Stop was; the browser may deliver the release and click to it.
-    const send = screen.getByRole('button', { name: 'Send' });
+    const send = await screen.findByRole('button', { name: 'Send' }, WAIT);
     expect(send).toHaveProperty('disabled', false);
     fireEvent.pointerUp(send);
     fireEvent.mouseUp(send);
@@ -103,10 +119,10 @@ describe('Stop never sends the draft (D1)', () => {
     await act(async () => tick(10));
     expect(h.transport.turns).toHaveLength(1);
     expect(input().value).toBe('my draft follow-up');
-    // A click that really begins on Send still sends.
+    // A click that really begins on Send still sends (and only this one: two turns in all).
     await user.click(send);
     await act(async () => tick());
-    expect(h.transport.turns).toHaveLength(2);
+    await waitFor(() => expect(h.transport.turns).toHaveLength(2), WAIT);
   });
 
   it('race: the answer ends between Space down and up on Stop; focus goes to the input and nothing is sent (D9)', async () => {
@@ -122,7 +138,8 @@ describe('Stop never sends the draft (D1)', () => {
       await tick(30);
     });
     // Stop went away while focused: focus is in the input, not lost to <body>.
-    expect(document.activeElement).toBe(input());
+    await screen.findByRole('button', { name: 'Send' }, WAIT);
+    await waitFor(() => expect(document.activeElement).toBe(input()), WAIT);
     fireEvent.keyUp(document.activeElement!, { key: ' ', code: 'Space' });
     await act(async () => tick(10));
     expect(h.transport.turns).toHaveLength(1);
@@ -138,6 +155,7 @@ describe('focus and hints', () => {
     within(row(container, 'a1')!).getByRole('button', { name: 'Regenerate' }).focus();
     await user.keyboard('{Enter}');
     await act(async () => tick());
+    await waitFor(() => expect(h.transport.turns).toHaveLength(1), WAIT);
     expect(h.transport.lastTurn.options.trigger).toBe('regenerate-message');
     expect(document.activeElement).toBe(input());
   });
@@ -158,7 +176,7 @@ describe('focus and hints', () => {
       turn.finish();
       await tick(30);
     });
-    expect(hint.textContent).toBe('');
+    await waitFor(() => expect(hint.textContent).toBe(''), WAIT);
   });
 });
 
@@ -168,6 +186,7 @@ describe('row states', () => {
     const h = createHarness();
     const { container } = render(<h.App />);
     const turn = await startTurn(h, user);
+    await waitFor(() => expect(container.querySelector('[data-slot="thinking-row"]')).not.toBeNull(), WAIT);
     const thinking = container.querySelector('[data-slot="thinking-row"]')!;
     expect(thinking.textContent).toContain('Assistant');
     expect(thinking.textContent).toContain('Thinking…');
@@ -177,12 +196,14 @@ describe('row states', () => {
       await tick(30);
     });
     // The answer row exists but has no text yet: it keeps saying it is thinking.
+    await waitFor(() => expect(row(container, 'a1')).not.toBeNull(), WAIT);
     expect(container.querySelector('[data-slot="thinking-row"]')).toBeNull();
     expect(row(container, 'a1')!.textContent).toContain('Thinking…');
     await act(async () => {
       turn.text('First words');
       await tick(30);
     });
+    await shown(container, 'a1', 'First words');
     expect(row(container, 'a1')!.getAttribute('data-state')).toBe('streaming');
     expect(row(container, 'a1')!.textContent).not.toContain('Thinking…');
     await expectNoAxeViolations(container);
@@ -197,11 +218,13 @@ describe('row states', () => {
       turn.start('a1').text('Half an');
       await tick(30);
     });
+    await shown(container, 'a1', 'Half an');
     await act(async () => {
       h.transport.setConnection({ status: 'reconnecting', attempt: 1, nextRetryAt: Date.now() + 2000 });
       turn.fail(createNetworkError('socket closed'));
       await tick(10);
     });
+    await waitFor(() => expect(row(container, 'a1')!.getAttribute('data-state')).toBe('paused'), WAIT);
     const answer = row(container, 'a1')!;
     expect(answer.getAttribute('data-state')).toBe('paused');
     expect(answer.textContent).toContain('Paused while reconnecting…');
@@ -219,8 +242,10 @@ describe('row states', () => {
       turn.start('a1').text('Partial answer');
       await tick(30);
     });
+    await shown(container, 'a1', 'Partial answer');
     await user.click(screen.getByRole('button', { name: 'Stop' }));
     await act(async () => tick(10));
+    await waitFor(() => expect(row(container, 'a1')!.getAttribute('data-state')).toBe('stopped'), WAIT);
     const answer = row(container, 'a1')!;
     expect(answer.getAttribute('data-state')).toBe('stopped');
     expect(within(answer).getByText('Stopped')).toBeTruthy();
@@ -238,8 +263,10 @@ describe('row states', () => {
       turn.start('a1');
       await tick(30);
     });
+    await waitFor(() => expect(row(container, 'a1')).not.toBeNull(), WAIT);
     await user.click(screen.getByRole('button', { name: 'Stop' }));
     await act(async () => tick(10));
+    await waitFor(() => expect(row(container, 'a1')!.textContent).toContain('Stopped before the answer started.'), WAIT);
     const answer = row(container, 'a1')!;
     expect(answer.hasAttribute('data-empty')).toBe(true);
     expect(answer.textContent).toContain('Stopped before the answer started.');
@@ -256,8 +283,10 @@ describe('row states', () => {
     await startTurn(h, user, 'Never mind');
     await user.click(screen.getByRole('button', { name: 'Stop' }));
     await act(async () => tick(10));
+    const userRow = () => container.querySelector<HTMLElement>('[data-slot="message"][data-role="user"]');
+    await waitFor(() => expect(userRow()?.getAttribute('data-state')).toBe('stopped'), WAIT);
     expect(container.querySelectorAll('[data-slot="message"][data-role="assistant"]')).toHaveLength(0);
-    const prompt = container.querySelector<HTMLElement>('[data-slot="message"][data-role="user"]')!;
+    const prompt = userRow()!;
     expect(prompt.getAttribute('data-state')).toBe('stopped');
     expect(prompt.textContent).toContain('Stopped before the answer started.');
   });
@@ -271,10 +300,12 @@ describe('row states', () => {
       turn.start('a1').text('Partly');
       await tick(30);
     });
+    await shown(container, 'a1', 'Partly');
     await act(async () => {
       turn.fail(new StreamTimeoutError(60_000));
       await tick(10);
     });
+    await waitFor(() => expect(row(container, 'a1')!.getAttribute('data-state')).toBe('failed'), WAIT);
     const answer = row(container, 'a1')!;
     expect(answer.getAttribute('data-state')).toBe('failed');
     expect(answer.textContent).toContain('Interrupted');

@@ -3,14 +3,21 @@ import { act, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { UIMessage } from 'ai';
 import { StreamTimeoutError, createNetworkError } from '../../src/transport/errors.js';
-import { assistantMessage, tick, userMessage } from './fake-transport.js';
+import { WAIT, assistantMessage, tick, userMessage } from './fake-transport.js';
 import { createHarness } from './harness.js';
 import { expectNoAxeViolations } from './axe.js';
 
 async function startTurn(h: ReturnType<typeof createHarness>, user: ReturnType<typeof userEvent.setup>, text = 'Hello') {
+  const before = h.transport.turns.length;
   await user.type(screen.getByRole('textbox', { name: 'Message' }), `${text}{Enter}`);
   await act(async () => tick());
+  await waitFor(() => expect(h.transport.turns).toHaveLength(before + 1), WAIT);
   return h.transport.lastTurn;
+}
+
+/** Waits until the answer row `id` shows `text`. */
+async function shown(container: HTMLElement, id: string, text: string) {
+  await waitFor(() => expect(container.querySelector(`[data-slot="message"][data-message-id="${id}"]`)?.textContent).toContain(text), WAIT);
 }
 
 describe('ChatWindow', () => {
@@ -35,7 +42,7 @@ describe('ChatWindow', () => {
     expect(h.transport.turns).toHaveLength(0);
     await user.keyboard('{Enter}');
     await act(async () => tick());
-    expect(h.transport.turns).toHaveLength(1);
+    await waitFor(() => expect(h.transport.turns).toHaveLength(1), WAIT);
     expect(input.value).toBe('');
     expect(document.activeElement).toBe(input);
     const sent = (h.transport.lastTurn.options.messages as UIMessage[]).at(-1)!;
@@ -56,9 +63,9 @@ describe('ChatWindow', () => {
     const { container } = render(<h.App />);
     const turn = await startTurn(h, user);
     const log = screen.getByRole('log');
-    expect(log.getAttribute('aria-busy')).toBe('true');
+    await waitFor(() => expect(log.getAttribute('aria-busy')).toBe('true'), WAIT);
     const announcer = container.querySelector('[data-slot="announcer"]')!;
-    expect(announcer.textContent).toBe('Assistant is responding.');
+    await waitFor(() => expect(announcer.textContent).toBe('Assistant is responding.'), WAIT);
     expect(screen.getByRole('button', { name: 'Stop' })).toBeTruthy();
     expect(screen.queryByRole('button', { name: 'Send' })).toBeNull();
 
@@ -67,8 +74,9 @@ describe('ChatWindow', () => {
       await tick(30);
     });
     // Streaming markdown: the unterminated bold renders as bold, not as raw asterisks.
-    const live = container.querySelector('[data-slot="message"][data-state="streaming"]')!;
-    expect(live.textContent).toContain('Hello wor');
+    const streamingRow = () => container.querySelector('[data-slot="message"][data-state="streaming"]');
+    await waitFor(() => expect(streamingRow()?.textContent).toContain('Hello wor'), WAIT);
+    const live = streamingRow()!;
     expect(live.textContent).not.toContain('**');
     expect(live.querySelector('strong')?.textContent).toBe('wor');
     expect(announcer.textContent).toBe('Assistant is responding.');
@@ -78,9 +86,9 @@ describe('ChatWindow', () => {
       turn.text('ld**').finish();
       await tick(30);
     });
-    expect(log.getAttribute('aria-busy')).toBe('false');
-    expect(announcer.textContent).toBe('Assistant finished responding.');
-    expect(container.querySelector('[data-slot="message"][data-state="streaming"]')).toBeNull();
+    await waitFor(() => expect(log.getAttribute('aria-busy')).toBe('false'), WAIT);
+    await waitFor(() => expect(announcer.textContent).toBe('Assistant finished responding.'), WAIT);
+    await waitFor(() => expect(container.querySelector('[data-slot="message"][data-state="streaming"]')).toBeNull(), WAIT);
     await expectNoAxeViolations(container);
   });
 
@@ -93,22 +101,24 @@ describe('ChatWindow', () => {
       turn.start('a1').text('Working');
       await tick(30);
     });
+    await shown(container, 'a1', 'Working');
     await user.click(screen.getByRole('button', { name: 'Stop' }));
     await act(async () => tick(10));
-    expect(turn.cancelled).toBe(true);
-    expect(screen.getByRole('button', { name: 'Send' })).toBeTruthy();
-    expect(document.activeElement).toBe(screen.getByRole('textbox', { name: 'Message' }));
-    expect(container.querySelector('[data-slot="announcer"]')!.textContent).toBe('Response stopped.');
+    await waitFor(() => expect(turn.cancelled).toBe(true), WAIT);
+    expect(await screen.findByRole('button', { name: 'Send' }, WAIT)).toBeTruthy();
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByRole('textbox', { name: 'Message' })), WAIT);
+    await waitFor(() => expect(container.querySelector('[data-slot="announcer"]')!.textContent).toBe('Response stopped.'), WAIT);
 
     turn = await startTurn(h, user, 'again');
     await act(async () => {
       turn.start('a2').text('More');
       await tick(30);
     });
+    await shown(container, 'a2', 'More');
     await user.keyboard('{Escape}');
     await act(async () => tick(10));
-    expect(turn.cancelled).toBe(true);
-    expect(document.activeElement).toBe(screen.getByRole('textbox', { name: 'Message' }));
+    await waitFor(() => expect(turn.cancelled).toBe(true), WAIT);
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByRole('textbox', { name: 'Message' })), WAIT);
 
     // Escape works from the transcript too (keyboard users scrolling it).
     turn = await startTurn(h, user, 'third');
@@ -116,11 +126,12 @@ describe('ChatWindow', () => {
       turn.start('a3').text('Even more');
       await tick(30);
     });
+    await shown(container, 'a3', 'Even more');
     container.querySelector<HTMLElement>('.csk-viewport-scroller')!.focus();
     await user.keyboard('{Escape}');
     await act(async () => tick(10));
-    expect(turn.cancelled).toBe(true);
-    expect(document.activeElement).toBe(screen.getByRole('textbox', { name: 'Message' }));
+    await waitFor(() => expect(turn.cancelled).toBe(true), WAIT);
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByRole('textbox', { name: 'Message' })), WAIT);
   });
 
   it('while offline, sending is disabled with a visible reason tied to the input; the draft stays editable', async () => {
@@ -142,7 +153,7 @@ describe('ChatWindow', () => {
     act(() => h.transport.setConnection({ status: 'connected', attempt: 0, connectedAt: 5 }));
     await user.click(screen.getByRole('button', { name: 'Send' }));
     await act(async () => tick());
-    expect(h.transport.turns).toHaveLength(1);
+    await waitFor(() => expect(h.transport.turns).toHaveLength(1), WAIT);
   });
 
   it('shows reasoning and tool parts plainly', async () => {
@@ -184,6 +195,7 @@ describe('ChatWindow', () => {
 
     await user.click(screen.getByRole('button', { name: 'Regenerate' }));
     await act(async () => tick());
+    await waitFor(() => expect(h.transport.turns).toHaveLength(1), WAIT);
     expect(h.transport.lastTurn.options.trigger).toBe('regenerate-message');
     expect(h.transport.lastTurn.options.messageId).toBe('a1');
   });
@@ -197,15 +209,15 @@ describe('ChatWindow', () => {
       turn.fail(new StreamTimeoutError(60_000));
       await tick(10);
     });
-    const row = screen.getByRole('alert');
+    const row = await screen.findByRole('alert', undefined, WAIT);
     expect(row.textContent).toContain('The assistant stopped responding.');
-    expect(container.querySelector('[data-slot="announcer"]')!.textContent).toBe('The response failed.');
+    await waitFor(() => expect(container.querySelector('[data-slot="announcer"]')!.textContent).toBe('The response failed.'), WAIT);
     await expectNoAxeViolations(container);
     await user.click(within(row).getByRole('button', { name: 'Retry' }));
     await act(async () => tick());
-    expect(h.transport.turns).toHaveLength(2);
+    await waitFor(() => expect(h.transport.turns).toHaveLength(2), WAIT);
     expect(h.transport.lastTurn.options.trigger).toBe('regenerate-message');
-    expect(screen.queryByRole('alert')).toBeNull();
+    await waitFor(() => expect(screen.queryByRole('alert')).toBeNull(), WAIT);
   });
 
   it('a dropped connection is not an error row: the banner shows it and the answer resumes', async () => {
@@ -217,11 +229,14 @@ describe('ChatWindow', () => {
       turn.start('a1').text('Half an');
       await tick(30);
     });
+    await shown(container, 'a1', 'Half an');
     await act(async () => {
       h.transport.setConnection({ status: 'reconnecting', attempt: 1, nextRetryAt: Date.now() + 2000 });
       turn.fail(createNetworkError('socket closed'));
       await tick(10);
     });
+    // The failure has reached the window (the answer shows as paused), and it is no error row.
+    await waitFor(() => expect(container.querySelector('[data-message-id="a1"]')!.getAttribute('data-state')).toBe('paused'), WAIT);
     expect(container.querySelector('[data-slot="error-row"]')).toBeNull();
     expect(screen.getByText('Connection lost. Reconnecting…')).toBeTruthy();
     expect(container.textContent).toContain('Half an');
@@ -233,13 +248,14 @@ describe('ChatWindow', () => {
       h.transport.setConnection({ status: 'connected', attempt: 0, connectedAt: 9 });
       await tick(10);
     });
+    await waitFor(() => expect(h.transport.turns.map((t) => t.kind)).toEqual(['send', 'reconnect']), WAIT);
     await act(async () => {
       h.transport.lastTurn.start('a1').text('Half an answer, whole now.').finish();
       await tick(30);
     });
+    await waitFor(() => expect(container.textContent).toContain('Half an answer, whole now.'), WAIT);
     expect(container.querySelectorAll('[data-slot="message"]')).toHaveLength(2);
-    expect(container.textContent).toContain('Half an answer, whole now.');
-    expect(container.querySelector('[data-slot="announcer"]')!.textContent).toBe('Assistant finished responding.');
+    await waitFor(() => expect(container.querySelector('[data-slot="announcer"]')!.textContent).toBe('Assistant finished responding.'), WAIT);
   });
 
   it('labels can be overridden in one object', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { render, waitFor } from '@testing-library/react';
 import { codeHighlighterStatus } from '../../src/components/code-highlighter.js';
-import { assistantMessage, tick, userMessage } from './fake-transport.js';
+import { WAIT, assistantMessage, tick, userMessage } from './fake-transport.js';
 import { createHarness } from './harness.js';
 
 describe('lazy code highlighting', () => {
@@ -9,6 +9,8 @@ describe('lazy code highlighting', () => {
     const plain = createHarness([userMessage('u1', 'hi'), assistantMessage('a1', 'Just **text**, no code.')]);
     const first = render(<plain.App />);
     await tick(50);
+    // The answer's markdown has rendered, and nothing asked for the highlighter.
+    await waitFor(() => expect(first.container.querySelector('[data-message-id="a1"] strong')?.textContent).toBe('text'), WAIT);
     expect(codeHighlighterStatus()).toBe('idle');
     first.unmount();
 

@@ -125,3 +125,9 @@ export function assistantMessage(id: string, text: string): UIMessage {
 
 /** Waits for pending stream reads and React updates to settle. */
 export const tick = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * How long a test waits for what it expects to see (`waitFor(…, WAIT)`, `findBy…(…, …, WAIT)`):
+ * generous, so a saturated CPU makes a test slower, never red. A short `tick` is no such wait.
+ */
+export const WAIT = { timeout: 10_000 } as const;

@@ -1,12 +1,12 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { memo, Profiler } from 'react';
-import { act, render, screen } from '@testing-library/react';
+import { act, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { UIMessage } from 'ai';
 import { useCloudSignalChat } from '../../src/hooks/use-cloudsignal-chat.js';
 import { ChatWindow } from '../../src/components/chat-window.js';
 import { ChatWindowMessage } from '../../src/components/message.js';
-import { FakeTransport, assistantMessage, tick, userMessage } from './fake-transport.js';
+import { FakeTransport, WAIT, assistantMessage, tick, userMessage } from './fake-transport.js';
 
 function history(n: number): UIMessage[] {
   const out: UIMessage[] = [];
@@ -48,11 +48,14 @@ describe('a 1 000-message thread', () => {
     const mountMs = durations[0].ms;
     await user.type(screen.getByRole('textbox', { name: 'Message' }), 'next{Enter}');
     await act(async () => tick());
+    await waitFor(() => expect(transport.turns).toHaveLength(1), WAIT);
     const turn = transport.lastTurn;
+    const live = () => document.querySelector('[data-message-id="live"]');
     await act(async () => {
       turn.start('live').text('Hello');
       await tick(30);
     });
+    await waitFor(() => expect(live()?.textContent).toContain('Hello'), WAIT);
     rowRenders.clear();
     const tokenTimes: number[] = [];
     for (let i = 0; i < 20; i++) {
@@ -61,6 +64,8 @@ describe('a 1 000-message thread', () => {
         turn.text(` token${i}`);
         await tick(20);
       });
+      // The token is on screen: every commit it caused is counted below.
+      await waitFor(() => expect(live()?.textContent).toContain(`token${i}`), WAIT);
       const commits = durations.slice(from);
       expect(commits.length).toBeGreaterThan(0);
       tokenTimes.push(commits.reduce((sum, c) => sum + c.ms, 0));
@@ -103,9 +108,11 @@ describe('a 1 000-message thread', () => {
     }
     const { container } = render(<App />);
     await act(async () => tick(20));
-    const rows = container.querySelectorAll('[data-slot="message"]');
-    expect(rows.length).toBeGreaterThan(0);
-    expect(rows.length).toBeLessThan(60);
+    await waitFor(() => {
+      const rows = container.querySelectorAll('[data-slot="message"]');
+      expect(rows.length).toBeGreaterThan(0);
+      expect(rows.length).toBeLessThan(60);
+    }, WAIT);
     // The virtual list still reserves the whole height, so the scrollbar is honest.
     const spacer = container.querySelector<HTMLElement>('[data-slot="virtual-rows"]')!;
     expect(parseInt(spacer.style.height, 10)).toBeGreaterThanOrEqual(1000 * 90);

@@ -1,8 +1,8 @@
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
-import { act, fireEvent, render, screen } from '@testing-library/react';
+import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { UIMessage } from 'ai';
-import { assistantMessage, tick, userMessage } from './fake-transport.js';
+import { WAIT, assistantMessage, tick, userMessage } from './fake-transport.js';
 import { createHarness } from './harness.js';
 import { expectNoAxeViolations } from './axe.js';
 
@@ -48,15 +48,20 @@ function history(n: number): UIMessage[] {
 async function streamSome(h: ReturnType<typeof createHarness>, user: ReturnType<typeof userEvent.setup>) {
   await user.type(screen.getByRole('textbox', { name: 'Message' }), 'go{Enter}');
   await act(async () => tick());
+  await waitFor(() => expect(h.transport.turns).toHaveLength(1), WAIT);
   const turn = h.transport.lastTurn;
   await act(async () => {
     turn.start('live').text('First words of a long answer. ');
     await tick(30);
   });
+  await waitFor(() => expect(liveText()).toContain('First words of a long answer.'), WAIT);
   return turn;
 }
 
 const moreText = 'More text that keeps arriving below the fold while the user reads back. ';
+const liveText = () => document.querySelector('[data-message-id="live"]')?.textContent ?? '';
+/** How many times `moreText` shows in the live answer. */
+const moreShown = () => liveText().split(moreText.trim()).length - 1;
 
 /** A chat window with 10 messages of history, stubbed geometry, and an answer streaming. */
 async function streamingWindow() {
@@ -70,10 +75,13 @@ async function streamingWindow() {
 
 /** More streamed text arrives and the window has had time to react. */
 async function moreArrives(turn: Awaited<ReturnType<typeof streamSome>>): Promise<void> {
+  const before = moreShown();
   await act(async () => {
     turn.text(moreText);
     await tick(20);
   });
+  // The window has reacted once the new text is on screen (it follows or counts before paint).
+  await waitFor(() => expect(moreShown()).toBe(before + 1), WAIT);
 }
 
 describe('stick to bottom', () => {
@@ -107,17 +115,19 @@ describe('stick to bottom', () => {
       turn.text(moreText).finish();
       await tick(30);
     });
+    await waitFor(() => expect(h.chat().status).toBe('ready'), WAIT);
     // Another device's turn lands too: a new user message and a new answer.
     h.transport.hasLiveTurn = true;
     await act(async () => {
       h.transport.activity('c1').update({ requestId: 'r2', turnState: 'generating', startedHere: false, userMessage: userMessage('u-phone', 'from phone'), messageId: 'a-phone' });
       await tick(20);
     });
+    await waitFor(() => expect(h.transport.lastTurn.kind).toBe('reconnect'), WAIT);
     await act(async () => {
       h.transport.lastTurn.start('a-phone').text('reply').finish();
       await tick(30);
     });
-    expect(screen.getByRole('button', { name: 'Jump to latest 3 new messages' })).toBeTruthy();
+    expect(await screen.findByRole('button', { name: 'Jump to latest 3 new messages' }, WAIT)).toBeTruthy();
   });
 
   it('an up key in the transcript releases too', async () => {
@@ -165,8 +175,11 @@ describe('stick to bottom', () => {
     expect(screen.getByRole('button', { name: /Jump to latest/ })).toBeTruthy();
     await user.type(screen.getByRole('textbox', { name: 'Message' }), 'new question{Enter}');
     await act(async () => tick(20));
-    expect(geo.distanceFromBottom()).toBe(0);
-    expect(screen.queryByRole('button', { name: /Jump to latest/ })).toBeNull();
+    await screen.findByText('new question', undefined, WAIT);
+    await waitFor(() => {
+      expect(geo.distanceFromBottom()).toBe(0);
+      expect(screen.queryByRole('button', { name: /Jump to latest/ })).toBeNull();
+    }, WAIT);
   });
 
   it('a touch drag down (content moving up) releases', async () => {

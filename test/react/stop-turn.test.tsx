@@ -4,9 +4,9 @@
  * `sendMessages` (a wrapper that forwards only the `ChatTransport` methods hears Stop no other way).
  */
 import { describe, expect, it } from 'vitest';
-import { act, renderHook } from '@testing-library/react';
+import { act, renderHook, waitFor } from '@testing-library/react';
 import { useCloudSignalChat } from '../../src/hooks/use-cloudsignal-chat.js';
-import { FakeTransport, tick } from './fake-transport.js';
+import { FakeTransport, WAIT, tick } from './fake-transport.js';
 
 class StoppableTransport extends FakeTransport {
   readonly stopped: string[] = [];
@@ -20,10 +20,12 @@ async function startAnswer(transport: FakeTransport, result: { current: ReturnTy
     void result.current.sendMessage({ text: 'hi' });
     await tick();
   });
+  await waitFor(() => expect(transport.turns).toHaveLength(1), WAIT);
   await act(async () => {
     transport.lastTurn.start('a1').text('Part');
     await tick(30);
   });
+  await waitFor(() => expect(result.current.messages.at(-1)?.parts).toContainEqual(expect.objectContaining({ type: 'text', text: 'Part' })), WAIT);
   expect(result.current.isStreaming).toBe(true);
 }
 
@@ -43,9 +45,12 @@ describe('useCloudSignalChat stop()', () => {
       void result.current.sendMessage({ text: 'again' });
       await tick();
     });
+    await waitFor(() => expect(transport.turns).toHaveLength(2), WAIT);
     const second = transport.lastTurn;
     unmount();
     await act(async () => tick(10));
+    // The unmount has run its cleanup (the chat is released), and the turn was not stopped.
+    await waitFor(() => expect(transport.retained).toBe(0), WAIT);
     expect(transport.stopped).toEqual(['c1']);
     expect(second.options.abortSignal).toBeUndefined();
   });

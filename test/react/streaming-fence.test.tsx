@@ -3,10 +3,10 @@
  * that the next token reshapes (the row hopped ~211 px for a frame). The box appears with code.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { act, render, screen } from '@testing-library/react';
+import { act, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { withoutEmptyOpenFence } from '../../src/components/streaming-fence.js';
-import { tick } from './fake-transport.js';
+import { WAIT, tick } from './fake-transport.js';
 import { createHarness } from './harness.js';
 
 describe('an opening code fence in a streaming answer (D13)', () => {
@@ -16,12 +16,18 @@ describe('an opening code fence in a streaming answer (D13)', () => {
   });
 
   it('draws no code box until the fence has code, then draws it with the code', async () => {
-    const { App, transport } = createHarness();
+    const { App, transport, chat } = createHarness();
     render(<App highlightCode={false} />);
     const user = userEvent.setup();
     await user.type(screen.getByRole('textbox', { name: 'Message' }), 'show code{Enter}');
     await act(async () => tick());
+    await waitFor(() => expect(transport.turns).toHaveLength(1), WAIT);
     const turn = transport.lastTurn;
+    // The text of the live answer the window last rendered (a hidden open fence leaves no trace on screen).
+    const renderedText = () => {
+      const last = chat().messages.at(-1);
+      return last?.id === 'live' ? last.parts.map((p) => (p.type === 'text' ? p.text : '')).join('') : '';
+    };
     const live = () => document.querySelector('[data-message-id="live"]')!;
     const codeBoxes = () => live().querySelectorAll('[data-streamdown="code-block"], pre');
 
@@ -29,13 +35,17 @@ describe('an opening code fence in a streaming answer (D13)', () => {
       turn.start('live').text('Here it is:\n\n');
       await tick(30);
     });
-    expect(live().textContent).toContain('Here it is:');
+    await waitFor(() => expect(document.querySelector('[data-message-id="live"]')?.textContent).toContain('Here it is:'), WAIT);
+    let sent = 'Here it is:\n\n';
     for (const delta of ['```', 'ts', '\n']) {
       await act(async () => {
         turn.text(delta);
         await tick(30);
       });
-      // Open fence, no code: the text before it stays, and no empty box is drawn.
+      sent += delta;
+      // The window has rendered the answer with this token…
+      await waitFor(() => expect(renderedText()).toBe(sent), WAIT);
+      // …and with the fence open and no code: the text before it stays, and no empty box is drawn.
       expect(codeBoxes()).toHaveLength(0);
       expect(live().textContent).toContain('Here it is:');
       expect(live().textContent).not.toContain('```');
@@ -44,16 +54,17 @@ describe('an opening code fence in a streaming answer (D13)', () => {
       turn.text('const answer = 42;');
       await tick(30);
     });
-    expect(codeBoxes().length).toBeGreaterThan(0);
-    expect(live().querySelector('[data-streamdown="code-block"]')?.textContent).toContain('const answer = 42;');
+    await waitFor(() => expect(codeBoxes().length).toBeGreaterThan(0), WAIT);
+    await waitFor(() => expect(live().querySelector('[data-streamdown="code-block"]')?.textContent).toContain('const answer = 42;'), WAIT);
 
     // Closed and settled: the block stays, with its code.
     await act(async () => {
       turn.text('\n```\n\nDone.').finish();
       await tick(30);
     });
+    await waitFor(() => expect(document.querySelector('[data-message-id="live"]')?.textContent).toContain('Done.'), WAIT);
+    await waitFor(() => expect(chat().status).toBe('ready'), WAIT);
     expect(document.querySelector('[data-message-id="live"] [data-streamdown="code-block"]')?.textContent).toContain('const answer = 42;');
-    expect(document.querySelector('[data-message-id="live"]')?.textContent).toContain('Done.');
   });
 });
 

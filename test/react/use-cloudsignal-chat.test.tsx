@@ -4,7 +4,7 @@ import { act, render, renderHook, waitFor } from '@testing-library/react';
 import type { UIMessage } from 'ai';
 import { useCloudSignalChat, type CloudSignalChat } from '../../src/hooks/use-cloudsignal-chat.js';
 import { createNetworkError } from '../../src/transport/errors.js';
-import { FakeTransport, tick, userMessage } from './fake-transport.js';
+import { FakeTransport, WAIT, tick, userMessage } from './fake-transport.js';
 
 function textOf(message: UIMessage | undefined): string {
   return (message?.parts ?? []).map((p) => (p.type === 'text' ? p.text : '')).join('');
@@ -27,20 +27,20 @@ describe('useCloudSignalChat', () => {
       void result.current.sendMessage({ text: 'hi' });
       await tick();
     });
-    expect(result.current.isStreaming).toBe(true);
+    await waitFor(() => expect(result.current.isStreaming).toBe(true), WAIT);
     act(() => transport.activity('c1').update({ requestId: 'r1', turnState: 'generating', startedHere: true }));
     await act(async () => {
       transport.lastTurn.start('a1').text('Hel').text('lo');
       await tick(30);
     });
     // Waits for what the user sees, not for a fixed time: a busy CPU delays the render.
-    await waitFor(() => expect(textOf(result.current.messages[1])).toBe('Hello'));
+    await waitFor(() => expect(textOf(result.current.messages[1])).toBe('Hello'), WAIT);
     expect(result.current.generation.status).toBe('generating');
     await act(async () => {
       transport.lastTurn.finish();
       await tick(30);
     });
-    await waitFor(() => expect(result.current.status).toBe('ready'));
+    await waitFor(() => expect(result.current.status).toBe('ready'), WAIT);
     expect(result.current.isStreaming).toBe(false);
     expect(transport.turns.filter((t) => t.kind === 'reconnect')).toHaveLength(0);
   });
@@ -59,18 +59,20 @@ describe('useCloudSignalChat', () => {
       void result.current.sendMessage({ text: 'hi' });
       await tick();
     });
+    await waitFor(() => expect(transport.turns).toHaveLength(1), WAIT);
     act(() => transport.activity('c1').update({ requestId: 'r1', turnState: 'generating', startedHere: true }));
     await act(async () => {
       transport.lastTurn.start('a1').text('Part');
       await tick(30);
     });
+    await waitFor(() => expect(textOf(result.current.messages[1])).toBe('Part'), WAIT);
     // The socket goes: the transport fails the stream with its network error, then reconnects.
     await act(async () => {
       transport.setConnection({ status: 'reconnecting', attempt: 1 });
       transport.lastTurn.fail(createNetworkError('socket closed'));
       await tick(30);
     });
-    await waitFor(() => expect(result.current.status).toBe('error'));
+    await waitFor(() => expect(result.current.status).toBe('error'), WAIT);
     expect(result.current.errorKind).toBe('network');
     expect(transport.turns).toHaveLength(1); // no resume while offline
 
@@ -79,16 +81,17 @@ describe('useCloudSignalChat', () => {
       transport.setConnection({ status: 'connected', attempt: 0, connectedAt: 2 });
       await tick(30);
     });
-    await waitFor(() => expect(transport.turns).toHaveLength(2));
+    await waitFor(() => expect(transport.turns).toHaveLength(2), WAIT);
     expect(transport.lastTurn.kind).toBe('reconnect');
     // The transport replays from the start; useChat resets the partial message on `start`.
     await act(async () => {
       transport.lastTurn.start('a1').text('Partial answer').finish();
       await tick(30);
     });
-    await waitFor(() => expect(result.current.status).toBe('ready'));
+    await waitFor(() => expect(result.current.status).toBe('ready'), WAIT);
+    // The last text may still be a throttled render behind the status: wait for it.
+    await waitFor(() => expect(textOf(result.current.messages[1])).toBe('Partial answer'), WAIT);
     expect(result.current.messages).toHaveLength(2);
-    expect(textOf(result.current.messages[1])).toBe('Partial answer');
   });
 
   it('picks up a turn started on another device: inserts its user message, then streams the answer', async () => {
@@ -104,19 +107,21 @@ describe('useCloudSignalChat', () => {
       });
       await tick(10);
     });
-    await waitFor(() => expect(result.current.messages.map((m) => m.id)).toEqual(['u0', 'a0', 'u1']));
-    await waitFor(() => expect(transport.lastTurn?.kind).toBe('reconnect'));
+    await waitFor(() => expect(result.current.messages.map((m) => m.id)).toEqual(['u0', 'a0', 'u1']), WAIT);
+    await waitFor(() => expect(transport.lastTurn?.kind).toBe('reconnect'), WAIT);
     await act(async () => {
       transport.lastTurn.start('a1').text('Answer for the phone').finish();
       await tick(30);
     });
-    await waitFor(() => expect(textOf(result.current.messages[3])).toBe('Answer for the phone'));
+    await waitFor(() => expect(textOf(result.current.messages[3])).toBe('Answer for the phone'), WAIT);
     expect(result.current.messages.map((m) => m.id)).toEqual(['u0', 'a0', 'u1', 'a1']);
     // The same turn is not picked up twice.
     await act(async () => {
       transport.activity('c1').update({ turnState: 'done' });
       await tick(10);
     });
+    // The hook has seen the update (its effects ran on that render) and did not read the turn again.
+    await waitFor(() => expect(result.current.generation.status).toBe('done'), WAIT);
     expect(transport.turns).toHaveLength(1);
   });
 
@@ -125,8 +130,8 @@ describe('useCloudSignalChat', () => {
     transport.hasLiveTurn = true;
     transport.activity('c1').update({ requestId: 'r9', turnState: 'thinking', userMessage: userMessage('u9', 'q'), messageId: 'a9' });
     const { result } = renderHook(() => useCloudSignalChat({ id: 'c1', transport }));
-    await waitFor(() => expect(transport.turns.map((t) => t.kind)).toEqual(['reconnect']));
-    await waitFor(() => expect(result.current.messages.map((m) => m.id)).toEqual(['u9']));
+    await waitFor(() => expect(transport.turns.map((t) => t.kind)).toEqual(['reconnect']), WAIT);
+    await waitFor(() => expect(result.current.messages.map((m) => m.id)).toEqual(['u9']), WAIT);
   });
 
   it('does not resume when resume is off, or for turns it started itself', async () => {
@@ -136,6 +141,8 @@ describe('useCloudSignalChat', () => {
       off.transport.activity('c1').update({ requestId: 'r1', turnState: 'generating', userMessage: userMessage('u1', 'x') });
       await tick(10);
     });
+    // The hook has seen the live turn (its effects ran on that render), and did not resume it.
+    await waitFor(() => expect(off.result.current.generation).toMatchObject({ status: 'generating', requestId: 'r1' }), WAIT);
     expect(off.transport.turns).toHaveLength(0);
 
     const mine = setup();
@@ -144,6 +151,7 @@ describe('useCloudSignalChat', () => {
       mine.transport.activity('c1').update({ requestId: 'r1', turnState: 'generating', startedHere: true });
       await tick(10);
     });
+    await waitFor(() => expect(mine.result.current.generation).toMatchObject({ status: 'generating', requestId: 'r1', startedHere: true }), WAIT);
     expect(mine.transport.turns).toHaveLength(0);
   });
 
@@ -164,6 +172,7 @@ describe('useCloudSignalChat', () => {
       void chat!.sendMessage({ text: 'go' });
       await tick();
     });
+    await waitFor(() => expect(transport.turns).toHaveLength(1), WAIT);
     const turn = transport.lastTurn;
     const tokens = 2_000;
     // Outside act(): React schedules commits as it would in a browser, so they can be counted.
@@ -179,7 +188,7 @@ describe('useCloudSignalChat', () => {
         if (i % 20 === 19) await tick(5);
       }
       turn.finish();
-      await waitFor(() => expect(chat!.status).toBe('ready'));
+      await waitFor(() => expect(chat!.status).toBe('ready'), WAIT);
     } finally {
       env.IS_REACT_ACT_ENVIRONMENT = true;
     }
@@ -201,13 +210,13 @@ describe('useCloudSignalChat', () => {
       void result.current.sendMessage({ text: 'strict' });
       await tick();
     });
-    expect(transport.turns).toHaveLength(1);
+    await waitFor(() => expect(transport.turns).toHaveLength(1), WAIT);
     await act(async () => {
       transport.lastTurn.start('a1').text('once').finish();
       await tick(30);
     });
+    await waitFor(() => expect(textOf(result.current.messages[1])).toBe('once'), WAIT);
     expect(result.current.messages.map((m) => m.role)).toEqual(['user', 'assistant']);
-    expect(textOf(result.current.messages[1])).toBe('once');
   });
 
   it('picks up another device’s turn even while showing an earlier failure', async () => {
@@ -216,25 +225,26 @@ describe('useCloudSignalChat', () => {
       void result.current.sendMessage({ text: 'first' });
       await tick();
     });
+    await waitFor(() => expect(transport.turns).toHaveLength(1), WAIT);
     act(() => transport.activity('c1').update({ requestId: 'r1', turnState: 'thinking', startedHere: true }));
     await act(async () => {
       transport.lastTurn.fail(new Error('model overloaded'));
       await tick(10);
     });
-    expect(result.current.status).toBe('error');
+    await waitFor(() => expect(result.current.status).toBe('error'), WAIT);
     expect(result.current.errorKind).toBe('other');
     transport.hasLiveTurn = true;
     await act(async () => {
       transport.activity('c1').update({ requestId: 'r2', turnState: 'generating', startedHere: false, userMessage: userMessage('u2', 'from the phone'), messageId: 'a2' });
       await tick(10);
     });
-    expect(transport.lastTurn.kind).toBe('reconnect');
+    await waitFor(() => expect(transport.lastTurn.kind).toBe('reconnect'), WAIT);
     await act(async () => {
       transport.lastTurn.start('a2').text('phone answer').finish();
       await tick(30);
     });
-    expect(result.current.status).toBe('ready');
-    expect(textOf(result.current.messages.at(-1))).toBe('phone answer');
+    await waitFor(() => expect(result.current.status).toBe('ready'), WAIT);
+    await waitFor(() => expect(textOf(result.current.messages.at(-1))).toBe('phone answer'), WAIT);
     expect(result.current.messages.at(-2)?.id).toBe('u2');
   });
 });
