@@ -300,15 +300,15 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoStack> {
     const credentialsRoute = toNodeHandler(
       createCredentialsHandler({ authenticate, issuer, onError: (error) => log(`auth endpoint: ${error instanceof Error ? error.message : String(error)}`) }),
     );
-    const chatRoute = toNodeHandler(
-      createChatRequestHandler({
-        client: triggerClient as unknown as MqttClientLike,
-        handler: makeHandler('HTTP'),
-        store: chats.store,
-        authenticate,
-        onError: (error) => log(`HTTP trigger: ${error instanceof Error ? error.message : String(error)}`),
-      }),
-    );
+    const chatHandler = createChatRequestHandler({
+      client: triggerClient as unknown as MqttClientLike,
+      handler: makeHandler('HTTP'),
+      store: chats.store,
+      authenticate,
+      onError: (error) => log(`HTTP trigger: ${error instanceof Error ? error.message : String(error)}`),
+    });
+    cleanups.push(() => chatHandler.close());
+    const chatRoute = toNodeHandler(chatHandler);
 
     // --- Page (Vite in middleware mode) and routes ------------------------------------------
     const pageConfig: DemoPageConfig = {

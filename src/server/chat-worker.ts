@@ -21,7 +21,7 @@ import type { ChatTurnHandler } from './turn-runner.js';
 import { TurnService, type TurnPublishSettings } from './turn-service.js';
 import { DEFAULT_QUERY_LIMITS, QueryResponder, type QueryLimits } from './query-responder.js';
 import { DEFAULT_REPLAY_BUDGET, type ReplayBudget } from './turn-publisher.js';
-import { nextIncarnation, presenceWill, WorkerMembership } from './worker-membership.js';
+import { DEFAULT_PRESENCE_INTERVAL_MS, DEFAULT_WORKER_GROUP, nextIncarnation, presenceWill, WorkerMembership } from './worker-membership.js';
 import { MessageDispatcher, type Route } from './message-dispatcher.js';
 import { keepReconnecting } from './reconnect.js';
 import { enableNoDelay } from './no-delay.js';
@@ -134,13 +134,13 @@ export interface ChatWorker {
 }
 
 const WORKER_DEFAULTS = {
-  group: 'chat-workers',
+  group: DEFAULT_WORKER_GROUP,
   topicPrefix: DEFAULT_TOPIC_PREFIX,
   sharedSubscriptions: 'auto' as 'auto' | 'on' | 'off',
   rateLimit: { turns: 30, perMs: 60_000 } as RateLimitOptions | false,
   queryRateLimit: { turns: 120, perMs: 60_000 } as RateLimitOptions | false,
   replayRateLimit: { turns: 120, perMs: 60_000 } as RateLimitOptions | false,
-  presenceIntervalMs: 5_000,
+  presenceIntervalMs: DEFAULT_PRESENCE_INTERVAL_MS,
   probeTimeoutMs: 750,
   drainTimeoutMs: 10_000,
 };
@@ -208,7 +208,8 @@ export async function createChatWorker(options: ChatWorkerOptions): Promise<Chat
     limits: { ...DEFAULT_QUERY_LIMITS, ...settings.queryLimits },
     limiter: settings.queryRateLimit ? new RateLimiter(settings.queryRateLimit) : null,
     isPresent,
-    forward: (owner, userId, chatId, payload) => forwardTo(owner, { userId, chatId }, payload),
+    // A runner (an HTTP trigger) subscribes no inbox: it cannot be asked, so its turn is answered live.
+    forward: (owner, userId, chatId, payload) => !membership.isRunner(owner) && forwardTo(owner, { userId, chatId }, payload),
     onError: settings.onError,
   });
 

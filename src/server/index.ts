@@ -1,7 +1,7 @@
 /** `@cloudsignal/ai-chat-kit/server`: the worker side of the protocol (Node, edge or any JS server). */
 export { publishStreamToMqtt, DEFAULT_MERGE_WINDOW_MS, type PublishStreamOptions, type ChunkSource } from './publish-stream.js';
 export { createChatWorker, type ChatWorker, type ChatWorkerOptions, type ChatWorkerStats } from './chat-worker.js';
-export { createChatRequestHandler, type ChatRequestHandlerOptions } from './request-handler.js';
+export { createChatRequestHandler, type ChatRequestHandler, type ChatRequestHandlerOptions } from './request-handler.js';
 export { InvalidRequestError, DEFAULT_REQUEST_LIMITS, type RequestLimits } from './request-validation.js';
 export type { ChatTurnContext, ChatTurnHandler } from './turn-runner.js';
 export { DEFAULT_REPLAY_BUDGET, type PublishedTurn, type ReplayBudget } from './turn-publisher.js';

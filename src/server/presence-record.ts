@@ -6,13 +6,17 @@
  * worker's newer presence.
  *
  * - `here`: the worker serves on connection `n`. With `ask`, it asks every member to answer at
- *   once ("who is there"); an answer carries the asked nonce in `re`.
+ *   once ("who is there"); an answer carries the asked nonce in `re`; `r: 1` marks a runner (an
+ *   HTTP trigger: it runs turns, takes no chats).
  * - `gone`: connection `n` ended (the last will set when that connection opened).
  * - an empty payload: the worker left for good (it closed); older workers also wrote it as their will.
  */
 
-/** A decoded presence record. */
-export type PresenceRecord = { state: 'here'; incarnation: number; ask?: string; re?: string } | { state: 'gone'; incarnation: number } | { state: 'left' };
+/**
+ * A decoded presence record. `runner` marks a member that runs turns but takes no chats (an HTTP
+ * trigger): its presence keeps its running turns from being swept, and it is never an owner.
+ */
+export type PresenceRecord = { state: 'here'; incarnation: number; ask?: string; re?: string; runner?: true } | { state: 'gone'; incarnation: number } | { state: 'left' };
 
 /** A record is a few dozen bytes; anything far larger is foreign. */
 const MAX_RECORD_BYTES = 256;
@@ -22,7 +26,7 @@ const NONCE = /^[A-Za-z0-9_-]{1,32}$/;
 export function encodePresence(record: PresenceRecord): string {
   if (record.state === 'left') return '';
   if (record.state === 'gone') return JSON.stringify({ v: 1, s: 'gone', n: record.incarnation });
-  return JSON.stringify({ v: 1, s: 'here', n: record.incarnation, ...(record.ask ? { ask: record.ask } : {}), ...(record.re ? { re: record.re } : {}) });
+  return JSON.stringify({ v: 1, s: 'here', n: record.incarnation, ...(record.ask ? { ask: record.ask } : {}), ...(record.re ? { re: record.re } : {}), ...(record.runner ? { r: 1 } : {}) });
 }
 
 /** Decodes a presence payload; null for anything malformed or foreign (the caller drops and counts it). */
@@ -36,10 +40,11 @@ export function decodePresence(payload: Uint8Array): PresenceRecord | null {
     return null;
   }
   if (typeof value !== 'object' || value === null) return null;
-  const { v, s, n, ask, re } = value as Record<string, unknown>;
+  const { v, s, n, ask, re, r } = value as Record<string, unknown>;
   if (v !== 1 || typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) return null;
   if (s === 'gone') return { state: 'gone', incarnation: n };
   if (s !== 'here') return null;
   if ((ask !== undefined && !(typeof ask === 'string' && NONCE.test(ask))) || (re !== undefined && !(typeof re === 'string' && NONCE.test(re)))) return null;
-  return { state: 'here', incarnation: n, ...(ask ? { ask: ask as string } : {}), ...(re ? { re: re as string } : {}) };
+  if (r !== undefined && r !== 1) return null;
+  return { state: 'here', incarnation: n, ...(ask ? { ask: ask as string } : {}), ...(re ? { re: re as string } : {}), ...(r === 1 ? { runner: true as const } : {}) };
 }

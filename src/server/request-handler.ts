@@ -17,6 +17,7 @@ import { DEFAULT_MERGE_WINDOW_MS } from './publish-stream.js';
 import type { ChatStore } from './store/chat-store.js';
 import { createMemoryChatStore } from './store/memory-chat-store.js';
 import { RequestDedupe } from './request-dedupe.js';
+import { DEFAULT_PRESENCE_INTERVAL_MS, DEFAULT_WORKER_GROUP, WorkerMembership } from './worker-membership.js';
 
 /** Options of {@link createChatRequestHandler}. */
 export interface ChatRequestHandlerOptions {
@@ -32,10 +33,24 @@ export interface ChatRequestHandlerOptions {
   rateLimit?: RateLimitOptions | false;
   /** Id written on the turns this handler runs (sweeps tell dead runners by it). Default: a fresh one. */
   workerId?: string;
+  /**
+   * The workers' group (`createChatWorker({ group })`). The handler shows itself there as a runner,
+   * so workers do not take its running turns for a dead worker's; it never takes chats. Default
+   * `chat-workers`.
+   */
+  group?: string;
+  /** Ms between the handler's presence heartbeats; match the workers'. Default 5 000. */
+  presenceIntervalMs?: number;
   /** Called with each finished turn (logging, metrics). */
   onTurn?: (turn: PublishedTurn) => void;
   onError?: (error: unknown) => void;
 }
+
+/**
+ * The HTTP trigger's request handler. `close()` withdraws its presence (workers may then mark
+ * turns it still runs as failed); call it when the server shuts down.
+ */
+export type ChatRequestHandler = ((request: Request) => Promise<Response>) & { close(): Promise<void> };
 
 const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
@@ -58,7 +73,7 @@ const json = (status: number, body: unknown) => new Response(JSON.stringify(body
  * });
  * ```
  */
-export function createChatRequestHandler(options: ChatRequestHandlerOptions): (request: Request) => Promise<Response> {
+export function createChatRequestHandler(options: ChatRequestHandlerOptions): ChatRequestHandler {
   const topics = new TopicScheme(options.topicPrefix ?? DEFAULT_TOPIC_PREFIX);
   const limits = { ...DEFAULT_REQUEST_LIMITS, ...options.limits };
   const rateLimiter = options.rateLimit === false ? null : new RateLimiter(options.rateLimit ?? { turns: 30, perMs: 60_000 });
@@ -67,6 +82,18 @@ export function createChatRequestHandler(options: ChatRequestHandlerOptions): (r
   const workerId = options.workerId ?? `http_${randomId(12)}`;
   const dedupe = new RequestDedupe();
   let service: TurnService | null = null;
+  let membership: WorkerMembership | null = null;
+  let announced: Promise<void> | null = null;
+  // This handler runs turns that workers see in the store as running: its presence is what tells
+  // them it is alive. Without it a worker's sweep (or any turn lookup) took the turn for a dead
+  // worker's and published it failed mid-answer (the HTTP-trigger e2e defect).
+  const announce = (client: MqttClientLike): Promise<void> => {
+    if (announced) return announced;
+    membership = new WorkerMembership(client, topics, options.group ?? DEFAULT_WORKER_GROUP, workerId, options.presenceIntervalMs ?? DEFAULT_PRESENCE_INTERVAL_MS, undefined, 'runner');
+    announced = membership.announce();
+    void membership.start().catch((error: unknown) => options.onError?.(error));
+    return announced;
+  };
   const serviceFor = (client: MqttClientLike) =>
     (service ??= new TurnService({
       client,
@@ -79,7 +106,7 @@ export function createChatRequestHandler(options: ChatRequestHandlerOptions): (r
       onError: options.onError,
     }));
 
-  return async (request) => {
+  const handle = async (request: Request): Promise<Response> => {
     if (request.method !== 'POST') return json(405, { error: 'method not allowed' });
     const userId = await options.authenticate(request);
     if (!userId) return json(401, { error: 'not signed in' });
@@ -122,11 +149,18 @@ export function createChatRequestHandler(options: ChatRequestHandlerOptions): (r
       dedupe.forget(userId, decoded.value.requestId);
       return json(429, { error: 'too many requests' });
     }
-    const turns = serviceFor(await getClient());
+    const client = await getClient();
+    await announce(client);
+    const turns = serviceFor(client);
     if (!turns.accept(address, decoded.value, incoming)) {
       dedupe.forget(userId, decoded.value.requestId);
       return json(429, { error: 'too many turns waiting in this chat' });
     }
     return json(202, { status: 'streaming', chatId, requestId: decoded.value.requestId });
   };
+  return Object.assign(handle, {
+    close: async () => {
+      await membership?.stop();
+    },
+  });
 }

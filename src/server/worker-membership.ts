@@ -26,6 +26,11 @@ import type { TopicScheme } from '../transport/topics.js';
 import { MessageDispatcher, type Route } from './message-dispatcher.js';
 import { decodePresence, encodePresence, type PresenceRecord } from './presence-record.js';
 
+/** The worker group members join unless told otherwise (workers and HTTP triggers must agree on it). */
+export const DEFAULT_WORKER_GROUP = 'chat-workers';
+/** Ms between presence heartbeats; a member silent for three of them is taken for gone. */
+export const DEFAULT_PRESENCE_INTERVAL_MS = 5_000;
+
 /** Work held while joining, at most: a flood during the wait is dropped (and re-sent by its clients), not buffered. */
 const MAX_HELD = 10_000;
 
@@ -48,7 +53,12 @@ interface Member {
   incarnation: number;
   present: boolean;
   lastSeen: number;
+  /** Runs turns but takes no chats (an HTTP trigger): never an owner, never awaited when joining. */
+  runner: boolean;
 }
+
+/** A member that takes chats (`worker`), or one that only runs the turns it was handed (`runner`, the HTTP trigger). */
+export type MemberRole = 'worker' | 'runner';
 
 /** The last will a worker connection must carry: its presence record says that connection ended. */
 export function presenceWill(topics: TopicScheme, group: string, workerId: string, incarnation: number): { topic: string; payload: string; qos: 1; retain: true } {
@@ -89,6 +99,8 @@ export class WorkerMembership {
     private readonly intervalMs: number,
     /** The incarnation of the client's current connection (the one its will names). Default: a fresh one. */
     incarnation: number = nextIncarnation(),
+    /** `runner`: present (its running turns are not swept) but never the owner of a chat. */
+    private readonly role: MemberRole = 'worker',
   ) {
     this.filterPrefix = topics.workerPresenceFilter(group).slice(0, -1);
     this.presenceTopic = topics.workerPresenceTopic(group, workerId);
@@ -161,6 +173,7 @@ export class WorkerMembership {
     let best = this.workerId;
     let bestScore = score(key, this.workerId);
     for (const id of this.liveMembers()) {
+      if (this.known.get(id)?.runner) continue;
       const s = score(key, id);
       if (s > bestScore || (s === bestScore && id > best)) {
         best = id;
@@ -183,6 +196,16 @@ export class WorkerMembership {
 
   get members(): number {
     return this.liveMembers().length + 1;
+  }
+
+  /** True for a member known as a runner (an HTTP trigger): it holds turns but cannot be asked about them. */
+  isRunner(workerId: string): boolean {
+    return this.known.get(workerId)?.runner === true;
+  }
+
+  /** Publishes this member's presence now (a runner does so before the first turn it stores as running). */
+  announce(): Promise<void> {
+    return this.beat();
   }
 
   async stop(): Promise<void> {
@@ -262,11 +285,11 @@ export class WorkerMembership {
       return;
     }
     if (record.state === 'gone') {
-      this.known.set(id, { incarnation: record.incarnation, present: false, lastSeen: member?.lastSeen ?? 0 });
+      this.known.set(id, { incarnation: record.incarnation, present: false, lastSeen: member?.lastSeen ?? 0, runner: member?.runner ?? false });
       this.join?.awaiting.delete(id);
       return;
     }
-    this.known.set(id, { incarnation: record.incarnation, present: true, lastSeen: Date.now() });
+    this.known.set(id, { incarnation: record.incarnation, present: true, lastSeen: Date.now(), runner: record.runner === true });
     if (record.re && record.re === this.join?.nonce) this.join.awaiting.delete(id);
     // An awaited member that speaks without answering missed our question (it was reconnecting): ask again.
     else if (!retained && this.phase === 'awaiting' && this.join?.awaiting.has(id)) void this.publish({ state: 'here', incarnation: this.incarnation, ask: this.join.nonce });
@@ -283,7 +306,8 @@ export class WorkerMembership {
   private ask(): Promise<void> {
     if (this.stopped) return Promise.resolve();
     clearTimeout(this.join?.timer);
-    const awaiting = new Set(this.liveMembers());
+    // Runners decide no ownership: joining need not hear from them.
+    const awaiting = new Set(this.liveMembers().filter((id) => !this.known.get(id)?.runner));
     this.join = { nonce: randomId(12), awaiting, listened: false };
     this.phase = 'asking';
     return this.publish({ state: 'here', incarnation: this.incarnation, ask: this.join.nonce });
@@ -313,7 +337,8 @@ export class WorkerMembership {
   }
 
   private publish(record: PresenceRecord): Promise<void> {
-    return publishAsync(this.client, this.presenceTopic, encodePresence(record), { qos: 1, retain: true }).catch(() => undefined);
+    const stamped: PresenceRecord = record.state === 'here' && this.role === 'runner' ? { ...record, runner: true } : record;
+    return publishAsync(this.client, this.presenceTopic, encodePresence(stamped), { qos: 1, retain: true }).catch(() => undefined);
   }
 }
 

@@ -4,7 +4,7 @@
  * calls into the same assistant message, and survives restarts and crashes with history intact.
  */
 import { convertToModelMessages, streamText, type UIMessage, type UIMessageChunk } from 'ai';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { createChatRequestHandler, createChatWorker, type ChatTurnHandler, type ChatWorker } from '../../src/server/index.js';
 import { createMemoryChatStore } from '../../src/server/store/memory-chat-store.js';
 import type { ChatStore } from '../../src/server/store/chat-store.js';
@@ -357,5 +357,55 @@ describe('the HTTP trigger', () => {
     expect(seen).toEqual([1, 3]);
     const page = await tab.result<MessagePage>({ op: 'history', chatId: 'c1' });
     expect(page.messages.map((entry) => text(entry.message))).toEqual(['one', 'answer 1', 'two', 'answer 2']);
+  });
+
+  test('its running turn is live to every worker: a sweep and a turn lookup mid-answer leave it running, it ends exact; once the trigger closed, its stuck turn is swept', async () => {
+    broker = createMockBroker();
+    const store = createMemoryChatStore();
+    // The answer is held half-way until the test lets it go: a worker's sweep and a lookup happen in between.
+    let release!: () => void;
+    const halfway = new Promise<void>((resolve) => (release = resolve));
+    const handler: ChatTurnHandler = () =>
+      new ReadableStream<UIMessageChunk>({
+        async start(controller) {
+          controller.enqueue({ type: 'start' });
+          controller.enqueue({ type: 'text-start', id: 't' });
+          controller.enqueue({ type: 'text-delta', id: 't', delta: 'first half, ' });
+          await halfway;
+          controller.enqueue({ type: 'text-delta', id: 't', delta: 'second half' });
+          controller.enqueue({ type: 'text-end', id: 't' });
+          controller.enqueue({ type: 'finish' });
+          controller.close();
+        },
+      });
+    const service = broker.connect({ clientId: 'svc-http' });
+    await new Promise<void>((resolve) => service.on('connect', () => resolve()));
+    const post = createChatRequestHandler({ client: service, store, handler, authenticate: (request) => request.headers.get('x-user'), rateLimit: false });
+    const worker = await startWorker({ store, handler });
+    const tab = await device('ann', 'tab', 'c1');
+    const ask = (requestId: string) =>
+      post(new Request('http://app/api/chat', { method: 'POST', headers: { 'x-user': 'ann' }, body: JSON.stringify({ id: 'c1', requestId, trigger: 'submit-message', messages: [userText('hi')] }) }));
+    expect((await ask('http_live')).status).toBe(202);
+    await tab.until(() => (tab.textOf('c1', 'http_live') === 'first half, ' ? true : null), 'the first half');
+    // Before the fix the worker took the trigger's turn for a dead worker's and published it failed.
+    expect(await worker.sweep()).toBe(0);
+    expect((await tab.result<TurnLookup>({ op: 'turn', chatId: 'c1', requestId: 'http_live' })).state).toBe('live');
+    release();
+    expect((await tab.finalStatus('c1', 'http_live')).state).toBe('done');
+    expect(tab.textOf('c1', 'http_live')).toBe('first half, second half');
+
+    // A runner that left (or died) holds nothing: its turn still running in the store is failed.
+    const stuck: ChatTurnHandler = () => new ReadableStream<UIMessageChunk>({ start: (controller) => controller.enqueue({ type: 'start' }) });
+    const post2 = createChatRequestHandler({ client: service, store, handler: stuck, authenticate: (request) => request.headers.get('x-user'), rateLimit: false, workerId: 'http_gone' });
+    const response = await post2(
+      new Request('http://app/api/chat', { method: 'POST', headers: { 'x-user': 'ann' }, body: JSON.stringify({ id: 'c2', requestId: 'http_stuck', trigger: 'submit-message', messages: [userText('hi')] }) }),
+    );
+    expect(response.status).toBe(202);
+    await vi.waitFor(async () => expect((await store.runningTurns()).map((entry) => entry.turn.requestId)).toContain('http_stuck'), { timeout: 10_000 });
+    await post.close();
+    await post2.close();
+    await vi.waitFor(async () => expect(await worker.sweep()).toBe(1), { timeout: 10_000 });
+    const lookup = await tab.result<TurnLookup>({ op: 'turn', chatId: 'c2', requestId: 'http_stuck' });
+    expect(lookup).toMatchObject({ state: 'finished', finalState: 'error' });
   });
 });

@@ -86,4 +86,25 @@ describe('WorkerMembership', () => {
     expect(a.members).toBe(2);
     await Promise.all([a.stop(), b.stop()]);
   });
+
+  test('a runner (an HTTP trigger) is present but owns no chat, and workers do not wait for it to join', async () => {
+    broker = createMockBroker();
+    const worker = new WorkerMembership(broker.connect({ clientId: 'svc-w' }), topics, 'g', 'svc-w', 200);
+    const runner = new WorkerMembership(broker.connect({ clientId: 'svc-http' }), topics, 'g', 'svc-http', 200, undefined, 'runner');
+    await Promise.all([worker.start(), runner.start()]);
+    await expect.poll(() => worker.isPresent('svc-http')).toBe(true);
+    expect(worker.isRunner('svc-http')).toBe(true);
+    expect(retainedRecord('svc-http')).toMatchObject({ state: 'here', runner: true });
+    // Every chat stays with the worker, whatever the rendezvous hash would say.
+    expect([...Array(50).keys()].every((i) => worker.owner(`ann/c${i}`) === 'svc-w')).toBe(true);
+    await runner.stop();
+    await expect.poll(() => worker.isPresent('svc-http')).toBe(false);
+    await worker.stop();
+  });
+
+  test('the runner flag round-trips, and a foreign value of it is dropped', () => {
+    const encoded = encodePresence({ state: 'here', incarnation: 7, runner: true });
+    expect(decodePresence(new TextEncoder().encode(encoded))).toEqual({ state: 'here', incarnation: 7, runner: true });
+    expect(decodePresence(new TextEncoder().encode(JSON.stringify({ v: 1, s: 'here', n: 7, r: 'yes' })))).toBeNull();
+  });
 });
