@@ -31,6 +31,11 @@ export interface MockConnectOptions {
   reconnectPeriod?: number;
   /** Reported in `client.options`; the broker ignores MQTT 5 properties either way. Default 4. */
   protocolVersion?: 4 | 5;
+  /**
+   * Like MQTT.js: restore the subscriptions of the lost connection on reconnect. Default true;
+   * the kit's own clients set it false (they resubscribe what they still need, under their id now).
+   */
+  resubscribe?: boolean;
 }
 
 /** What the client can see of its options, like MQTT.js `client.options`. */
@@ -124,6 +129,7 @@ export class MockMqttClient implements MqttClientLike {
   private attemptTimer: ReturnType<typeof setTimeout> | undefined;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly connectDelayMs: number;
+  private readonly resubscribe: boolean;
 
   /** @internal Use `broker.connect()`. */
   constructor(
@@ -139,6 +145,7 @@ export class MockMqttClient implements MqttClientLike {
       clean: true,
     };
     this.connectDelayMs = Math.max(0, options.connectDelayMs ?? 0);
+    this.resubscribe = options.resubscribe ?? true;
     this.attempt();
   }
 
@@ -376,6 +383,11 @@ export class MockMqttClient implements MqttClientLike {
   private restoreSubscriptions(session: BrokerSession): void {
     const waiting = this.waitingSubscribes;
     this.waitingSubscribes = [];
+    if (!this.resubscribe) {
+      // Only what was asked while offline: the lost connection's subscriptions are not restored.
+      const asked = new Set(waiting.flatMap((entry) => entry.topics));
+      for (const topic of [...this.subscriptionsToRestore.keys()]) if (!asked.has(topic)) this.subscriptionsToRestore.delete(topic);
+    }
     const requests = [...this.subscriptionsToRestore].map(([topic, qos]) => ({ topic, qos }));
     if (requests.length === 0) {
       for (const { callback } of waiting) later(() => callback?.(null, []));

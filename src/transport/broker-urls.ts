@@ -25,9 +25,10 @@ export class BrokerUrls {
     return this.urls[this.index];
   }
 
-  /** Moves to the next URL, wrapping around; with one URL it stays. */
-  advance(): void {
+  /** Moves to the next URL, wrapping around; with one URL it stays. True when it moved. */
+  advance(): boolean {
     this.index = (this.index + 1) % this.urls.length;
+    return this.urls.length > 1;
   }
 }
 

@@ -26,7 +26,8 @@ import type { ChatAddress, TopicScheme } from './topics.js';
 export interface ChatSubscriptionContext {
   topics: TopicScheme;
   router: MessageRouter;
-  clientId: string;
+  /** The connection's client id now: it changes when a managed connection moves to another node. */
+  clientId(): string;
   client(): MqttClientLike | null;
   maxMessageBytes: number;
   count(reason: DropReason | 'received' | 'replay-requested'): void;
@@ -45,24 +46,28 @@ export class ChatSubscription {
   private unsubscribing: Promise<void> | null = null;
   private latestStatus: StatusEnvelope | null = null;
   private latestComplete: CompleteEnvelope | null = null;
-  readonly topicList: string[];
   private readonly streamTopic: string;
   private readonly statusTopic: string;
   private readonly completeTopic: string;
-  private readonly replayTopic: string;
+  /** Per client id (the ACL lets only that connection read it): follows the connection's id. */
+  private replayTopic: string;
   private readonly controlTopic: string;
 
   constructor(
     readonly address: ChatAddress,
     private readonly context: ChatSubscriptionContext,
   ) {
-    const { topics, clientId } = context;
+    const { topics } = context;
     this.streamTopic = topics.topic(address, 'stream');
     this.statusTopic = topics.topic(address, 'status');
     this.completeTopic = topics.topic(address, 'complete');
-    this.replayTopic = topics.topic(address, 'replay', clientId);
+    this.replayTopic = topics.topic(address, 'replay', context.clientId());
     this.controlTopic = topics.topic(address, 'control');
-    this.topicList = [this.streamTopic, this.statusTopic, this.completeTopic, this.replayTopic];
+  }
+
+  /** The topics this subscription holds while acquired. */
+  get topicList(): string[] {
+    return [this.streamTopic, this.statusTopic, this.completeTopic, this.replayTopic];
   }
 
   get status(): StatusEnvelope | null {
@@ -109,6 +114,7 @@ export class ChatSubscription {
   }
 
   private subscribe(): void {
+    this.followClientId();
     const client = this.context.client();
     if (!client?.connected) {
       this.subscribed = null;
@@ -121,6 +127,16 @@ export class ChatSubscription {
       () => undefined,
       () => undefined,
     );
+  }
+
+  /** A new client id (the connection moved to another node) has its own replay topic. */
+  private followClientId(): void {
+    const topic = this.context.topics.topic(this.address, 'replay', this.context.clientId());
+    if (topic === this.replayTopic) return;
+    const { router } = this.context;
+    router.delete(this.replayTopic);
+    this.replayTopic = topic;
+    router.set(topic, (payload) => this.onStream(payload, true));
   }
 
   private teardown(): void {

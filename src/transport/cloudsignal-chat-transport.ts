@@ -580,7 +580,7 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
         {
           topics: this.topics,
           router: this.router,
-          clientId: this.manager.clientId!,
+          clientId: () => this.manager.clientId!,
           client: () => this.manager.current,
           maxMessageBytes: this.options.maxMessageBytes,
           count: (reason) => this.count(reason),

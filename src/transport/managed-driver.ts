@@ -10,6 +10,7 @@ import type { ConnectionDriver, DriverSink } from './connection-driver.js';
 import { fetchCredentials, type NormalizedCredentials } from './credentials.js';
 import { AuthError } from './errors.js';
 import { randomId } from './ids.js';
+import { canBindClientId, newBrowserClientId } from './client-ids.js';
 import {
   destroySocket,
   endClient,
@@ -61,6 +62,11 @@ export const MANAGED_CONNECTION_DEFAULTS = {
 };
 
 const now = () => Date.now();
+
+/** A new client id: bound to the user when it is known (the issuers keep a bound id), else free-form. */
+function freshClientId(userId: string | undefined): string {
+  return userId !== undefined && canBindClientId(userId) ? newBrowserClientId(userId) : `csk_${randomId(16)}`;
+}
 
 /** Keeps a kit-owned client connected: credentials per connect, backoff with jitter, failover. */
 export class ManagedDriver implements ConnectionDriver {
@@ -235,8 +241,11 @@ export class ManagedDriver implements ConnectionDriver {
     if (this.closed) return;
     const wasConnected = this.sink.snapshot().status === 'connected';
     if (wasConnected) this.sink.dispatch({ type: 'lost', reason: 'connection closed' });
-    // The node we were on (or tried) is gone or refusing: the next attempt goes to the next one.
-    this.urls.advance();
+    // The node we were on (or tried) is gone or refusing: the next attempt goes to the next one,
+    // under a fresh client id. A cluster may still hold the old id's session on the dead node:
+    // RabbitMQ accepts the CONNECT but closes the connection at its first SUBSCRIBE until it
+    // forgets that session (docs/clusters.md). An id the app chose is its to keep.
+    if (this.urls.advance() && this.options.clientId === undefined) this.clientId = freshClientId(this.userId);
     const snapshot = this.sink.snapshot();
     // A close right after we presented credentials that the broker refused was an auth failure;
     // a browser that went offline reconnects on its `online` event.

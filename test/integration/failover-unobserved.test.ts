@@ -79,3 +79,49 @@ describe.each([false, true])('a transport with several broker URLs whose node di
     if (observed) expect(statuses).toContain('reconnecting');
   });
 });
+
+describe('a transport that chose no client id, moving to another node', () => {
+  test('takes a fresh client id there (a cluster may hold the old id on the dead node), and replays what it missed to that id', async () => {
+    broker = createMockBroker();
+    worker = await createChatWorker({
+      client: broker.connect({ clientId: 'worker-1' }),
+      handler: ({ abortSignal }) => scriptedChunkStream({ text: ANSWER, tokenDelayMs: 5, signal: abortSignal }),
+      rateLimit: false,
+    });
+    transport = new CloudSignalChatTransport({
+      wssUrl: URLS[0],
+      urls: URLS,
+      userId: 'ann',
+      trigger: 'mqtt',
+      connection: {
+        share: false,
+        backoff: { initialDelay: 20, maxDelay: 40 },
+        // As the kit's MQTT.js client: it restores no subscriptions itself (resubscribe: false).
+        openClient: (options) => broker.connect({ clientId: options.clientId, username: options.username, password: options.password, resubscribe: false }),
+      },
+    });
+    const pageIds = () => broker.clients().filter((id) => id !== 'worker-1');
+    const stream = await transport.sendMessages({ chatId: 'c1', trigger: 'submit-message', messageId: undefined, messages: [userMessage('q')], abortSignal: undefined });
+    let firstId: string | null = null;
+    let topicsOnSecondNode: string[] | null = null;
+    const text = await readText(stream, (sofar) => {
+      if (firstId === null && sofar.length >= 40) {
+        [firstId] = pageIds();
+        expect(broker.dropClient(firstId)).toBe(true);
+      } else if (firstId !== null && topicsOnSecondNode === null) {
+        // The first token read after the move: the page is subscribed on its new connection.
+        topicsOnSecondNode = broker.subscriptions(pageIds()[0]).map((subscription) => subscription.topic);
+      }
+    });
+    expect(firstId).not.toBeNull();
+    // Every token, although the worker went on publishing while the page was between nodes.
+    expect(text).toBe(ANSWER);
+    const [secondId] = pageIds();
+    expect(secondId).not.toBe(firstId);
+    // Its replay topic is its new id's (the only one its ACL lets it read), never the old one's.
+    expect(topicsOnSecondNode).toContain(`chat/ann/c1/replay/${secondId}`);
+    expect(topicsOnSecondNode).not.toContain(`chat/ann/c1/replay/${firstId}`);
+    expect(transport.statsNow().replaysRequested).toBeGreaterThan(0);
+  });
+});
+
