@@ -108,6 +108,16 @@ export class ChatSubscription {
     return this.subscribed ?? Promise.resolve();
   }
 
+  /**
+   * Asks the broker for the retained `complete` again (a new SUBSCRIBE re-sends retained
+   * messages). Resolves on the SUBACK; the message itself follows it.
+   */
+  async refetchComplete(): Promise<void> {
+    const client = this.context.client();
+    if (this.refs === 0 || !client?.connected) return;
+    await subscribeAsync(client, this.completeTopic, 1).catch(() => undefined);
+  }
+
   /** Subscribes again after a reconnect: clean sessions forget subscriptions. */
   resubscribe(): void {
     if (this.refs > 0) this.subscribe();

@@ -239,6 +239,7 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
       resend: (record) => this.resend(record),
       removeFromOutbox: (requestId) => this.outbox.remove(requestId),
       syncConversation: (chatId) => void this.conversation(chatId).sync(),
+      refetchComplete: (chatId, requestId) => this.refetchComplete(chatId, requestId),
       countRecovered: (chunks) => {
         this.counters.chunksRecovered += chunks;
         this.flushStats();
@@ -387,6 +388,7 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
       let lookup: { requestId: string; answer: TurnLookup } | null = null;
       let latestStored: { requestId: string; state: 'running' | 'done' | 'aborted' | 'error' } | null = null;
       let retainedSettled = false;
+      let completeRefetched = false;
       for (;;) {
         const local = this.turns.registry.latestOpen(chatId);
         const localFacts = local && { requestId: local.requestId, phase: local.phase, holdsRequest: local.request !== null, workerSeen: local.workerSeen };
@@ -418,6 +420,12 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
           case 'complete':
             return this.deliverComplete(chatId, subscription.complete!);
           case 'stored':
+            // The worker's answer may have overtaken the retained `complete`: ask the broker once.
+            if (!completeRefetched) {
+              completeRefetched = true;
+              await this.refetchComplete(chatId, action.requestId);
+              continue;
+            }
             // Finished, and its `complete` is gone: the stored answer arrives with the history.
             if (local?.requestId === action.requestId) local.reader?.finishFrom([]);
             this.turns.registry.remember(action.requestId);
@@ -635,6 +643,18 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
         },
       );
     });
+  }
+
+  /**
+   * Re-subscribes the chat's `complete` topic and waits for a round trip through the worker after
+   * the SUBACK (or for the `complete` itself): by then a retained `complete` has certainly come.
+   */
+  private async refetchComplete(chatId: string, requestId: string): Promise<void> {
+    const subscription = this.subscriptions.get(chatId);
+    if (!subscription || subscription.complete?.requestId === requestId) return;
+    await subscription.refetchComplete();
+    if (subscription.complete?.requestId === requestId) return;
+    await this.untilRetained(chatId, (signal) => this.queries.ask('turn', { chatId, requestId }, signal)).catch(() => undefined);
   }
 
   /** A finished turn from its retained `complete`, as one replayed stream. */

@@ -31,6 +31,11 @@ export interface TurnTrackerContext {
   removeFromOutbox(requestId: string): void;
   /** Brings the chat's stored conversation up to date (a finished answer whose `complete` is gone). */
   syncConversation(chatId: string): void;
+  /**
+   * Asks the broker for the chat's retained `complete` again and resolves once it certainly came
+   * if it exists (a round trip after the SUBACK).
+   */
+  refetchComplete(chatId: string, requestId: string): Promise<void>;
   countRecovered(chunks: number): void;
   /** A record changed: the chat's activity store must show it. */
   onChange(chatId: string): void;
@@ -218,9 +223,17 @@ export class TurnTracker {
       subscription.applyLookup(record.requestId, answer.finalState, answer.error ?? null);
       const complete = subscription.complete;
       if (complete?.requestId === record.requestId) return reader.finishFrom(complete.chunks);
-      // The retained `complete` is gone: the stored answer replaces the partial one with the history.
-      reader.finishFrom([]);
-      this.context.syncConversation(record.chatId);
+      // The answer may have overtaken the retained `complete` (a busy broker sends retained
+      // messages late): ask the broker for it before deciding that it is gone. Ending the stream
+      // here cut answers short under load (chaos scenario 1 under the CPU hog).
+      void this.context.refetchComplete(record.chatId, record.requestId).then(() => {
+        if (record.reader !== reader || reader.isSettled) return;
+        const retained = this.context.subscription(record.chatId).complete;
+        if (retained?.requestId === record.requestId) return reader.finishFrom(retained.chunks);
+        // The retained `complete` is gone: the stored answer replaces the partial one with the history.
+        reader.finishFrom([]);
+        this.context.syncConversation(record.chatId);
+      });
       return;
     }
     if (record.request && !record.workerSeen) this.context.resend(record);

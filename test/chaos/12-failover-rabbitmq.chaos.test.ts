@@ -10,7 +10,6 @@ failoverScenarios('rabbitmq x3', () => startRabbitCluster({ nodes: 3 }), {
   outageMs: 90_000,
   killEveryMs: 5_000,
   knownFailing: {
-    1: "7 of 8 turns never finish: the browsers fail over keeping their client id, and RabbitMQ closes a connection whose id's session lived on the dead node at its first SUBSCRIBE (measured; the transport must take a fresh id, see docs/clusters.md)",
     2: 'under the CPU hog CI runs the chaos stage with (every core busy), the 8 turns did not finish within 4 min; it passed on a loaded machine without the hog (8 exact, 0 run twice), not under it',
     3: 'no turn ran twice, but 1 of 200 turns lost its last 20 tokens in the browser (its stream ended after 10 tokens with no final status)',
     4: 'not measured: a RabbitMQ node did not restart within its 90 s deadline on the loaded 2-core machine',

@@ -52,8 +52,9 @@ const debug = (message: string) => {
  */
 const OBSERVE_CONNECTION = process.env.FAILOVER_OBSERVE_CONNECTION === '1';
 
+/** A browser's transport: its client id is the kit's (a fresh one on every move to another node). */
 function transportFor(tag: string, i: number, urls: string[], timing: FailoverTiming): CloudSignalChatTransport {
-  const transport = new CloudSignalChatTransport({ wssUrl: urls[0], urls, userId: `fo_${tag}_u${i}`, trigger: 'mqtt', streamTimeout: timing.outageMs, connectTimeout: timing.outageMs, connection: { clientId: `fo_${tag}_c${i}` } });
+  const transport = new CloudSignalChatTransport({ wssUrl: urls[0], urls, userId: `fo_${tag}_u${i}`, trigger: 'mqtt', streamTimeout: timing.outageMs, connectTimeout: timing.outageMs });
   if (OBSERVE_CONNECTION) transport.connection.subscribe(() => undefined);
   return transport;
 }
