@@ -82,11 +82,22 @@ export class RequestTooLargeError extends ChatKitError {
   readonly size: number;
   /** The limit (`maxRequestBytes`), bytes. */
   readonly limit: number;
-  constructor(size: number, limit: number) {
-    super('request-too-large', `The chat request is ${size} bytes; the limit is ${limit} bytes (maxRequestBytes). Send large files as a URL part, or raise the limit on the broker, the worker and the transport together.`);
+  /**
+   * Who refused it: the transport's own check (`transport`), the HTTP trigger's 413 (`server`),
+   * or the broker, which closed the connection every time the request was sent (`broker`).
+   */
+  readonly refusedBy: 'transport' | 'server' | 'broker';
+  constructor(size: number, limit: number, refusedBy: 'transport' | 'server' | 'broker' = 'transport') {
+    super(
+      'request-too-large',
+      refusedBy === 'broker'
+        ? `The chat request is ${size} bytes, within this transport's limit of ${limit} bytes (maxRequestBytes), but the MQTT broker closed the connection every time it was sent: it accepts smaller packets. Lower maxRequestBytes to the broker's packet limit, raise the broker's, or send large files as a URL part.`
+        : `The chat request is ${size} bytes; the limit is ${limit} bytes (maxRequestBytes). Send large files as a URL part, or raise the limit on the broker, the worker and the transport together.`,
+    );
     this.name = 'RequestTooLargeError';
     this.size = size;
     this.limit = limit;
+    this.refusedBy = refusedBy;
   }
 }
 

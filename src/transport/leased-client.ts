@@ -35,6 +35,17 @@ export class LeasedClient implements MqttClientLike {
     return this.entry.connection.driver.client?.options;
   }
 
+  /** The shared client's unacknowledged publishes (MQTT.js), so one of this lease's can be withdrawn. */
+  get outgoing(): Record<string, { cb?: unknown }> | undefined {
+    return (this.client as { outgoing?: Record<string, { cb?: unknown }> } | null)?.outgoing;
+  }
+
+  /** Withdraws an unacknowledged publish from the shared client (see `publishWithdrawable`). */
+  removeOutgoingMessage(messageId: number): this {
+    (this.client as { removeOutgoingMessage?: (id: number) => unknown } | null)?.removeOutgoingMessage?.(messageId);
+    return this;
+  }
+
   publish(topic: string, payload: string | Uint8Array, options: PublishOptions, callback?: (error?: Error) => void): unknown {
     const client = this.client;
     if (!client) {

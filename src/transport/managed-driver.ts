@@ -230,6 +230,9 @@ export class ManagedDriver implements ConnectionDriver {
   }
 
   private readonly onConnect = (): void => {
+    // MQTT.js emits `connect` only once it re-sent its in-flight messages, which can be after the
+    // broker already closed that connection (it refused one of them): stale, the retry is under way.
+    if (this.client && !this.client.connected) return;
     this.attempting = false;
     this.cancelRetry();
     this.sink.dispatch({ type: 'connected', at: now() });

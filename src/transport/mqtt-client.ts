@@ -77,6 +77,29 @@ export function publishAsync(client: MqttClientLike, topic: string, payload: str
 }
 
 /**
+ * A QoS 1 publish that can be withdrawn while unacknowledged: `withdraw()` takes it out of the
+ * client's in-flight store (MQTT.js re-sends in-flight messages on every reconnect) and rejects
+ * `done`. Clients without an in-flight store (the mock) cannot withdraw; `done` then stays as is.
+ */
+export function publishWithdrawable(client: MqttClientLike, topic: string, payload: string | Uint8Array, options: PublishOptions = {}): { done: Promise<void>; withdraw(): void } {
+  const live = client as { outgoing?: Record<string, { cb?: unknown }>; removeOutgoingMessage?: (messageId: number) => unknown };
+  let callback!: (error?: Error) => void;
+  // MQTT.js wraps the callback when it re-sends after a reconnect: the message id, taken while
+  // the entry still holds ours, is what finds it then.
+  const find = () => Object.entries(live.outgoing ?? {}).find(([, entry]) => entry.cb === callback)?.[0];
+  const done = new Promise<void>((resolve, reject) => {
+    callback = (error) => (error ? reject(error) : resolve());
+    client.publish(topic, payload, options, callback);
+  });
+  let messageId = find();
+  const withdraw = () => {
+    messageId ??= find();
+    if (messageId !== undefined) live.removeOutgoingMessage?.(Number(messageId));
+  };
+  return { done, withdraw };
+}
+
+/**
  * Subscribes and resolves with the grants. Unlike MQTT.js' `subscribeAsync`, a refused topic
  * (granted QoS 128) does not reject: callers decide what a refusal means.
  */

@@ -6,7 +6,7 @@
  */
 import { encodeRequest } from './envelope.js';
 import { createNetworkError, RequestRejectedError, RequestTooLargeError } from './errors.js';
-import { publishAsync, type MqttClientLike } from './mqtt-client.js';
+import { publishWithdrawable, type MqttClientLike } from './mqtt-client.js';
 import type { OutboxEntry } from './outbox.js';
 import type { TopicScheme } from './topics.js';
 
@@ -25,6 +25,15 @@ export interface RequestSenderOptions {
 }
 
 const textEncoder = /* @__PURE__ */ new TextEncoder();
+
+/**
+ * A broker closes the connection of a client whose packet exceeds its limit, and the client re-sends
+ * its unacknowledged publish on every reconnect: a loop. A request this large whose publish saw
+ * this many closes without an acknowledgement is taken as refused by the broker. Smaller requests
+ * are under any broker's limit; their closes are the network's, and the request waits them out.
+ */
+const LARGE_REQUEST_BYTES = 64 * 1024;
+const BROKER_CLOSES_BEFORE_REFUSED = 3;
 
 export class RequestSender {
   constructor(private readonly options: RequestSenderOptions) {}
@@ -45,9 +54,21 @@ export class RequestSender {
       const client = this.options.client();
       if (!client?.connected) throw createNetworkError('not connected');
       const topic = this.options.topics.topic({ userId: entry.userId, chatId: entry.chatId }, 'request');
-      await publishAsync(client, topic, payload, { qos: 1 }).catch((error: Error) => {
-        throw createNetworkError(error.message);
-      });
+      const size = textEncoder.encode(payload).byteLength;
+      const publish = publishWithdrawable(client, topic, payload, { qos: 1 });
+      let closes = 0;
+      const onClose = () => {
+        if (size >= LARGE_REQUEST_BYTES && ++closes === BROKER_CLOSES_BEFORE_REFUSED) publish.withdraw();
+      };
+      client.on('close', onClose);
+      try {
+        await publish.done;
+      } catch (error) {
+        if (closes >= BROKER_CLOSES_BEFORE_REFUSED) throw new RequestTooLargeError(size, this.options.maxRequestBytes, 'broker');
+        throw createNetworkError((error as Error).message);
+      } finally {
+        client.off('close', onClose);
+      }
       return;
     }
     const doFetch = this.options.fetch ?? globalThis.fetch;
@@ -55,7 +76,7 @@ export class RequestSender {
     new Headers(extraHeaders).forEach((value, key) => headers.set(key, value));
     headers.set('content-type', 'application/json');
     const response = await doFetch(this.options.api, { method: 'POST', headers, credentials: 'same-origin', signal, body: payload });
-    if (response.status === 413) throw new RequestTooLargeError(textEncoder.encode(payload).byteLength, this.options.maxRequestBytes);
+    if (response.status === 413) throw new RequestTooLargeError(textEncoder.encode(payload).byteLength, this.options.maxRequestBytes, 'server');
     if (response.status !== 202 && !response.ok) {
       const text = await response.text().catch(() => '');
       throw new RequestRejectedError(`The chat endpoint answered HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`, response.status);

@@ -81,14 +81,14 @@ afterEach(async () => {
   closers = [];
 });
 
-async function startStack(trigger: 'http' | 'mqtt', limit: number): Promise<Stack> {
+async function startStack(trigger: 'http' | 'mqtt', limit: number, brokerLimit: 'raised' | 'default' = 'raised'): Promise<Stack> {
   const raised = limit !== DEFAULT_LIMIT;
-  const account = createServiceAccount(`attach-${trigger}-${raised ? 'raised' : 'default'}`);
+  const account = createServiceAccount(`attach-${trigger}-${raised ? 'raised' : 'default'}-${brokerLimit}`);
   const broker = await startEmbeddedBroker({
     port: 0,
     wsPort: 0,
     // The browser's packet size is the broker's part of the limit; raised with the others.
-    auth: { jwtSecret: SECRET, serviceAccounts: [account], ...(raised ? { browserMaxPacketSize: limit + 4096 } : {}) },
+    auth: { jwtSecret: SECRET, serviceAccounts: [account], ...(raised && brokerLimit === 'raised' ? { browserMaxPacketSize: limit + 4096 } : {}) },
   });
   closers.push(() => broker.close());
   const stack = { broker, turns: [] as ChatTurnContext[], posts: 0, connects: 0, requestPublishes: 0 } as Stack;
@@ -187,5 +187,28 @@ describe.each(['http', 'mqtt'] as const)('attachments on the %s trigger', (trigg
     expect(stack.turns).toHaveLength(1);
     expect(receivedFiles(stack.turns[0].messages).get('large.bin')?.equals(Buffer.from(large))).toBe(true);
     expect(stack.transport.connection.getSnapshot().status).toBe('connected');
+  });
+});
+
+describe('a transport limit raised above the broker\'s (MQTT trigger, a misconfiguration)', () => {
+  test('a 500 KB request the broker refuses by closing the connection fails with RequestTooLargeError after a bounded number of tries, and the chat goes on', async () => {
+    // The transport and the worker accept 1 MiB; the broker still takes browser packets of 256 KiB.
+    const stack = await startStack('mqtt', RAISED_LIMIT, 'default');
+    const chatId = 'attach-misconfigured';
+    const before = stack.connects;
+    const failure = await stack.transport
+      .sendMessages({ chatId, trigger: 'submit-message', messageId: undefined, abortSignal: undefined, messages: [userMessage('u1', 'summarise this', filePart(fileBytes(500_000, 4), 'large.bin'))] })
+      .then(() => null, (error: unknown) => error);
+    expect(failure).toBeInstanceOf(RequestTooLargeError);
+    expect((failure as RequestTooLargeError).refusedBy).toBe('broker');
+    expect((failure as Error).message).toContain('maxRequestBytes');
+    // No loop: a handful of reconnects, nothing queued to send again, no turn ran.
+    expect(stack.connects - before).toBeLessThanOrEqual(4);
+    expect(stack.transport.chat(chatId).store.getSnapshot().pending).toEqual([]);
+    expect(stack.turns).toHaveLength(0);
+    // The chat goes on.
+    await waitConnected(stack.transport);
+    expect(await ask(stack, chatId, [userMessage('u2', 'just text now')])).toBe(ANSWER);
+    expect(stack.connects - before).toBeLessThanOrEqual(4);
   });
 });
