@@ -9,7 +9,7 @@ import mqtt from 'mqtt';
 import type { UIMessage } from 'ai';
 import { decodeQuery, decodeRequest, type QueryEnvelope } from '../transport/envelope.js';
 import { randomId } from '../transport/ids.js';
-import { publishAsync, type MqttClientLike } from '../transport/mqtt-client.js';
+import { isCredentialRefusal, publishAsync, type MqttClientLike } from '../transport/mqtt-client.js';
 import { assertSegment, DEFAULT_TOPIC_PREFIX, TopicScheme, type ChatAddress } from '../transport/topics.js';
 import type { ServiceAccount } from './credentials/service-account.js';
 import { DEFAULT_MERGE_WINDOW_MS, type PublishStreamOptions } from './publish-stream.js';
@@ -87,6 +87,12 @@ export interface ChatWorkerOptions {
   probeTimeoutMs?: number;
   /** How long `close()` waits for running turns before aborting them, ms. Default 10 000. */
   drainTimeoutMs?: number;
+  /**
+   * With `url` or `urls`: how long the first connection may keep failing (broker not up yet,
+   * connection reset) before `createChatWorker` rejects, ms. Refused credentials reject at once.
+   * Default 30 000.
+   */
+  connectTimeoutMs?: number;
   onError?: (error: unknown) => void;
 }
 
@@ -143,6 +149,7 @@ const WORKER_DEFAULTS = {
   presenceIntervalMs: DEFAULT_PRESENCE_INTERVAL_MS,
   probeTimeoutMs: 750,
   drainTimeoutMs: 10_000,
+  connectTimeoutMs: 30_000,
 };
 
 const PUBLISH_DEFAULTS: TurnPublishSettings = { streamQos: 0, completeQos: 1, mergeWindowMs: DEFAULT_MERGE_WINDOW_MS, completeExpirySeconds: 86_400, replayGraceMs: 30_000 };
@@ -454,37 +461,37 @@ async function connectServiceClient(settings: ChatWorkerOptions, topics: TopicSc
     // A crashed worker leaves the group at once instead of after three heartbeats.
     will: presenceWill(topics, settings.group ?? WORKER_DEFAULTS.group, workerId, incarnation),
   };
-  if (urls.length === 1) {
-    const client = await mqtt.connectAsync(urls[0], connectOptions);
-    keepReconnecting(client);
-    return client as unknown as MqttClientLike;
-  }
   // MQTT.js moves to the next of `servers` on every reconnect; keepReconnecting drives the reconnects.
   const servers = urls.map((url) => {
     const parsed = new URL(url);
     return { host: parsed.hostname, port: Number(parsed.port), protocol: parsed.protocol.replace(/:$/, '') as 'mqtt' };
   });
-  const client = mqtt.connect(urls[0], { ...connectOptions, servers });
+  const client = mqtt.connect(urls[0], { ...connectOptions, ...(urls.length > 1 ? { servers } : {}) });
   keepReconnecting(client);
+  const timeoutMs = settings.connectTimeoutMs ?? WORKER_DEFAULTS.connectTimeoutMs;
+  // A broker that is still starting (or resets the first connections) is retried with backoff,
+  // on every URL in turn, until the deadline; refused credentials end it at once.
   await new Promise<void>((resolve, reject) => {
-    let failures = 0;
+    const fail = (reason: string) => {
+      cleanup();
+      client.end(true);
+      reject(new Error(`createChatWorker could not connect to ${urls.join(', ')}: ${reason}`));
+    };
     const onConnect = () => {
       cleanup();
       resolve();
     };
-    // Every node tried once without success: the cluster is unreachable (or refuses us).
-    const onClose = () => {
-      if (++failures < urls.length) return;
-      cleanup();
-      client.end(true);
-      reject(new Error(`createChatWorker could not connect to any of ${urls.join(', ')}`));
+    const onError = (error: Error & { code?: unknown }) => {
+      if (isCredentialRefusal(error)) fail(`the broker refused the credentials (${error.message})`);
     };
+    const deadline = setTimeout(() => fail(`no connection within ${timeoutMs} ms`), timeoutMs);
     const cleanup = () => {
+      clearTimeout(deadline);
       client.off('connect', onConnect);
-      client.off('close', onClose);
+      client.off('error', onError);
     };
     client.on('connect', onConnect);
-    client.on('close', onClose);
+    client.on('error', onError);
   });
   return client as unknown as MqttClientLike;
 }
