@@ -28,7 +28,8 @@ export class BrokerSpy {
   }
 
   static async start(url: string, redeliver = 0): Promise<BrokerSpy> {
-    const client = await mqtt.connectAsync(url, { clientId: `chaos_spy_${Math.random().toString(36).slice(2, 10)}`, reconnectPeriod: 0 });
+    // Retried: a broker just started under the CPU hog may reset the first connection.
+    const client = await mqtt.connectAsync(url, { clientId: `chaos_spy_${Math.random().toString(36).slice(2, 10)}`, reconnectPeriod: 250 });
     const spy = new BrokerSpy(client, redeliver);
     await client.subscribeAsync(['chat/+/+/request', 'chat/+/+/stream', 'chat/+/+/status'], { qos: 1 });
     return spy;
