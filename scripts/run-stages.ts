@@ -20,6 +20,45 @@ export interface StageResult {
   stage: string;
   ok: boolean;
   seconds: number;
+  /** The stage's failure lines (a test's name and the error's first line), for the summary. */
+  failures: string[];
+}
+
+/** Most failure lines kept per stage: the summary names what failed, the log above has the rest. */
+const MAX_FAILURE_LINES = 12;
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+/**
+ * Keeps the lines that say what failed: Vitest's `FAIL  project  file > test` with the error line
+ * after it, and the packed check's `| step | FAIL |` rows. CI shows only the end of a long log, so
+ * the summary repeats them there.
+ */
+function failureCollector(): { feed(chunk: Buffer): void; lines: string[] } {
+  const lines: string[] = [];
+  let partial = '';
+  let wantError = false;
+  const take = (raw: string) => {
+    const line = raw.replace(ANSI, '').trim();
+    if (lines.length >= MAX_FAILURE_LINES || line === '') return;
+    if (wantError && !line.startsWith('FAIL')) {
+      lines.push(`    ${line.slice(0, 300)}`);
+      wantError = false;
+      return;
+    }
+    if (/^FAIL\s+\S/.test(line) && line.includes(' > ')) {
+      if (!lines.includes(line)) lines.push(line.slice(0, 300));
+      wantError = true;
+    } else if (/\|\s*FAIL\s*\|/.test(line)) lines.push(line.slice(0, 300));
+  };
+  return {
+    lines,
+    feed(chunk) {
+      const text = partial + chunk.toString('utf8');
+      const parts = text.split('\n');
+      partial = parts.pop() ?? '';
+      for (const part of parts) take(part);
+    },
+  };
 }
 
 /** The stages to run with every core kept busy (TEST_HOG_STAGES). */
@@ -31,10 +70,19 @@ function runStage(stage: string): Promise<StageResult> {
   if (HOG_STAGES.has(stage)) command.unshift('bash', 'scripts/with-cpu-hog.sh');
   return new Promise((resolve) => {
     if (HOG_STAGES.has(stage)) console.log('(under a CPU hog on every core)');
-    const child = spawn(command[0], command.slice(1), { stdio: 'inherit' });
-    const finish = (ok: boolean) => resolve({ stage, ok, seconds: (performance.now() - started) / 1000 });
+    const child = spawn(command[0], command.slice(1), { stdio: ['inherit', 'pipe', 'pipe'] });
+    const collector = failureCollector();
+    child.stdout.on('data', (chunk: Buffer) => {
+      process.stdout.write(chunk);
+      collector.feed(chunk);
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      process.stderr.write(chunk);
+      collector.feed(chunk);
+    });
+    const finish = (ok: boolean) => resolve({ stage, ok, seconds: (performance.now() - started) / 1000, failures: ok ? [] : collector.lines });
     child.on('error', () => finish(false));
-    child.on('exit', (code) => finish(code === 0));
+    child.on('close', (code) => finish(code === 0));
   });
 }
 
@@ -52,7 +100,10 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const requested = process.argv.slice(2);
   const results = await runStages(requested.length > 0 ? requested : STAGES);
   console.log('\n=== summary ===');
-  for (const { stage, ok, seconds } of results) console.log(`${ok ? 'pass' : 'FAIL'}  ${stage.padEnd(16)} ${seconds.toFixed(0)} s${HOG_STAGES.has(stage) ? '  (CPU hog)' : ''}`);
+  for (const { stage, ok, seconds, failures } of results) {
+    console.log(`${ok ? 'pass' : 'FAIL'}  ${stage.padEnd(16)} ${seconds.toFixed(0)} s${HOG_STAGES.has(stage) ? '  (CPU hog)' : ''}`);
+    for (const line of failures) console.log(`      ${line}`);
+  }
   const failed = results.filter((result) => !result.ok).map((result) => result.stage);
   if (failed.length > 0) {
     console.error(`\n${failed.length} of ${results.length} stages failed: ${failed.join(', ')}`);
