@@ -46,6 +46,13 @@ export interface MessagePage<UI extends UIMessage = UIMessage> {
    * i.e. `limit` cut it: page further with `before`. An `after` query without `limit` is complete (false).
    */
   hasOlder: boolean;
+  /**
+   * The chat version at which messages were last removed (an edited prompt or a regenerated answer
+   * replaced the rest of the chat); 0 or absent when never. A device holding an older version may
+   * hold removed messages: it must drop what it holds and load again, since `after` returns only
+   * what was written, never what was removed.
+   */
+  truncatedAt?: number;
 }
 
 /** Which part of a chat to load. With none set: the newest `limit` (or all) messages. */

@@ -33,6 +33,18 @@ function appDatabase() {
 const alice = { userId: 'alice', chatId: 'chat-1' };
 
 describe('fromCallbacks', () => {
+  it('an edit saves the shortened list, and pages say a truncation happened so devices load again', async () => {
+    const db = appDatabase();
+    const store = fromCallbacks(db.callbacks);
+    await store.saveMessages(alice, [{ message: user('u1', 'Hi') }, { message: assistant('a1', 'Hello') }, { message: user('u2', 'Lisbon?') }, { message: assistant('a2', 'Sunny') }]);
+    const cursor = (await store.loadMessages(alice)).version;
+    const { version } = await store.saveMessages(alice, [{ message: user('u2', 'Porto?') }], { replaceFrom: 3 });
+    expect(db.rows.get('alice:chat-1')!.map((m) => m.id)).toEqual(['u1', 'a1', 'u2']);
+    const page = await store.loadMessages(alice, { after: cursor });
+    expect(page.truncatedAt).toBe(version);
+    expect(page.messages.at(-1)!.message).toEqual(user('u2', 'Porto?'));
+  });
+
   it('appends and replaces by id in the whole list the app saves, and loads pages of it', async () => {
     const db = appDatabase();
     const store = fromCallbacks(db.callbacks);

@@ -97,6 +97,44 @@ export function describeChatStoreConformance(name: string, open: OpenChatStore):
       expect(await store.loadMessages(alice, { after: changed.version })).toEqual({ messages: [], version: 3, hasOlder: false });
     });
 
+    it('`replaceFrom` removes the rest of the chat in the same save: an edited prompt keeps its place, the old tail is gone on every read', async () => {
+      const store = await fresh();
+      await store.saveMessages(alice, [write(user('u1', 'Hi')), write(assistant('a1', 'Hello')), write(user('u2', 'Lisbon?')), write(assistant('a2', 'Sunny'))]);
+      const cursor = (await store.loadMessages(alice)).version;
+      expect((await store.loadMessages(alice)).truncatedAt ?? 0).toBe(0);
+      // The prompt at position 2 is edited: it keeps its id and place; its answer goes.
+      const { version } = await store.saveMessages(alice, [write(user('u2', 'Porto?'))], { replaceFrom: 3 });
+      const page = await store.loadMessages(alice);
+      expect(page.messages.map((m) => [m.message.id, m.position])).toEqual([
+        ['u1', 0],
+        ['a1', 1],
+        ['u2', 2],
+      ]);
+      expect(page.messages[2].message).toEqual(user('u2', 'Porto?'));
+      expect(page.truncatedAt).toBe(version);
+      // A device at the old cursor learns it must load again: `after` alone cannot say what was removed.
+      const since = await store.loadMessages(alice, { after: cursor });
+      expect(since.truncatedAt).toBeGreaterThan(cursor);
+      expect(ids(since)).toEqual(['u2']);
+      // The freed position goes to the next new message; a regenerated answer replaces the last one.
+      await store.saveMessages(alice, [write(assistant('a2b', 'Rainy'))]);
+      await store.saveMessages(alice, [], { replaceFrom: 3 });
+      await store.saveMessages(alice, [write(assistant('a2c', 'Windy'))]);
+      const after = await store.loadMessages(alice);
+      expect(after.messages.map((m) => [m.message.id, m.position])).toEqual([
+        ['u1', 0],
+        ['a1', 1],
+        ['u2', 2],
+        ['a2c', 3],
+      ]);
+      expect(await store.findTurn(alice, 'nope')).toEqual([]);
+      // Past the end removes nothing and is no truncation.
+      const untouched = await store.saveMessages(bob, [write(user('b1', 'Hey'))], { replaceFrom: 5 });
+      expect((await store.loadMessages(bob)).truncatedAt ?? 0).toBe(0);
+      expect(untouched.version).toBe(1);
+      await expect(store.saveMessages(alice, [], { replaceFrom: -1 })).rejects.toBeInstanceOf(ChatStoreInputError);
+    });
+
     it('`limit` gives the newest page and `before` pages older ones, with hasOlder until the first message', async () => {
       const store = await fresh();
       await store.saveMessages(alice, Array.from({ length: 25 }, (_, i) => write(i % 2 === 0 ? user(`m${i}`, `q${i}`) : assistant(`m${i}`, `a${i}`))));

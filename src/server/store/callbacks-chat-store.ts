@@ -18,10 +18,10 @@
 import type { UIMessage } from 'ai';
 import type { ChatAddress } from '../../transport/topics.js';
 import type { ChatSummary, MessagePage, MessageQuery, StoredMessage, StoredTurn } from '../../transport/conversation.js';
-import type { ChatStore, MessageWrite } from './chat-store.js';
+import type { ChatStore, MessageWrite, SaveMessagesOptions } from './chat-store.js';
 import { firstTitle } from './chat-title.js';
 import { selectPage } from './message-page.js';
-import { checkAddress, checkMessageQuery, normalizeWrites } from './store-input.js';
+import { checkAddress, checkMessageQuery, checkSaveOptions, normalizeWrites } from './store-input.js';
 import { ChatStoreClosedError, ChatStoreInputError, UnsupportedStoreOperationError } from './errors.js';
 
 /** The app's own persistence, as the AI SDK's persistence guide writes it. */
@@ -40,6 +40,8 @@ export interface CallbacksChatStoreOptions {
 
 interface ChatState {
   version: number;
+  /** The version of this process's last save that removed messages (0 when none did). */
+  truncatedAt: number;
   createdAt: number;
   updatedAt: number;
   /** Turns of messages written by this process, by message id. */
@@ -61,7 +63,7 @@ export function fromCallbacks<UI extends UIMessage = UIMessage>(callbacks: ChatS
     let state = states.get(keyOf(address));
     if (!state) {
       const at = now();
-      states.set(keyOf(address), (state = { version: 1, createdAt: at, updatedAt: at, turns: new Map(), queue: Promise.resolve() }));
+      states.set(keyOf(address), (state = { version: 1, truncatedAt: 0, createdAt: at, updatedAt: at, turns: new Map(), queue: Promise.resolve() }));
     }
     return state;
   };
@@ -91,16 +93,19 @@ export function fromCallbacks<UI extends UIMessage = UIMessage>(callbacks: ChatS
       if (list.length === 0) return { messages: [], version: states.get(keyOf(address))?.version ?? 0, hasOlder: false };
       const state = stateOf(address);
       const page = selectPage(stored(list, state), { before, limit });
-      return { messages: page.messages, version: state.version, hasOlder: page.hasOlder };
+      return { messages: page.messages, version: state.version, hasOlder: page.hasOlder, ...(state.truncatedAt > 0 ? { truncatedAt: state.truncatedAt } : {}) };
     },
 
-    async saveMessages(address: ChatAddress, writes: readonly MessageWrite<UI>[]) {
+    async saveMessages(address: ChatAddress, writes: readonly MessageWrite<UI>[], options?: SaveMessagesOptions) {
       open();
       checkAddress(address);
       const batch = normalizeWrites(writes);
+      const { replaceFrom } = checkSaveOptions(options);
       const state = stateOf(address);
       const run = state.queue.then(async () => {
-        const list = await load(address);
+        const loaded = await load(address);
+        const truncates = replaceFrom !== undefined && replaceFrom < loaded.length;
+        const list = truncates ? loaded.slice(0, replaceFrom) : loaded;
         const index = new Map(list.map((m, i) => [m.id, i]));
         for (const write of batch) {
           const at = index.get(write.message.id);
@@ -110,6 +115,7 @@ export function fromCallbacks<UI extends UIMessage = UIMessage>(callbacks: ChatS
         await callbacks.saveMessages(address, list);
         for (const write of batch) if (write.turn) state.turns.set(write.message.id, write.turn);
         state.version += 1;
+        if (truncates) state.truncatedAt = state.version;
         state.updatedAt = Math.max(now(), state.updatedAt + 1);
         const chat: ChatSummary = { chatId: address.chatId, title: firstTitle(list) ?? '', createdAt: state.createdAt, updatedAt: state.updatedAt };
         return { version: state.version, chat };

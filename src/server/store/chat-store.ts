@@ -14,6 +14,17 @@ export interface MessageWrite<UI extends UIMessage = UIMessage> {
   turn?: StoredTurn;
 }
 
+/** How a save changes the chat beyond its writes. */
+export interface SaveMessagesOptions {
+  /**
+   * Removes every message at this position or after it, in the same transaction as the writes: an
+   * edited prompt replaces the rest of the chat, a regenerated answer replaces the old one. The
+   * positions are free again for the writes' new messages, and the page's `truncatedAt` becomes the
+   * new version, so devices drop what they held.
+   */
+  replaceFrom?: number;
+}
+
 /** Persistent conversations, per user. Every method is scoped by the caller-verified user id. */
 export interface ChatStore<UI extends UIMessage = UIMessage> {
   /** A page of one chat (see {@link MessageQuery}); an unknown chat is an empty page at version 0. */
@@ -21,9 +32,10 @@ export interface ChatStore<UI extends UIMessage = UIMessage> {
   /**
    * Appends or replaces messages by id, idempotently: writing the same message twice changes nothing
    * but its version. New ids are appended in the given order. Creates the chat on first write, titled
-   * from the first user message's text. Returns the chat's new version and summary.
+   * from the first user message's text. With `options.replaceFrom`, first removes the messages from
+   * that position on (see {@link SaveMessagesOptions}). Returns the chat's new version and summary.
    */
-  saveMessages(address: ChatAddress, messages: readonly MessageWrite<UI>[]): Promise<{ version: number; chat: ChatSummary }>;
+  saveMessages(address: ChatAddress, messages: readonly MessageWrite<UI>[], options?: SaveMessagesOptions): Promise<{ version: number; chat: ChatSummary }>;
   /**
    * A user's chats, most recently updated first; `before` is an `updatedAt` to page older. Stores
    * keep `updatedAt` strictly increasing per user (a write gets `max(now, last + 1)`), so `before`

@@ -7,10 +7,10 @@
 import type { UIMessage } from 'ai';
 import type { ChatAddress } from '../../transport/topics.js';
 import type { ChatPage, ChatSummary, MessagePage, MessageQuery, StoredMessage, StoredTurn } from '../../transport/conversation.js';
-import type { ChatStore, MessageWrite } from './chat-store.js';
+import type { ChatStore, MessageWrite, SaveMessagesOptions } from './chat-store.js';
 import { firstTitle } from './chat-title.js';
 import { selectPage } from './message-page.js';
-import { checkAddress, checkListOptions, checkMessageQuery, checkUserId, normalizeRenamedTitle, normalizeWrites } from './store-input.js';
+import { checkAddress, checkListOptions, checkMessageQuery, checkSaveOptions, checkUserId, normalizeRenamedTitle, normalizeWrites } from './store-input.js';
 import { ChatStoreClosedError } from './errors.js';
 
 /** Options of {@link createMemoryChatStore}. */
@@ -22,6 +22,8 @@ export interface MemoryChatStoreOptions {
 interface ChatRecord<UI extends UIMessage> {
   summary: ChatSummary;
   version: number;
+  /** The version of the last save that removed messages (0 when none did). */
+  truncatedAt: number;
   /** In position order; a message's index is its position. */
   messages: StoredMessage<UI>[];
   byId: Map<string, StoredMessage<UI>>;
@@ -54,23 +56,28 @@ export function createMemoryChatStore<UI extends UIMessage = UIMessage>(options:
       const chat = chatOf(address);
       if (!chat) return { messages: [], version: 0, hasOlder: false };
       const page = selectPage(chat.messages, q);
-      return { messages: copy(page.messages), version: chat.version, hasOlder: page.hasOlder };
+      return { messages: copy(page.messages), version: chat.version, hasOlder: page.hasOlder, ...(chat.truncatedAt > 0 ? { truncatedAt: chat.truncatedAt } : {}) };
     },
 
-    async saveMessages(address: ChatAddress, writes: readonly MessageWrite<UI>[]) {
+    async saveMessages(address: ChatAddress, writes: readonly MessageWrite<UI>[], options?: SaveMessagesOptions) {
       open();
       checkAddress(address);
       const batch = normalizeWrites(writes);
+      const { replaceFrom } = checkSaveOptions(options);
       let chats = users.get(address.userId);
       if (!chats) users.set(address.userId, (chats = new Map()));
       let chat = chats.get(address.chatId);
       const at = stamp(address.userId);
       if (!chat) {
-        chat = { summary: { chatId: address.chatId, title: '', createdAt: at, updatedAt: at }, version: 0, messages: [], byId: new Map() };
+        chat = { summary: { chatId: address.chatId, title: '', createdAt: at, updatedAt: at }, version: 0, truncatedAt: 0, messages: [], byId: new Map() };
         chats.set(address.chatId, chat);
       }
       chat.version += 1;
       chat.summary.updatedAt = at;
+      if (replaceFrom !== undefined && replaceFrom < chat.messages.length) {
+        for (const removed of chat.messages.splice(replaceFrom)) chat.byId.delete(removed.message.id);
+        chat.truncatedAt = chat.version;
+      }
       for (const write of batch) {
         const existing = chat.byId.get(write.message.id);
         const stored: StoredMessage<UI> = {

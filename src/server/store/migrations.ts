@@ -54,6 +54,11 @@ export const CHAT_STORE_MIGRATIONS: readonly ChatStoreMigration[] = [
       `CREATE INDEX messages_running ON ${s}.messages (user_id) WHERE turn->>'state' = 'running'`,
     ],
   },
+  {
+    version: 2,
+    name: 'chats remember their last truncation',
+    statements: (s) => [`ALTER TABLE ${s}.chats ADD COLUMN truncated_at bigint NOT NULL DEFAULT 0`],
+  },
 ];
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;

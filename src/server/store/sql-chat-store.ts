@@ -14,10 +14,10 @@
 import type { UIMessage } from 'ai';
 import type { ChatAddress } from '../../transport/topics.js';
 import type { ChatPage, ChatSummary, MessagePage, MessageQuery, StoredMessage, StoredTurn } from '../../transport/conversation.js';
-import type { ChatStore, MessageWrite } from './chat-store.js';
+import type { ChatStore, MessageWrite, SaveMessagesOptions } from './chat-store.js';
 import type { SqlEngine } from './sql-engine.js';
 import { firstTitle } from './chat-title.js';
-import { checkAddress, checkListOptions, checkMessageQuery, checkUserId, normalizeRenamedTitle, normalizeWrites } from './store-input.js';
+import { checkAddress, checkListOptions, checkMessageQuery, checkSaveOptions, checkUserId, normalizeRenamedTitle, normalizeWrites } from './store-input.js';
 import { checkSchemaName, DEFAULT_CHAT_STORE_SCHEMA, migrate } from './migrations.js';
 import { ChatStoreClosedError } from './errors.js';
 
@@ -66,7 +66,7 @@ export async function createSqlChatStore<UI extends UIMessage = UIMessage>(optio
       // The version is read BEFORE the messages: a write landing in between then shows up in the
       // messages but not in the version, and the next `after` fetch returns it again (harmless,
       // writes are idempotent by id). The other order could skip it for good.
-      const chat = await engine.query<{ version: number | string }>(`SELECT version FROM ${chats} WHERE user_id = $1 AND chat_id = $2`, [address.userId, address.chatId]);
+      const chat = await engine.query<{ version: number | string; truncated_at: number | string }>(`SELECT version, truncated_at FROM ${chats} WHERE user_id = $1 AND chat_id = $2`, [address.userId, address.chatId]);
       if (chat.length === 0) return { messages: [], version: 0, hasOlder: false };
       const params: unknown[] = [address.userId, address.chatId];
       let where = 'user_id = $1 AND chat_id = $2';
@@ -77,13 +77,15 @@ export async function createSqlChatStore<UI extends UIMessage = UIMessage>(optio
       const rows = await engine.query<MessageRow>(`SELECT message, position, version, turn FROM ${messages} WHERE ${where} ORDER BY position DESC${limit}`, params);
       const hasOlder = q.limit !== undefined && rows.length > q.limit;
       const page = (hasOlder ? rows.slice(0, q.limit) : rows).reverse().map(toStored);
-      return { messages: page, version: Number(chat[0].version), hasOlder };
+      const truncatedAt = Number(chat[0].truncated_at);
+      return { messages: page, version: Number(chat[0].version), hasOlder, ...(truncatedAt > 0 ? { truncatedAt } : {}) };
     },
 
-    async saveMessages(address: ChatAddress, writes: readonly MessageWrite<UI>[]) {
+    async saveMessages(address: ChatAddress, writes: readonly MessageWrite<UI>[], options?: SaveMessagesOptions) {
       open();
       checkAddress(address);
       const batch = normalizeWrites(writes);
+      const { replaceFrom } = checkSaveOptions(options);
       const { userId, chatId } = address;
       return engine.transaction(async (tx) => {
         await tx.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [schema, userId]);
@@ -98,6 +100,13 @@ export async function createSqlChatStore<UI extends UIMessage = UIMessage>(optio
           [userId, chatId, stamp],
         );
         const version = Number(row.version);
+        if (replaceFrom !== undefined) {
+          const removed = await tx.query<{ message_id: string }>(
+            `DELETE FROM ${messages} WHERE user_id = $1 AND chat_id = $2 AND position >= $3 RETURNING message_id`,
+            [userId, chatId, replaceFrom],
+          );
+          if (removed.length > 0) await tx.query(`UPDATE ${chats} SET truncated_at = $3 WHERE user_id = $1 AND chat_id = $2`, [userId, chatId, version]);
+        }
         if (batch.length > 0) {
           const ids = batch.map((w) => w.message.id);
           const known = await tx.query<{ message_id: string; position: number }>(

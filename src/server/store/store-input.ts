@@ -7,7 +7,7 @@
 import type { UIMessage } from 'ai';
 import { isValidSegment, type ChatAddress } from '../../transport/topics.js';
 import type { MessageQuery, StoredTurn, StoredTurnState } from '../../transport/conversation.js';
-import type { MessageWrite } from './chat-store.js';
+import type { MessageWrite, SaveMessagesOptions } from './chat-store.js';
 import { ChatStoreInputError } from './errors.js';
 
 /** Longest accepted message id (AI SDK ids are 16-32 characters; this leaves room for app ids). */
@@ -65,6 +65,15 @@ export function checkMessageQuery(query: MessageQuery | undefined): MessageQuery
     if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) throw new ChatStoreInputError(`${key} must be a non-negative integer (got ${preview(value)})`);
   }
   return q;
+}
+
+/** Validates a save's options: `replaceFrom` is a non-negative integer. */
+export function checkSaveOptions(options: SaveMessagesOptions | undefined): SaveMessagesOptions {
+  const o = options ?? {};
+  if (o.replaceFrom !== undefined && !(Number.isSafeInteger(o.replaceFrom) && o.replaceFrom >= 0)) {
+    throw new ChatStoreInputError(`replaceFrom must be a non-negative integer (got ${preview(o.replaceFrom)})`);
+  }
+  return o;
 }
 
 /** Validates a list page request. */
