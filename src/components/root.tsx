@@ -132,10 +132,10 @@ export const ChatWindowRoot = forwardRef<HTMLDivElement, ChatWindowRootProps>(fu
       const files = current.messages[index].parts.filter((p): p is Extract<UIMessage['parts'][number], { type: 'file' }> => p.type === 'file');
       versionStore.fork(current.messages, MessageVersions.branchOf(current.messages, index));
       scrollToBottom('instant');
-      // The edited prompt is a new message (new id) after the kept prefix: the old one and its
-      // answers live on as version 1, and a store that never rewrites a sent message accepts it.
-      current.setMessages(current.messages.slice(0, index));
-      void current.sendMessage(files.length > 0 ? { text, files } : { text });
+      // The AI SDK's edit: the prompt keeps its id, everything after it goes; the worker replaces
+      // the stored prompt and drops the rest too, so the model answers the branch shown here. The
+      // old prompt and its answers live on here as version 1.
+      void current.sendMessage(files.length > 0 ? { text, files, messageId } : { text, messageId });
       inputRef.current?.focus();
     },
     [scrollToBottom, versionStore],

@@ -71,7 +71,7 @@ function readingOnly<UI extends UIMessage>(transport: ChatKitTransport<UI>): Cha
 }
 
 /** Stands in for the history of transports without a chat store: nothing to load. */
-const NO_HISTORY = new Store<HistorySnapshot>({ status: 'ready', messages: [], version: 0, hasOlder: false, error: null });
+const NO_HISTORY = new Store<HistorySnapshot>({ status: 'ready', messages: [], version: 0, hasOlder: false, reloads: 0, error: null });
 const noOlder = () => Promise.resolve();
 
 /**
@@ -138,13 +138,27 @@ export function useCloudSignalChat<UI extends UIMessage = UIMessage>(options: Us
   }, [conversation, endedTurn]);
   const historyReady = stored.status === 'ready' || stored.status === 'error';
   const appliedVersion = useRef(-1);
+  const appliedReloads = useRef(0);
+  const pendingRef = useRef(activity.pending);
+  pendingRef.current = activity.pending;
   const busy = status === 'submitted' || status === 'streaming';
   useEffect(() => {
     // Never under a live stream: `useChat` owns the last message until the turn ends.
     if (!conversation || stored.status !== 'ready' || busy) return;
-    // Older pages carry old versions: they are not fresh, but new to `useChat` all the same.
-    const fresh = new Set(stored.messages.filter((m) => m.version > appliedVersion.current).map((m) => m.message.id));
+    const applied = appliedVersion.current;
     appliedVersion.current = stored.version;
+    if (stored.reloads !== appliedReloads.current) {
+      // Messages were removed (an edit or a regeneration, maybe on another device): merging by id
+      // would keep them, so the chat becomes what is stored. Prompts still queued are added back
+      // on screen.
+      appliedReloads.current = stored.reloads;
+      const storedIds = new Set(stored.messages.map((m) => m.message.id));
+      const queued = new Set(pendingRef.current.map((m) => m.id));
+      setMessages((current) => [...stored.messages.map((m) => m.message), ...current.filter((m) => queued.has(m.id) && !storedIds.has(m.id))]);
+      return;
+    }
+    // Older pages carry old versions: they are not fresh, but new to `useChat` all the same.
+    const fresh = new Set(stored.messages.filter((m) => m.version > applied).map((m) => m.message.id));
     setMessages((current) => mergeStoredMessages(current, stored.messages, fresh));
   }, [conversation, stored, busy, setMessages]);
 

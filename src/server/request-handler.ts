@@ -123,12 +123,12 @@ export function createChatRequestHandler(options: ChatRequestHandlerOptions): Ch
     } catch {
       return json(400, { error: 'body is not JSON' });
     }
-    const { id: chatId, requestId, trigger, messageId, messages, clientId, ...extra } = body;
+    const { id: chatId, requestId, trigger, messageId, parentId, messages, clientId, ...extra } = body;
     if (!isValidSegment(chatId)) return json(400, { error: 'id (chat id) must match [A-Za-z0-9_-]{1,64}' });
     // Reuse the one request codec so both triggers validate exactly the same shape.
     let encoded: string;
     try {
-      encoded = encodeRequest({ requestId: requestId as string, trigger: trigger as 'submit-message', messageId: messageId as string | undefined, messages: messages as never, body: extra, clientId: clientId as string | undefined });
+      encoded = encodeRequest({ requestId: requestId as string, trigger: trigger as 'submit-message', messageId: messageId as string | undefined, parentId: parentId as string | undefined, messages: messages as never, body: extra, clientId: clientId as string | undefined });
     } catch {
       return json(400, { error: 'invalid request (unencodable)' });
     }

@@ -3,7 +3,11 @@
  * request carries only what is new (docs/protocol-conversations.md); the stored conversation is the
  * rest. A client can add a user message, move the tool parts of the last assistant message forward
  * (a client tool's output, an approval), or ask for the last answer again; it can never rewrite a
- * message it was not shown.
+ * message it was not shown. An edit (the AI SDK's `sendMessage({ text, messageId })`) replaces a
+ * stored prompt and removes everything after it; a regeneration removes the last answer and writes
+ * the new one under a new id. So the store always holds exactly the branch the user sees, and a
+ * prompt that follows a message no longer stored (written while looking at an older version) is
+ * refused instead of being answered in a context the user cannot see.
  */
 import { readUIMessageStream, type UIMessage, type UIMessageChunk } from 'ai';
 import type { StoredTurn, StoredTurnState } from '../transport/conversation.js';
@@ -24,11 +28,15 @@ export interface PreparedTurn {
   continues?: UIMessage;
   /** The message written with the turn's `running` state when it starts, and its final state at the end. */
   marker: UIMessage;
+  /** Stored messages from this position on are removed when the turn starts (an edit, a regeneration). */
+  replaceFrom?: number;
 }
 
 /** Loads the conversation and applies the request's new message; throws {@link InvalidRequestError} when it may not be applied. */
 export async function prepareTurn(store: ChatStore, address: ChatAddress, request: RequestEnvelope, incoming: UIMessage | undefined): Promise<PreparedTurn> {
-  const stored = (await store.loadMessages(address)).messages.map((entry) => entry.message);
+  const page = await store.loadMessages(address);
+  const entries = page.messages;
+  const stored = entries.map((entry) => entry.message);
   const last = stored.at(-1);
   const newAnswerId = `msg_${request.requestId}`;
   if (request.trigger === 'regenerate-message') {
@@ -37,7 +45,8 @@ export async function prepareTurn(store: ChatStore, address: ChatAddress, reques
       const messages = stored.slice(0, -1);
       const userMessage = lastUser(messages);
       if (!userMessage) throw new InvalidRequestError('There is no prompt to answer again.');
-      return { messages, userMessage, messageId: last.id, marker: userMessage };
+      // A new id: a device still showing the old answer (as a version) can never continue from it.
+      return { messages, userMessage, messageId: newAnswerId, marker: userMessage, replaceFrom: entries.at(-1)!.position };
     }
     if (last && last.role === 'user' && (target === undefined || target === last.id)) {
       return { messages: stored, userMessage: last, messageId: newAnswerId, marker: last };
@@ -46,7 +55,19 @@ export async function prepareTurn(store: ChatStore, address: ChatAddress, reques
   }
   if (!incoming) throw new InvalidRequestError('Request has no messages.');
   if (incoming.role === 'user') {
-    if (stored.some((message) => message.id === incoming.id)) throw new InvalidRequestError(`Message ${incoming.id} is already part of the chat.`);
+    const at = stored.findIndex((message) => message.id === incoming.id);
+    if (at >= 0) {
+      // Only an explicit edit may replace a stored prompt, and only a prompt.
+      if (request.messageId !== incoming.id || stored[at].role !== 'user') throw new InvalidRequestError(`Message ${incoming.id} is already part of the chat.`);
+      return { messages: [...stored.slice(0, at), incoming], userMessage: incoming, messageId: newAnswerId, marker: incoming, replaceFrom: entries[at].position + 1 };
+    }
+    if (request.messageId !== undefined) throw new InvalidRequestError('The message to edit is not part of the chat.');
+    // Only a chat that had messages removed can have a prompt written under a version it lost; in
+    // any other chat a missing parent is a prompt that was refused and never stored, which must not
+    // block the next one.
+    if (request.parentId && (page.truncatedAt ?? 0) > 0 && !stored.some((message) => message.id === request.parentId)) {
+      throw new InvalidRequestError('This prompt follows a version of the conversation that is no longer stored; go back to the latest version to continue.');
+    }
     return { messages: [...stored, incoming], userMessage: incoming, messageId: newAnswerId, marker: incoming };
   }
   if (incoming.role === 'assistant') {
@@ -59,6 +80,7 @@ export async function prepareTurn(store: ChatStore, address: ChatAddress, reques
 
 /** The writes of a turn's start: the new (or continued) message, marked `running` by this worker. */
 export function startWrites(prepared: PreparedTurn, requestId: string, workerId: string): MessageWrite[] {
+  // (The removal an edit or a regeneration needs goes with these writes: see `prepared.replaceFrom`.)
   return [{ message: prepared.marker, turn: { requestId, state: 'running', workerId } }];
 }
 

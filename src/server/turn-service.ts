@@ -285,7 +285,7 @@ export class TurnService {
         return;
       }
       prepared = await prepareTurn(store, address, request, incoming);
-      const { chat } = await store.saveMessages(address, startWrites(prepared, request.requestId, workerId));
+      const { chat } = await store.saveMessages(address, startWrites(prepared, request.requestId, workerId), prepared.replaceFrom !== undefined ? { replaceFrom: prepared.replaceFrom } : undefined);
       this.publishChatEvent(address.userId, { op: 'upsert', chat });
     } catch (error) {
       this.stats.rejected++;

@@ -339,6 +339,7 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
       chatId,
       trigger: options.trigger,
       ...(options.messageId ? { messageId: options.messageId } : {}),
+      ...parentOf(options.trigger, options.messages),
       messages: requestMessages(options.trigger, options.messages),
       ...(Object.keys(extraBody).length > 0 ? { body: extraBody } : {}),
       enqueuedAt: Date.now(),
@@ -778,6 +779,15 @@ export function requestMessages<UI extends UIMessage>(trigger: 'submit-message' 
   if (trigger === 'regenerate-message') return [];
   const last = messages.at(-1);
   return last ? [last] : [];
+}
+
+/**
+ * The message a new prompt follows on this screen, so the worker can refuse a prompt written under
+ * an older version of the conversation (one it no longer stores). Only prompts carry it.
+ */
+export function parentOf(trigger: 'submit-message' | 'regenerate-message', messages: readonly UIMessage[]): { parentId?: string } {
+  if (trigger !== 'submit-message' || messages.at(-1)?.role !== 'user') return {};
+  return { parentId: messages.at(-2)?.id ?? '' };
 }
 
 function userMessageOf(entry: OutboxEntry): UIMessage | null {

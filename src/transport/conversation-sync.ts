@@ -19,6 +19,12 @@ export interface HistorySnapshot<UI extends UIMessage = UIMessage> {
   version: number;
   /** Older messages exist in the store than the first one held. */
   hasOlder: boolean;
+  /**
+   * How often this device dropped what it held and loaded the chat again, because messages were
+   * removed elsewhere (an edit or a regeneration on another device). A view that merges stored
+   * messages by id must replace its messages with `messages` when this changes.
+   */
+  reloads: number;
   error: Error | null;
 }
 
@@ -45,7 +51,7 @@ const isCache = (value: unknown): value is CachedHistory => {
   return c !== null && typeof c === 'object' && typeof c.version === 'number' && typeof c.hasOlder === 'boolean' && Array.isArray(c.messages);
 };
 
-const INITIAL: HistorySnapshot = { status: 'idle', messages: [], version: 0, hasOlder: false, error: null };
+const INITIAL: HistorySnapshot = { status: 'idle', messages: [], version: 0, hasOlder: false, reloads: 0, error: null };
 
 /** Keeps one chat's messages in step with the server's copy: hydrates by cursor, pages older messages, exposes a `store`. */
 export class ConversationSync<UI extends UIMessage = UIMessage> {
@@ -111,12 +117,21 @@ export class ConversationSync<UI extends UIMessage = UIMessage> {
           ? await this.options.history({ chatId: this.chatId, after: before.version })
           : await this.options.history({ chatId: this.chatId, limit: this.options.pageSize });
       const current = this.state.getSnapshot();
-      if (before.version > 0 && (page.version < before.version || page.hasOlder)) {
-        // The chat was deleted and started again (what this device holds is no longer the chat),
-        // or more changed while away than one answer carries (the server caps every answer): start
-        // again from the newest page; older messages page in on demand.
+      const removed = before.version > 0 && (page.version < before.version || (page.truncatedAt ?? 0) > before.version);
+      if (removed || (before.version > 0 && page.hasOlder)) {
+        // The chat was deleted and started again, or messages were removed since this device's
+        // version (what it holds may include them; `after` never names removals), or more changed
+        // while away than one answer carries (the server caps every answer): start again from the
+        // newest page; older messages page in on demand.
         const fresh = await this.options.history({ chatId: this.chatId, limit: this.options.pageSize });
-        this.state.update({ status: 'ready', messages: merge([], fresh.messages as StoredMessage<UI>[]), version: fresh.version, hasOlder: fresh.hasOlder, error: null });
+        this.state.update({
+          status: 'ready',
+          messages: merge([], fresh.messages as StoredMessage<UI>[]),
+          version: fresh.version,
+          hasOlder: fresh.hasOlder,
+          reloads: current.reloads + (removed ? 1 : 0),
+          error: null,
+        });
       } else {
         this.state.update({
           status: 'ready',

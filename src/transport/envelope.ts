@@ -63,7 +63,13 @@ export interface CompleteEnvelope {
 export interface RequestEnvelope {
   requestId: string;
   trigger: 'submit-message' | 'regenerate-message';
+  /** The answer to regenerate, or (with `submit-message`) the stored prompt this one edits. */
   messageId?: string;
+  /**
+   * The id of the message the new prompt follows on the sender's screen ('' at the start of a
+   * chat). The worker refuses a prompt whose parent is no longer stored (an older version).
+   */
+  parentId?: string;
   messages: UIMessage[];
   body?: Record<string, unknown>;
   clientId?: string;
@@ -220,6 +226,9 @@ export function decodeComplete(payload: string | Uint8Array): Decoded<CompleteEn
   return { ok: true, value: { requestId: r as string, state: st, chunks: c, at, ...(u ? { userMessage: u as UIMessage } : {}) } };
 }
 
+/** Longest `parentId` a request may carry (message ids are short; this bounds a hostile one). */
+const MAX_PARENT_ID_LENGTH = 200;
+
 /** Serialises a turn request (MQTT trigger payload and HTTP trigger body share it). */
 export function encodeRequest(request: RequestEnvelope): string {
   return JSON.stringify({
@@ -228,6 +237,7 @@ export function encodeRequest(request: RequestEnvelope): string {
     t: request.trigger,
     msgs: request.messages,
     ...(request.messageId ? { m: request.messageId } : {}),
+    ...(request.parentId !== undefined ? { p: request.parentId } : {}),
     ...(request.body ? { b: request.body } : {}),
     ...(request.clientId ? { cid: request.clientId } : {}),
   });
@@ -237,8 +247,9 @@ export function encodeRequest(request: RequestEnvelope): string {
 export function decodeRequest(payload: string | Uint8Array): Decoded<RequestEnvelope> {
   const h = head(payload);
   if (!h.ok) return h;
-  const { r, t, msgs, m, b, cid } = h.value;
+  const { r, t, msgs, m, p, b, cid } = h.value;
   if (t !== 'submit-message' && t !== 'regenerate-message') return fail('invalid');
+  if (p !== undefined && (typeof p !== 'string' || p.length > MAX_PARENT_ID_LENGTH)) return fail('invalid');
   if (!Array.isArray(msgs) || !msgs.every(isMessageLike)) return fail('invalid');
   if (m !== undefined && typeof m !== 'string') return fail('invalid');
   if (b !== undefined && (b === null || typeof b !== 'object' || Array.isArray(b))) return fail('invalid');
@@ -250,6 +261,7 @@ export function decodeRequest(payload: string | Uint8Array): Decoded<RequestEnve
       trigger: t,
       messages: msgs as UIMessage[],
       ...(m !== undefined ? { messageId: m as string } : {}),
+      ...(p !== undefined ? { parentId: p as string } : {}),
       ...(b !== undefined ? { body: b as Record<string, unknown> } : {}),
       ...(cid !== undefined ? { clientId: cid as string } : {}),
     },

@@ -14,6 +14,8 @@ export interface OutboxEntry {
   chatId: string;
   trigger: 'submit-message' | 'regenerate-message';
   messageId?: string;
+  /** The message the prompt follows on screen ('' at the start): see `RequestEnvelope.parentId`. */
+  parentId?: string;
   messages: UIMessage[];
   body?: Record<string, unknown>;
   /** Ms since epoch, for ordering. */

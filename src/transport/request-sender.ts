@@ -86,9 +86,9 @@ export class RequestSender {
   private encode(entry: OutboxEntry): string {
     const clientId = this.options.clientId();
     if (this.options.trigger === 'mqtt') {
-      return encodeRequest({ requestId: entry.requestId, trigger: entry.trigger, messageId: entry.messageId, messages: entry.messages, body: entry.body, clientId });
+      return encodeRequest({ requestId: entry.requestId, trigger: entry.trigger, messageId: entry.messageId, parentId: entry.parentId, messages: entry.messages, body: entry.body, clientId });
     }
-    return JSON.stringify({ ...entry.body, id: entry.chatId, requestId: entry.requestId, clientId, trigger: entry.trigger, messageId: entry.messageId, messages: entry.messages });
+    return JSON.stringify({ ...entry.body, id: entry.chatId, requestId: entry.requestId, clientId, trigger: entry.trigger, messageId: entry.messageId, parentId: entry.parentId, messages: entry.messages });
   }
 }
 

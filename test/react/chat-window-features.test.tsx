@@ -68,12 +68,16 @@ describe('versions', () => {
     await act(async () => tick());
     await turnsSent(h, 1);
     expect(lastSent(h).parts[0]).toMatchObject({ type: 'text', text: 'Capital of Sweden?' });
+    // The AI SDK's edit: the prompt keeps its id and the request names it, so the worker replaces
+    // the stored prompt and drops its old answer (the model never sees "Norway").
+    expect(h.transport.lastTurn.options.messageId).toBe('u1');
+    expect((h.transport.lastTurn.options.messages as UIMessage[]).map((m) => m.id)).toEqual(['u1']);
     await answer(h, 'a2', 'Stockholm.');
     expect(rowsText(container)).toEqual(['Capital of Sweden?', 'Stockholm.']);
 
-    // The edited prompt is a new message; the pager sits on it.
+    // The pager sits on the edited prompt.
     const prompt = container.querySelector<HTMLElement>('[data-slot="message"][data-role="user"]')!;
-    expect(prompt.getAttribute('data-message-id')).not.toBe('u1');
+    expect(prompt.getAttribute('data-message-id')).toBe('u1');
     const pager = await within(prompt).findByRole('group', { name: 'Version 2 of 2' }, WAIT);
     await user.click(within(pager).getByRole('button', { name: 'Previous version' }));
     expect(rowsText(container)).toEqual(['Capital of Norway?', 'Oslo.']);

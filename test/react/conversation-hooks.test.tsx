@@ -92,6 +92,35 @@ describe('useCloudSignalChat history', () => {
   }, 30_000);
 });
 
+describe('useCloudSignalChat edits', () => {
+  it('an edit on one device replaces the branch everywhere: the other device and a reload show only the edited prompt and its new answer', async () => {
+    await setup();
+    const laptopTransport = open();
+    const laptop = renderHook(() => useCloudSignalChat({ id: 'c-edit', transport: laptopTransport }));
+    await waitFor(() => expect(laptop.result.current.history.status).toBe('ready'));
+    for (const text of ['q1', 'q2']) {
+      await laptop.result.current.sendMessage({ text });
+      await waitFor(() => expect(laptop.result.current.status).toBe('ready'));
+    }
+    const phoneTransport = open();
+    const phone = renderHook(() => useCloudSignalChat({ id: 'c-edit', transport: phoneTransport }));
+    await waitFor(() => expect(phone.result.current.messages.map(textOf)).toEqual(['q1', 'answer 1', 'q2', 'answer 2']));
+
+    // The laptop edits q1 (the AI SDK's edit: same id, `messageId`).
+    const q1 = laptop.result.current.messages[0].id;
+    await laptop.result.current.sendMessage({ text: 'q1, edited', messageId: q1 });
+    await waitFor(() => expect(laptop.result.current.messages.map(textOf)).toEqual(['q1, edited', 'answer 3']));
+    // The phone drops the removed messages instead of merging around them.
+    await waitFor(() => expect(phone.result.current.messages.map(textOf)).toEqual(['q1, edited', 'answer 3']), { timeout: 10_000 });
+    expect(phone.result.current.messages[0].id).toBe(q1);
+
+    // A fresh device (a reload elsewhere) sees the same.
+    const tabletTransport = open();
+    const tablet = renderHook(() => useCloudSignalChat({ id: 'c-edit', transport: tabletTransport }));
+    await waitFor(() => expect(tablet.result.current.messages.map(textOf)).toEqual(['q1, edited', 'answer 3']));
+  }, 30_000);
+});
+
 describe('useCloudSignalChat offline prompts', () => {
   it('a prompt sent offline is shown as pending, survives a reload, and is answered exactly once', async () => {
     await setup();

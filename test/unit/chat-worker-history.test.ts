@@ -103,6 +103,72 @@ describe('server-authoritative history', () => {
   });
 });
 
+describe('edits and regenerations keep the store on the branch the user sees', () => {
+  const texts = (page: MessagePage) => page.messages.map((entry) => text(entry.message));
+
+  test('editing an earlier prompt replaces it and drops what followed: the model and a reload see only the edited branch', async () => {
+    broker = createMockBroker();
+    const model = createScriptedModel({ texts: ['sunny', 'rainy', 'porto is windy'] });
+    const store = createMemoryChatStore();
+    await startWorker({ store, handler: async ({ messages, abortSignal }) => streamText({ model, messages: await convertToModelMessages(messages), abortSignal }) });
+    const phone = await device('ann', 'phone', 'c1');
+    await phone.turn('c1', 'lisbon?');
+    const second = userText('tomorrow?');
+    await phone.finalStatus('c1', await phone.send('c1', { messages: [second] }));
+    const before = await phone.result<MessagePage>({ op: 'history', chatId: 'c1' });
+    expect(texts(before)).toEqual(['lisbon?', 'sunny', 'tomorrow?', 'rainy']);
+
+    // The AI SDK's edit: the same message id with new text, named by `messageId`.
+    const edited = { ...second, parts: [{ type: 'text' as const, text: 'and porto?' }] };
+    const editId = await phone.send('c1', { messages: [edited], messageId: second.id, parentId: before.messages[1].message.id });
+    expect((await phone.finalStatus('c1', editId)).state).toBe('done');
+    const prompt = model.calls[2].prompt.filter((message) => message.role !== 'system');
+    expect(prompt.map((message) => message.role)).toEqual(['user', 'assistant', 'user']);
+    expect(JSON.stringify(prompt)).not.toContain('tomorrow?');
+    expect(JSON.stringify(prompt)).not.toContain('rainy');
+
+    const after = await phone.result<MessagePage>({ op: 'history', chatId: 'c1' });
+    expect(texts(after)).toEqual(['lisbon?', 'sunny', 'and porto?', 'porto is windy']);
+    expect(after.messages[2].message.id).toBe(second.id);
+    // A device at the old cursor is told to load again rather than merge.
+    const since = await phone.result<MessagePage>({ op: 'history', chatId: 'c1', after: before.version });
+    expect(since.truncatedAt).toBeGreaterThan(before.version);
+
+    // A prompt written under the removed version is refused and stores nothing.
+    const stale = await phone.send('c1', { messages: [userText('more rain?')], parentId: before.messages[3].message.id });
+    const refused = await phone.finalStatus('c1', stale);
+    expect(refused.state).toBe('error');
+    expect(refused.error).toMatch(/no longer stored/);
+    expect(texts(await phone.result<MessagePage>({ op: 'history', chatId: 'c1' }))).toEqual(['lisbon?', 'sunny', 'and porto?', 'porto is windy']);
+    // Only a prompt can be edited, and only one that is stored.
+    const forged = await phone.send('c1', { messages: [userText('x')], messageId: 'not-stored' });
+    expect((await phone.finalStatus('c1', forged)).state).toBe('error');
+  });
+
+  test('a regenerated answer replaces the old one under a new id; a refused prompt in a never-edited chat does not block the next', async () => {
+    broker = createMockBroker();
+    const model = createScriptedModel({ texts: ['first try', 'second try', 'next'] });
+    const store = createMemoryChatStore();
+    await startWorker({ store, handler: async ({ messages, abortSignal }) => streamText({ model, messages: await convertToModelMessages(messages), abortSignal }) });
+    const phone = await device('ann', 'phone', 'c1');
+    await phone.turn('c1', 'a poem');
+    const old = (await phone.result<MessagePage>({ op: 'history', chatId: 'c1' })).messages[1].message;
+    const again = await phone.send('c1', { trigger: 'regenerate-message', messageId: old.id, messages: [] });
+    expect((await phone.finalStatus('c1', again)).state).toBe('done');
+    const page = await phone.result<MessagePage>({ op: 'history', chatId: 'c1' });
+    expect(texts(page)).toEqual(['a poem', 'second try']);
+    expect(page.messages[1].message.id).not.toBe(old.id);
+    expect(model.calls[1].prompt.filter((message) => message.role !== 'system').map((message) => message.role)).toEqual(['user']);
+
+    // In a chat that never lost messages, a parent that is not stored is a prompt that was refused
+    // (never stored): it must not block the next prompt.
+    await phone.open('c2');
+    await phone.turn('c2', 'hello');
+    const next = await phone.send('c2', { messages: [userText('thanks')], parentId: 'a-refused-prompt' });
+    expect((await phone.finalStatus('c2', next)).state).toBe('done');
+  });
+});
+
 describe('user-level queries', () => {
   test('list, rename and delete, with chat events on every device; another user sees none of it', async () => {
     broker = createMockBroker();

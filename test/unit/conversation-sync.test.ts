@@ -33,6 +33,35 @@ function device(answer: (query: HistoryQuery) => MessagePage) {
 }
 
 describe('ConversationSync', () => {
+  test('messages removed elsewhere (an edit): the device drops what it held and loads again, and says so in `reloads`', async () => {
+    let version = 4;
+    let truncatedAt = 0;
+    let all = [stored(0, 1), stored(1, 2), stored(2, 3), stored(3, 4)];
+    const { sync, asked } = device((query) => {
+      const range = all.filter((m) => (query.after === undefined || m.version > query.after) && (query.before === undefined || m.position < query.before));
+      const page = range.slice(-(query.limit ?? range.length));
+      return { messages: page, version, hasOlder: page.length < range.length, ...(truncatedAt ? { truncatedAt } : {}) };
+    });
+    await sync.sync();
+    expect(sync.store.getSnapshot().reloads).toBe(0);
+    // Another device edited m2: m3 is gone, m2 has new text, and a new answer m3b follows it.
+    all = [stored(0, 1), stored(1, 2), stored(2, 5, 'edited'), { ...stored(3, 6, 'new answer'), message: { id: 'm3b', role: 'assistant', parts: [{ type: 'text', text: 'new answer' }] } as UIMessage }];
+    version = 6;
+    truncatedAt = 5;
+    await sync.sync();
+    expect(asked.at(-2)).toMatchObject({ after: 4 });
+    expect(asked.at(-1)).toEqual({ chatId: 'c1', limit: 3 });
+    const snapshot = sync.store.getSnapshot();
+    expect(snapshot.messages.map((m) => m.message.id)).toEqual(['m1', 'm2', 'm3b']);
+    expect(snapshot.reloads).toBe(1);
+    // Later changes merge as usual: no further reload.
+    all.push(stored(4, 7));
+    version = 7;
+    await sync.sync();
+    expect(sync.store.getSnapshot().messages.map((m) => m.message.id)).toEqual(['m1', 'm2', 'm3b', 'm4']);
+    expect(sync.store.getSnapshot().reloads).toBe(1);
+  });
+
   test('a sync whose changes fit one answer merges them into what the device holds', async () => {
     let version = 4;
     const all = [stored(1, 1), stored(2, 2), stored(3, 3), stored(4, 4)];
