@@ -68,4 +68,32 @@ describe('the conversation lives on the server', () => {
     await expect.poll(() => page.getByText('No messages yet').count(), { timeout: 30_000 }).toBeGreaterThan(0);
     expect(await page.locator('article[data-role]').count()).toBe(0);
   });
+
+  test('an edited first prompt replaces the branch: after a reload, and in a second context, only the edited prompt and its answer show', async () => {
+    const { page, chat } = await open('user=e2e-edit&chat=edits');
+    for (const prompt of ['Capital of Norway?', 'And its population?']) {
+      await chat.ask(prompt);
+      await chat.generation('done');
+    }
+    await expect.poll(() => page.locator('article[data-role]').count()).toBe(4);
+    const first = page.locator('article[data-role=user]').first();
+    await first.hover();
+    await first.getByRole('button', { name: 'Edit' }).click();
+    const editor = page.getByRole('textbox', { name: 'Edit your message' });
+    await editor.fill('Capital of Sweden?');
+    await editor.press('Enter');
+    await expect.poll(() => page.locator('article[data-role]').count(), { timeout: 30_000 }).toBe(2);
+    await chat.generation('done');
+    const rows = (p: typeof page) => p.locator('article[data-role=user]').evaluateAll((list) => list.map((row) => row.textContent ?? ''));
+
+    await page.reload();
+    await chatPage(page).connected();
+    await expect.poll(() => page.locator('article[data-role]').count(), { timeout: 30_000 }).toBe(2);
+    expect((await rows(page)).join(' ')).toContain('Capital of Sweden?');
+    expect((await rows(page)).join(' ')).not.toContain('population');
+
+    const second = await open('user=e2e-edit&chat=edits');
+    await expect.poll(() => second.page.locator('article[data-role]').count(), { timeout: 30_000 }).toBe(2);
+    expect((await rows(second.page)).join(' ')).toContain('Capital of Sweden?');
+  });
 });
