@@ -30,6 +30,11 @@ export interface ConnectionGuardOptions {
   bufferedBytes: () => number;
   /** Called once when the guard closes the connection. */
   onViolation: (violation: GuardViolation, detail: string) => void;
+  /**
+   * Charges `bytes` received to the principal's inbound budget; returns how many ms to stop
+   * reading this connection (0 within the budget). Absent: no inbound budget.
+   */
+  inboundDelay?: (bytes: number) => number;
 }
 
 type HeaderState = { phase: 'type' } | { phase: 'length'; value: number; multiplier: number; headerBytes: number } | { phase: 'body'; remaining: number };
@@ -41,6 +46,8 @@ export class ConnectionGuard extends Duplex {
   private state: HeaderState = { phase: 'type' };
   private bytesBeforeConnect = 0;
   private violated = false;
+  /** Reading is paused until the principal's inbound budget has refilled. */
+  private throttled = false;
 
   constructor(
     private readonly inner: Duplex,
@@ -49,7 +56,15 @@ export class ConnectionGuard extends Duplex {
     super({ allowHalfOpen: false });
     inner.on('data', (chunk: Buffer) => {
       if (this.violated || !this.inspect(chunk)) return;
-      if (!this.push(chunk)) inner.pause();
+      const wait = this.options.inboundDelay?.(chunk.length) ?? 0;
+      if (!this.push(chunk) || wait > 0) inner.pause();
+      if (wait > 0 && !this.throttled) {
+        this.throttled = true;
+        setTimeout(() => {
+          this.throttled = false;
+          if (!this.destroyed) inner.resume();
+        }, wait).unref();
+      }
     });
     inner.on('end', () => this.push(null));
     inner.on('close', () => this.destroy());
@@ -62,7 +77,7 @@ export class ConnectionGuard extends Duplex {
   }
 
   override _read(): void {
-    this.inner.resume();
+    if (!this.throttled) this.inner.resume();
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {

@@ -13,6 +13,7 @@ import { listen } from './listen.js';
 import { applyBrokerAuth, DEFAULT_BROWSER_MAX_PACKET_SIZE, DEFAULT_SERVICE_MAX_PACKET_SIZE, type BrokerAuthOptions } from './auth.js';
 import { joinBrokerCluster, type BrokerClusterOptions } from './cluster.js';
 import { ConnectionGuard, type GuardViolation } from './connection-guard.js';
+import { InboundBudget } from './inbound-budget.js';
 import { resolveBrokerLimits, type BrokerLimits } from './limits.js';
 import { installSubscriptionBudget } from './subscription-budget.js';
 import { installRetainedBudget } from './retained-budget.js';
@@ -73,6 +74,8 @@ export interface EmbeddedBrokerStats {
     /** CONNECTs with a protocol other than MQTT 3.1 / 3.1.1 (this broker speaks 3.1.1). */
     protocolVersion: number;
   };
+  /** Times a user's connection was read more slowly because the user passed `maxInboundBytesPerSecond`. */
+  inboundThrottled: number;
   /** Retained messages under users' topics, and how many were cleared for a user's budget. */
   retained: { messages: number; bytes: number; users: number; evicted: number };
 }
@@ -130,6 +133,16 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
   };
   const refused = { bytesBeforeConnect: 0, packetTooLarge: 0, outboundOverflow: 0, protocolVersion: 0 };
   const isService = (client: Client) => brokerAuth?.sessionOf(client)?.principal.kind === 'service';
+  const inboundBudget = new InboundBudget(limits.maxInboundBytesPerSecond, limits.inboundBurstBytes);
+  let inboundThrottled = 0;
+  /** Charges a browser user's bytes to that user's budget (service accounts and anonymous dev clients are not limited). */
+  const inboundDelay = (client: Client | undefined, bytes: number): number => {
+    const principal = client && brokerAuth?.sessionOf(client)?.principal;
+    if (!principal || principal.kind !== 'browser') return 0;
+    const wait = inboundBudget.take(principal.userId, bytes);
+    if (wait > 0) inboundThrottled++;
+    return wait;
+  };
   const subscriptionBudget = installSubscriptionBudget(aedes, limits.maxSubscriptionsPerClient, isService);
   const retainedBudget = installRetainedBudget(aedes, {
     topicPrefix: settings.auth?.topicPrefix ?? DEFAULT_TOPIC_PREFIX,
@@ -161,6 +174,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
       },
       outboundLimit: () => (conn.client && isService(conn.client as Client) ? limits.serviceMaxOutboundBytes : limits.maxOutboundBytes),
       bufferedBytes,
+      inboundDelay: (bytes) => inboundDelay(conn.client as Client | undefined, bytes),
       onViolation: (violation: GuardViolation, detail: string) => {
         refused[violation === 'bytes-before-connect' ? 'bytesBeforeConnect' : violation === 'packet-too-large' ? 'packetTooLarge' : 'outboundOverflow']++;
         const id = (conn.client as Client | undefined)?.id;
@@ -227,6 +241,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
       limits: { ...limits, ...packetSizes },
       connections: aedes.connectedClients,
       refused: { ...refused, subscriptions: subscriptionBudget.refused() },
+      inboundThrottled,
       retained: { ...retainedBudget.usage(), evicted: retainedBudget.evicted() },
     }),
     close() {

@@ -33,6 +33,14 @@ export interface BrokerLimits {
   maxRetainedPerUser: number;
   /** Bytes of retained payloads kept under one user's topics; the oldest go past it. Default 32 MiB. */
   maxRetainedBytesPerUser: number;
+  /**
+   * Bytes per second one user (all of the user's browser connections together) may send once the
+   * burst is spent. Past it the broker reads that user's sockets more slowly: nothing is dropped,
+   * the sender just waits. Service accounts are not limited. Default 1 MiB/s.
+   */
+  maxInboundBytesPerSecond: number;
+  /** Bytes one user may send at once before {@link maxInboundBytesPerSecond} applies (one request at the default browser packet size). Default 256 KiB. */
+  inboundBurstBytes: number;
 }
 
 /** The defaults, in one place. */
@@ -44,6 +52,8 @@ export const DEFAULT_BROKER_LIMITS: Readonly<BrokerLimits> = Object.freeze({
   maxSubscriptionsPerClient: 512,
   maxRetainedPerUser: 2048,
   maxRetainedBytesPerUser: 32 * 1024 * 1024,
+  maxInboundBytesPerSecond: 1024 * 1024,
+  inboundBurstBytes: 256 * 1024,
 });
 
 /** Fills in defaults and checks that every budget is a positive integer. */

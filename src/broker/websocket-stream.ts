@@ -16,7 +16,9 @@ export class CoalescingWebSocketStream extends Duplex {
     super();
     socket.binaryType = 'nodebuffer';
     socket.on('message', (data: Buffer | Buffer[]) => {
-      this.push(Array.isArray(data) ? Buffer.concat(data) : data);
+      // Backpressure: a reader that paused (Aedes busy, or the inbound budget spent) stops the
+      // socket, so frames wait in the kernel and the sender's TCP window, not in this process.
+      if (!this.push(Array.isArray(data) ? Buffer.concat(data) : data)) socket.pause();
     });
     socket.on('close', () => {
       this.push(null);
@@ -31,7 +33,7 @@ export class CoalescingWebSocketStream extends Duplex {
   }
 
   override _read(): void {
-    // Data is pushed as it arrives; WebSocket has no pull to forward.
+    this.socket.resume();
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {

@@ -47,6 +47,11 @@ export function unsubscribePacket(filter: string, messageId = 1): Buffer {
   return packet(0xa2, Buffer.concat([Buffer.from([messageId >> 8, messageId & 0xff]), utf8(filter)]));
 }
 
+/** PUBLISH at QoS 0 (no packet id, nothing comes back). */
+export function publishPacket(topic: string, payload: string | Buffer): Buffer {
+  return packet(0x30, Buffer.concat([utf8(topic), Buffer.isBuffer(payload) ? payload : Buffer.from(payload, 'utf8')]));
+}
+
 /** The first bytes of a packet of `type` (CONNECT 0x10, PUBLISH 0x30) announcing `length` bytes. */
 export function announcedHeader(firstByte: number, length: number): Buffer {
   return Buffer.concat([Buffer.from([firstByte]), remainingLength(length)]);

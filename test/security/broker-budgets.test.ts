@@ -220,3 +220,46 @@ test('stats() reports every budget with its default', () => {
   const { limits } = broker.stats();
   expect(limits).toEqual({ ...DEFAULT_BROKER_LIMITS, maxRetainedPerUser: 50, maxRetainedBytesPerUser: 64 * 1024, browserMaxPacketSize: 256 * 1024, serviceMaxPacketSize: 8 * 1024 * 1024 });
 });
+
+describe("F9/F13: one user's inbound bytes are read at that user's rate, never dropped", () => {
+  test('a flood of large requests is slowed to the budget and arrives whole; another user is not slowed', async () => {
+    const small = await startEmbeddedBroker({
+      port: 0,
+      wsPort: 0,
+      auth: { jwtSecret: SECRET, serviceAccounts: [service] },
+      // 512 KiB at 128 KiB/s after a 64 KiB burst: unthrottled only if sent over more than 3 s.
+      limits: { maxInboundBytesPerSecond: 128 * 1024, inboundBurstBytes: 64 * 1024 },
+      log: () => undefined,
+    });
+    const sink = await connect(small.mqttUrl, { ...service, protocolVersion: 4 });
+    const as = async (userId: string) => {
+      const credentials = await issuer.issue({ userId, ttlSeconds: 300 });
+      return connect(small.wsUrl, { username: credentials.username, password: credentials.password, clientId: credentials.clientId, protocolVersion: 4 });
+    };
+    try {
+      const received: string[] = [];
+      const mallorysTopic = scheme.topic({ userId: 'mallory', chatId: 'big' }, 'request');
+      const bobsTopic = scheme.topic({ userId: 'bob', chatId: 'small' }, 'request');
+      await sink.subscribeAsync([mallorysTopic, bobsTopic], { qos: 1 });
+      sink.on('message', (topic, payload) => received.push(`${topic === bobsTopic ? 'bob' : 'mallory'}:${payload.length}:${payload[0]}`));
+
+      const mallory = await as('mallory');
+      await Promise.all(Array.from({ length: 16 }, (_, i) => mallory.publishAsync(mallorysTopic, Buffer.alloc(32 * 1024, i), { qos: 1 })));
+      await expect.poll(() => received.filter((line) => line.startsWith('mallory')).length, { timeout: 30_000 }).toBe(16);
+      // Every byte arrived, in order: slowed, not dropped.
+      expect(received).toEqual(Array.from({ length: 16 }, (_, i) => `mallory:${32 * 1024}:${i}`));
+      const throttled = small.stats().inboundThrottled;
+      expect(throttled).toBeGreaterThan(0);
+
+      // Bob's budget is his own: his request is read at once.
+      const bob = await as('bob');
+      await bob.publishAsync(bobsTopic, Buffer.alloc(32 * 1024, 7), { qos: 1 });
+      await expect.poll(() => received.includes(`bob:${32 * 1024}:7`), { timeout: 30_000 }).toBe(true);
+      expect(small.stats().inboundThrottled).toBe(throttled);
+      await Promise.all([mallory.endAsync(true), bob.endAsync(true)]);
+    } finally {
+      await sink.endAsync(true);
+      await small.close();
+    }
+  });
+});

@@ -1,15 +1,15 @@
 /**
- * The broker-side attacks of issue 14, each as a loop an attacker ("mallory", a signed-in user
+ * The attacks of issue 14 on the broker and on the worker, each as a loop an attacker ("mallory", a signed-in user
  * with her own valid credentials) keeps up until told to stop, and the memory each may cost the
  * broker by the documented budgets. They run in the test process, so the attacker's own memory is
  * never counted as the broker's or the worker's.
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import type { BrokerLimits } from '../../../src/broker/limits.js';
-import { encodeRequest } from '../../../src/transport/envelope.js';
+import { encodeControl, encodeRequest } from '../../../src/transport/envelope.js';
 import { TopicScheme } from '../../../src/transport/topics.js';
 import { scriptBody } from '../../chaos/lib/workers.js';
-import { announcedHeader, connectPacket, rawTcp, rawWebSocket, sendUntilClosed, subscribePacket, unsubscribePacket, type RawConnection } from '../../helpers/raw-mqtt.js';
+import { announcedHeader, connectPacket, publishPacket, rawTcp, rawWebSocket, sendUntilClosed, subscribePacket, unsubscribePacket, type RawConnection } from '../../helpers/raw-mqtt.js';
 
 export const ATTACKER = 'mallory';
 const scheme = new TopicScheme();
@@ -56,7 +56,13 @@ function loop(lanes: number, body: (counts: Record<string, number>, stopped: Sto
   const signal = Object.assign(() => stopped, { promise: new Promise<void>((resolve) => (resolveStop = resolve)) });
   const counts: Record<string, number> = {};
   const running = Array.from({ length: lanes }, async () => {
-    while (!stopped) await body(counts, signal).catch(() => void (counts.errors = (counts.errors ?? 0) + 1));
+    while (!stopped) {
+      await body(counts, signal).catch(async () => {
+        counts.errors = (counts.errors ?? 0) + 1;
+        // A body that fails before its first await would otherwise spin and starve the event loop.
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      });
+    }
   });
   return async () => {
     stopped = true;
@@ -68,12 +74,12 @@ function loop(lanes: number, body: (counts: Record<string, number>, stopped: Sto
 
 const bump = (counts: Record<string, number>, key: string, by = 1) => void (counts[key] = (counts[key] ?? 0) + by);
 
-async function rawBrowser(context: AttackContext, transport: 'tcp' | 'websocket'): Promise<RawConnection> {
+async function rawBrowser(context: AttackContext, transport: 'tcp' | 'websocket'): Promise<RawConnection & { clientId: string }> {
   const credentials = await context.issue(ATTACKER);
   const connection = transport === 'tcp' ? await rawTcp(context.mqttUrl) : await rawWebSocket(context.wsUrl);
   await connection.send(connectPacket(credentials));
   await connection.receive(4);
-  return connection;
+  return Object.assign(connection, { clientId: credentials.clientId });
 }
 
 async function browser(context: AttackContext, extra: mqtt.IClientOptions = {}): Promise<MqttClient> {
@@ -82,16 +88,34 @@ async function browser(context: AttackContext, extra: mqtt.IClientOptions = {}):
 }
 
 /** A request for an answer of `tokens` scripted tokens, as the transport publishes it. */
-function requestPayload(chatId: string, tokens: number, clientId: string): string {
+function requestPayload(chatId: string, tokens: number, clientId: string, extra: { text?: string; metadata?: unknown } = {}): string {
+  return scriptedRequest(chatId, tokens, clientId, extra).payload;
+}
+
+function scriptedRequest(chatId: string, tokens: number, clientId: string, extra: { text?: string; metadata?: unknown } = {}): { requestId: string; payload: string } {
   const key = `${ATTACKER}-${chatId}-${Math.random().toString(36).slice(2, 8)}`;
-  return encodeRequest({
-    requestId: key.replace(/[^A-Za-z0-9_-]/g, '_'),
+  const requestId = key.replace(/[^A-Za-z0-9_-]/g, '_');
+  const payload = encodeRequest({
+    requestId,
     trigger: 'submit-message',
-    messages: [{ id: `m-${key}`, role: 'user', parts: [{ type: 'text', text: key }] }],
+    messages: [{ id: `m-${key}`, role: 'user', parts: [{ type: 'text', text: extra.text ?? key }], ...(extra.metadata !== undefined ? { metadata: extra.metadata } : {}) }],
     body: scriptBody({ key, tokens, delayMs: 0 }),
     clientId,
   });
+  return { requestId, payload };
 }
+
+/**
+ * A request whose message metadata nests `depth` levels deep (`{"a":{"a":...}}`). Written as text:
+ * `JSON.stringify` itself runs out of stack on such a value.
+ */
+function deepRequestPayload(chatId: string, clientId: string, depth: number): string {
+  const placeholder = 'DEEP_METADATA';
+  const deep = `${'{"a":'.repeat(depth)}"bottom"${'}'.repeat(depth)}`;
+  return requestPayload(chatId, 1, clientId, { metadata: placeholder }).replace(`"${placeholder}"`, deep);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const F1_LANES = 3;
 /** What one F1 connection pushes unless closed first: a broker buffering it shows far above the bound. */
@@ -102,6 +126,13 @@ const F5_ANSWER_TOKENS = 20_000;
 /** SUBSCRIBEs a reader sends at once (each one a retained answer it never takes), then one per 50 ms. */
 const F5_BURST = 100;
 const F15_CLIENTS = 4;
+const F2_READERS = 2;
+/** The answer the F2 readers ask to be replayed: ~2 000 chunks. */
+const F2_ANSWER_TOKENS = 2_000;
+/** Replay controls a stalled reader sends (issue 14: ~1 500 stalled every delivery for 60 s). */
+const F2_REPLAYS = 1_500;
+/** Just under the browser packet limit (256 KiB): the largest request the broker lets through. */
+const F9_REQUEST_TEXT_BYTES = 250 * 1024;
 /** Measured cost of one Aedes subscription is ~2.3 KiB (issue 14: 20 000 cost 47 MB); 4 KiB is the bound. */
 const SUBSCRIPTION_COST_BYTES = 4 * 1024;
 /** Per retained message beyond its payload (topic, packet object, map entry). */
@@ -213,6 +244,99 @@ export const ATTACKS: Attack[] = [
       return async () => {
         const counts = await stop();
         await Promise.all(clients.map((client) => client.endAsync(true)));
+        return counts;
+      };
+    },
+  },
+  {
+    name: 'replay flood from a reader that stops reading',
+    finding: 'F2-F4',
+    budgetMiB: (limits) => (F2_READERS * (limits.maxOutboundBytes + limits.serviceMaxPacketSize)) / MiB,
+    async start(context) {
+      // One answer of her own to replay...
+      const requester = await browser(context);
+      const address = { userId: ATTACKER, chatId: 'replayed' };
+      const completeTopic = scheme.topic(address, 'complete');
+      const done = new Promise<void>((resolve) => requester.on('message', (topic) => topic === completeTopic && resolve()));
+      await requester.subscribeAsync(completeTopic, { qos: 0 });
+      const { requestId, payload } = scriptedRequest('replayed', F2_ANSWER_TOKENS, requester.options.clientId!);
+      await requester.publishAsync(scheme.topic(address, 'request'), payload, { qos: 1 });
+      await done;
+      await requester.endAsync(true);
+      // ...then readers that subscribe to their replay topic, stop reading, and ask for the whole
+      // answer again and again: the worker must not push it all into sockets nobody reads.
+      const stop = loop(F2_READERS, async (counts, stopped) => {
+        const reader = await rawBrowser(context, 'tcp');
+        bump(counts, 'readers');
+        await reader.send(subscribePacket(scheme.topic(address, 'replay', reader.clientId)));
+        await reader.receive(5);
+        reader.stopReading();
+        const control = publishPacket(scheme.topic(address, 'control'), encodeControl({ op: 'replay', requestId, fromSeq: 0, clientId: reader.clientId }));
+        for (let i = 1; i <= F2_REPLAYS && !reader.isClosed() && !stopped(); i++) {
+          await reader.send(control);
+          bump(counts, 'replays');
+          if (i % 100 === 0) await sleep(20);
+        }
+        // Hold the stalled socket until the stop (or until the broker drops it).
+        while (!reader.isClosed() && !stopped()) await sleep(50);
+        if (reader.isClosed()) bump(counts, 'readersDropped');
+        reader.destroy();
+      });
+      return stop;
+    },
+  },
+  {
+    name: 'requests at the size limit',
+    finding: 'F9',
+    budgetMiB: () => 0,
+    async start(context) {
+      const client = await browser(context);
+      const text = 'x'.repeat(F9_REQUEST_TEXT_BYTES);
+      // The worker sizes a request before it decodes it, and her rate limit refuses most of them.
+      const stop = loop(2, async (counts) => {
+        await client.publishAsync(scheme.topic({ userId: ATTACKER, chatId: 'big' }, 'request'), requestPayload('big', 1, client.options.clientId!, { text }), { qos: 1 });
+        bump(counts, 'requests');
+        bump(counts, 'bytes', text.length);
+      });
+      return async () => {
+        const counts = await stop();
+        await client.endAsync(true);
+        return counts;
+      };
+    },
+  },
+  {
+    name: 'requests nested 5 000 deep',
+    finding: 'F13',
+    budgetMiB: () => 0,
+    async start(context) {
+      const client = await browser(context);
+      const stop = loop(2, async (counts) => {
+        await client.publishAsync(scheme.topic({ userId: ATTACKER, chatId: 'deep' }, 'request'), deepRequestPayload('deep', client.options.clientId!, 5_000), { qos: 1 });
+        bump(counts, 'requests');
+      });
+      return async () => {
+        const counts = await stop();
+        await client.endAsync(true);
+        return counts;
+      };
+    },
+  },
+  {
+    name: 'request flood on one chat',
+    finding: 'F11-F12',
+    budgetMiB: () => 0,
+    async start(context) {
+      const client = await browser(context);
+      // Thousands of tiny requests with fresh ids on one chat: the rate limit refuses them in the
+      // chat's queue, and the worker's memory of request ids stays per user.
+      const stop = loop(2, async (counts) => {
+        await client.publishAsync(scheme.topic({ userId: ATTACKER, chatId: 'flood' }, 'request'), requestPayload('flood', 1, client.options.clientId!), { qos: 1 });
+        bump(counts, 'requests');
+      });
+      return async () => {
+        const counts = await stop();
+        await client.endAsync(true);
         return counts;
       };
     },
