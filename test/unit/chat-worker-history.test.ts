@@ -105,13 +105,16 @@ describe('server-authoritative history', () => {
 
 describe('edits and regenerations keep the store on the branch the user sees', () => {
   const texts = (page: MessagePage) => page.messages.map((entry) => text(entry.message));
+  /** A worker over a scripted model answering `answers` in turn, and ann's phone on chat c1. */
+  const modelChat = async (answers: string[]) => {
+    broker = createMockBroker();
+    const model = createScriptedModel({ texts: answers });
+    await startWorker({ store: createMemoryChatStore(), handler: async ({ messages, abortSignal }) => streamText({ model, messages: await convertToModelMessages(messages), abortSignal }) });
+    return { model, phone: await device('ann', 'phone', 'c1') };
+  };
 
   test('editing an earlier prompt replaces it and drops what followed: the model and a reload see only the edited branch', async () => {
-    broker = createMockBroker();
-    const model = createScriptedModel({ texts: ['sunny', 'rainy', 'porto is windy'] });
-    const store = createMemoryChatStore();
-    await startWorker({ store, handler: async ({ messages, abortSignal }) => streamText({ model, messages: await convertToModelMessages(messages), abortSignal }) });
-    const phone = await device('ann', 'phone', 'c1');
+    const { model, phone } = await modelChat(['sunny', 'rainy', 'porto is windy']);
     await phone.turn('c1', 'lisbon?');
     const second = userText('tomorrow?');
     await phone.finalStatus('c1', await phone.send('c1', { messages: [second] }));
@@ -146,11 +149,7 @@ describe('edits and regenerations keep the store on the branch the user sees', (
   });
 
   test('a regenerated answer replaces the old one under a new id; a refused prompt in a never-edited chat does not block the next', async () => {
-    broker = createMockBroker();
-    const model = createScriptedModel({ texts: ['first try', 'second try', 'next'] });
-    const store = createMemoryChatStore();
-    await startWorker({ store, handler: async ({ messages, abortSignal }) => streamText({ model, messages: await convertToModelMessages(messages), abortSignal }) });
-    const phone = await device('ann', 'phone', 'c1');
+    const { model, phone } = await modelChat(['first try', 'second try', 'next']);
     await phone.turn('c1', 'a poem');
     const old = (await phone.result<MessagePage>({ op: 'history', chatId: 'c1' })).messages[1].message;
     const again = await phone.send('c1', { trigger: 'regenerate-message', messageId: old.id, messages: [] });

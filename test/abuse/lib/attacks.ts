@@ -117,6 +117,23 @@ function deepRequestPayload(chatId: string, clientId: string, depth: number): st
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Two lanes publishing her requests as fast as PUBACKs come back, on the chat ids `chatIdOf` names. */
+async function requestFlood(context: AttackContext, chatIdOf: () => string, payloadOf: (chatId: string, clientId: string) => string): Promise<() => Promise<Record<string, number>>> {
+  const client = await browser(context);
+  const stop = loop(2, async (counts) => {
+    const chatId = chatIdOf();
+    const payload = payloadOf(chatId, client.options.clientId!);
+    await client.publishAsync(scheme.topic({ userId: ATTACKER, chatId }, 'request'), payload, { qos: 1 });
+    bump(counts, 'requests');
+    bump(counts, 'bytes', payload.length);
+  });
+  return async () => {
+    const counts = await stop();
+    await client.endAsync(true);
+    return counts;
+  };
+}
+
 const F1_LANES = 3;
 /** What one F1 connection pushes unless closed first: a broker buffering it shows far above the bound. */
 const F1_ATTEMPT_BYTES = 32 * MiB;
@@ -289,76 +306,34 @@ export const ATTACKS: Attack[] = [
     name: 'requests at the size limit',
     finding: 'F9',
     budgetMiB: () => 0,
-    async start(context) {
-      const client = await browser(context);
+    start: (context) => {
       const text = 'x'.repeat(F9_REQUEST_TEXT_BYTES);
       // The worker sizes a request before it decodes it, and her rate limit refuses most of them.
-      const stop = loop(2, async (counts) => {
-        await client.publishAsync(scheme.topic({ userId: ATTACKER, chatId: 'big' }, 'request'), requestPayload('big', 1, client.options.clientId!, { text }), { qos: 1 });
-        bump(counts, 'requests');
-        bump(counts, 'bytes', text.length);
-      });
-      return async () => {
-        const counts = await stop();
-        await client.endAsync(true);
-        return counts;
-      };
+      return requestFlood(context, () => 'big', (chatId, clientId) => requestPayload(chatId, 1, clientId, { text }));
     },
   },
   {
     name: 'requests nested 5 000 deep',
     finding: 'F13',
     budgetMiB: () => 0,
-    async start(context) {
-      const client = await browser(context);
-      const stop = loop(2, async (counts) => {
-        await client.publishAsync(scheme.topic({ userId: ATTACKER, chatId: 'deep' }, 'request'), deepRequestPayload('deep', client.options.clientId!, 5_000), { qos: 1 });
-        bump(counts, 'requests');
-      });
-      return async () => {
-        const counts = await stop();
-        await client.endAsync(true);
-        return counts;
-      };
-    },
+    start: (context) => requestFlood(context, () => 'deep', (chatId, clientId) => deepRequestPayload(chatId, clientId, 5_000)),
   },
   {
     name: 'request flood on one chat',
     finding: 'F11-F12',
     budgetMiB: () => 0,
-    async start(context) {
-      const client = await browser(context);
-      // Thousands of tiny requests with fresh ids on one chat: the rate limit refuses them in the
-      // chat's queue, and the worker's memory of request ids stays per user.
-      const stop = loop(2, async (counts) => {
-        await client.publishAsync(scheme.topic({ userId: ATTACKER, chatId: 'flood' }, 'request'), requestPayload('flood', 1, client.options.clientId!), { qos: 1 });
-        bump(counts, 'requests');
-      });
-      return async () => {
-        const counts = await stop();
-        await client.endAsync(true);
-        return counts;
-      };
-    },
+    // Thousands of tiny requests with fresh ids on one chat: the rate limit refuses them in the
+    // chat's queue, and the worker's memory of request ids stays per user.
+    start: (context) => requestFlood(context, () => 'flood', (chatId, clientId) => requestPayload(chatId, 1, clientId)),
   },
   {
     name: 'retained flood',
     finding: 'retained',
     budgetMiB: (limits) => (limits.maxRetainedBytesPerUser + limits.maxRetainedPerUser * RETAINED_OVERHEAD_BYTES) / MiB,
-    async start(context) {
-      const client = await browser(context);
+    start: (context) => {
       let chat = 0;
       // Tiny requests on fresh chat ids: each one makes the worker retain a status and a complete.
-      const stop = loop(2, async (counts) => {
-        const chatId = `r${chat++}`;
-        await client.publishAsync(scheme.topic({ userId: ATTACKER, chatId }, 'request'), requestPayload(chatId, 1, client.options.clientId!), { qos: 1 });
-        bump(counts, 'requests');
-      });
-      return async () => {
-        const counts = await stop();
-        await client.endAsync(true);
-        return counts;
-      };
+      return requestFlood(context, () => `r${chat++}`, (chatId, clientId) => requestPayload(chatId, 1, clientId));
     },
   },
 ];
