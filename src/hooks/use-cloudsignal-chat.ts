@@ -204,7 +204,13 @@ export function useCloudSignalChat<UI extends UIMessage = UIMessage>(options: Us
     if (!live && !answerMissing) return;
     if (userMessage) {
       const user = userMessage as UI;
-      setMessages((current) => (current.some((m) => m.id === user.id) ? current : [...current, user]));
+      setMessages((current) => {
+        const at = current.findIndex((m) => m.id === user.id);
+        if (at < 0) return [...current, user];
+        // A prompt shown here with messages after it was edited or regenerated elsewhere: what
+        // followed it is gone, and the new answer streams in after it.
+        return at === current.length - 1 ? current : [...current.slice(0, at), user];
+      });
     }
     void resumeStream();
   }, [resume, connection.status, connection.connectedAt, historyReady, status, error, activity, messages, setMessages, resumeStream]);

@@ -25,6 +25,7 @@ afterAll(() => {
   actEnvironment.IS_REACT_ACT_ENVIRONMENT = true;
 });
 afterEach(async () => {
+  held = Promise.resolve();
   for (const transport of transports.splice(0)) transport.close();
   await worker?.close();
   broker?.close();
@@ -32,13 +33,19 @@ afterEach(async () => {
 
 /** Model calls of the current test's worker. */
 let turn = 0;
+/** Turns wait for this before they stream (a test holds one to look at it while it is live). */
+let held: Promise<void> = Promise.resolve();
 async function setup() {
   broker = createMockBroker();
   turn = 0;
   worker = await createChatWorker({
     client: broker.connect({ clientId: 'worker-1' }),
     store: createMemoryChatStore(),
-    handler: ({ abortSignal }) => scriptedChunkStream({ text: `answer ${++turn}`, tokenDelayMs: 1, signal: abortSignal }),
+    handler: async ({ abortSignal }) => {
+      const text = `answer ${++turn}`;
+      await held;
+      return scriptedChunkStream({ text, tokenDelayMs: 1, signal: abortSignal });
+    },
     rateLimit: false,
   });
 }
@@ -106,9 +113,14 @@ describe('useCloudSignalChat edits', () => {
     const phone = renderHook(() => useCloudSignalChat({ id: 'c-edit', transport: phoneTransport }));
     await waitFor(() => expect(phone.result.current.messages.map(textOf)).toEqual(['q1', 'answer 1', 'q2', 'answer 2']));
 
-    // The laptop edits q1 (the AI SDK's edit: same id, `messageId`).
+    // The laptop edits q1 (the AI SDK's edit: same id, `messageId`); the answer is held back.
+    let release!: () => void;
+    held = new Promise((resolve) => (release = resolve));
     const q1 = laptop.result.current.messages[0].id;
-    await laptop.result.current.sendMessage({ text: 'q1, edited', messageId: q1 });
+    void laptop.result.current.sendMessage({ text: 'q1, edited', messageId: q1 });
+    // While the edited turn runs, the phone already shows the edited prompt with nothing after it.
+    await waitFor(() => expect(phone.result.current.messages.map(textOf)).toEqual(['q1, edited']), { timeout: 10_000 });
+    release();
     await waitFor(() => expect(laptop.result.current.messages.map(textOf)).toEqual(['q1, edited', 'answer 3']));
     // The phone drops the removed messages instead of merging around them.
     await waitFor(() => expect(phone.result.current.messages.map(textOf)).toEqual(['q1, edited', 'answer 3']), { timeout: 10_000 });
