@@ -95,6 +95,8 @@ export interface ChatWindowActions extends ChatWindowRowOptions {
   respondToApproval: (approvalId: string, approved: boolean, reason?: string) => void;
   /** Sends a suggestion as the user's message. */
   sendText: (text: string) => void;
+  /** Shows every edited or regenerated position on its newest version (the stored one); a prompt is sent from there. */
+  returnToLatest: () => void;
   /** Load the code highlighter lazily when a message has a fenced code block. */
   highlightCode: boolean;
   /** The window's accessible name, if given. */

@@ -52,7 +52,7 @@ export const ChatWindowComposer = forwardRef<HTMLFormElement, ChatWindowComposer
   ref,
 ) {
   const chat = useChatWindowChat('ChatWindow.Composer');
-  const { labels, stop, focusInput } = useChatWindowActions('ChatWindow.Composer');
+  const { labels, stop, focusInput, returnToLatest } = useChatWindowActions('ChatWindow.Composer');
   const { scrollToBottom } = useChatWindowScroll('ChatWindow.Composer');
   const inputRef = useChatWindowInputRef('ChatWindow.Composer');
   const [text, setText] = useState('');
@@ -91,13 +91,15 @@ export const ChatWindowComposer = forwardRef<HTMLFormElement, ChatWindowComposer
     setText('');
     setFiles([]);
     setFileError(null);
-    // The user wants to see their message and its answer: follow again.
+    // The user wants to see their message and its answer: follow again. A new prompt continues
+    // the stored conversation, so an older version on screen gives way to the newest first.
+    returnToLatest();
     scrollToBottom('instant');
     if (onSend) void onSend(value, parts);
     else if (parts.length > 0) void chat.sendMessage(value.trim() ? { text: value, files: parts } : { files: parts });
     else void chat.sendMessage({ text: value });
     focusInput();
-  }, [canSend, files, maxAttachmentBytes, labels, text, onSend, chat.sendMessage, scrollToBottom, focusInput]);
+  }, [canSend, files, maxAttachmentBytes, labels, text, onSend, chat.sendMessage, scrollToBottom, focusInput, returnToLatest]);
 
   const addFiles = useCallback(
     async (list: FileList | readonly File[]) => {

@@ -64,6 +64,23 @@ export class MessageVersions {
     return [...messages.slice(0, start), ...tails[target]];
   }
 
+  /**
+   * Puts every branch point on screen back on its newest version (the one the server stores) and
+   * returns the messages to show, or null when all already are. A new prompt continues the stored
+   * conversation, so it is sent from there.
+   */
+  latest(messages: readonly UIMessage[]): UIMessage[] | null {
+    let current = messages as UIMessage[];
+    // Each switch may reveal nested branch points; there are never more switches than branches.
+    for (let switches = 0; switches <= this.snapshot.size; switches++) {
+      const behind = [...this.snapshot].find(([branch, v]) => v.active !== v.tails.length - 1 && (branch === ROOT_BRANCH || current.some((m) => m.id === branch)));
+      const next = behind ? this.select(current, behind[0], behind[1].tails.length - 1) : null;
+      if (!next) return current === messages ? null : current;
+      current = next;
+    }
+    return current;
+  }
+
   private set(branch: string, versions: BranchVersions): void {
     const next = new Map(this.snapshot);
     next.set(branch, versions);

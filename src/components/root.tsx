@@ -154,15 +154,21 @@ export const ChatWindowRoot = forwardRef<HTMLDivElement, ChatWindowRootProps>(fu
   const respondToApproval = useCallback((approvalId: string, approved: boolean, reason?: string) => {
     void chatRef.current.addToolApprovalResponse({ id: approvalId, approved, reason });
   }, []);
+  const returnToLatest = useCallback(() => {
+    const current = chatRef.current;
+    const next = versionStore.latest(current.messages);
+    if (next) current.setMessages(next);
+  }, [versionStore]);
   const sendText = useCallback(
     (text: string) => {
       const current = chatRef.current;
       if (current.isStreaming) return;
+      returnToLatest();
       scrollToBottom('instant');
       void current.sendMessage({ text });
       inputRef.current?.focus();
     },
-    [scrollToBottom],
+    [scrollToBottom, returnToLatest],
   );
   const retry = useCallback(() => {
     const current = chatRef.current;
@@ -186,6 +192,7 @@ export const ChatWindowRoot = forwardRef<HTMLDivElement, ChatWindowRootProps>(fu
       selectVersion,
       respondToApproval,
       sendText,
+      returnToLatest,
       highlightCode,
       avatar,
       timestamp,
@@ -195,7 +202,7 @@ export const ChatWindowRoot = forwardRef<HTMLDivElement, ChatWindowRootProps>(fu
       editable,
       windowName: name,
     }),
-    [labels, copy, regenerate, retry, stop, consumeStop, focusInput, edit, selectVersion, respondToApproval, sendText, highlightCode, avatar, timestamp, onFeedback, renderTool, renderDataPart, editable, name],
+    [labels, copy, regenerate, retry, stop, consumeStop, focusInput, edit, selectVersion, respondToApproval, sendText, returnToLatest, highlightCode, avatar, timestamp, onFeedback, renderTool, renderDataPart, editable, name],
   );
   const transcript = useMemo<TranscriptState>(() => ({ stopped, versions }), [stopped, versions]);
 

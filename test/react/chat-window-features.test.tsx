@@ -83,6 +83,27 @@ describe('versions', () => {
     expect(rowsText(container)).toEqual(['Capital of Norway?', 'Oslo.']);
   });
 
+  it('a prompt sent while an older version is shown continues the newest (stored) version', async () => {
+    const user = userEvent.setup();
+    const h = createHarness([userMessage('u1', 'Capital of Norway?'), assistantMessage('a1', 'Oslo.')]);
+    const { container } = render(<h.App />);
+    await user.click(within(row(container, 'u1')).getByRole('button', { name: 'Edit' }));
+    const editor = screen.getByRole('textbox', { name: 'Edit your message' }) as HTMLTextAreaElement;
+    await user.clear(editor);
+    await user.type(editor, 'Capital of Sweden?{Enter}');
+    await turnsSent(h, 1);
+    await answer(h, 'a2', 'Stockholm.');
+    const pager = await within(row(container, 'u1')).findByRole('group', { name: 'Version 2 of 2' }, WAIT);
+    await user.click(within(pager).getByRole('button', { name: 'Previous version' }));
+    expect(rowsText(container)).toEqual(['Capital of Norway?', 'Oslo.']);
+
+    await user.type(screen.getByRole('textbox', { name: 'Message' }), 'And its population?{Enter}');
+    await turnsSent(h, 2);
+    // The request follows the stored branch (Sweden), never the version that was on screen.
+    expect((h.transport.lastTurn.options.messages as UIMessage[]).map((m) => m.id).slice(0, -1)).toEqual(['u1', 'a2']);
+    await waitFor(() => expect(rowsText(container).slice(0, 3)).toEqual(['Capital of Sweden?', 'Stockholm.', 'And its population?']), WAIT);
+  });
+
   it('Escape cancels an edit and returns focus to Edit; nothing is sent', async () => {
     const user = userEvent.setup();
     const h = createHarness([userMessage('u1', 'hi'), assistantMessage('a1', 'hello')]);
