@@ -39,6 +39,23 @@ process.on('exit', () => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
 });
 
+/**
+ * A node's first boot. Its ports were free when the cluster was made, but it binds them seconds
+ * later, and a test running in parallel may take one in between (seen once: `eaddrinuse` on the
+ * AMQP port): then it boots again on fresh ports, which it keeps for its later restarts.
+ */
+async function firstBoot(node: RabbitNode): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await node.start();
+    } catch (error) {
+      if (attempt >= 3 || !/eaddrinuse/.test(node.logs())) throw error;
+      await node.kill();
+      Object.assign(node.ports, { amqp: await freePort(), dist: await freePort(), mqtt: await freePort(), webMqtt: await freePort() });
+    }
+  }
+}
+
 export async function startRabbitCluster(options: RabbitClusterOptions = {}): Promise<RabbitCluster> {
   const count = options.nodes ?? 3;
   const dir = mkdtempSync(join(tmpdir(), 'rabbitmq-'));
@@ -67,8 +84,8 @@ export async function startRabbitCluster(options: RabbitClusterOptions = {}): Pr
   };
   try {
     // The first node boots alone and forms the cluster; the others then join it at their first boot.
-    await nodes[0].start();
-    await Promise.all(nodes.slice(1).map((n) => n.start()));
+    await firstBoot(nodes[0]);
+    await Promise.all(nodes.slice(1).map(firstBoot));
     const status = JSON.parse(await cluster.ctl(0, ['cluster_status', '--formatter', 'json'])) as { running_nodes: string[] };
     const missing = names.filter((name) => !status.running_nodes.includes(name));
     if (missing.length > 0) throw new Error(`RabbitMQ nodes did not join one cluster: ${missing.join(', ')} missing from ${status.running_nodes.join(', ')}`);
