@@ -55,12 +55,18 @@ describe('versions', () => {
     expect(rowsText(container)).toEqual(['Name a colour', 'Green']);
   });
 
-  it('Edit resends a changed prompt; the old prompt and its answer stay as version 1', async () => {
+  /** A Norway question with its answer, and the editor opened on the question. */
+  const openEditor = async () => {
     const user = userEvent.setup();
     const h = createHarness([userMessage('u1', 'Capital of Norway?'), assistantMessage('a1', 'Oslo.')]);
     const { container } = render(<h.App />);
     await user.click(within(row(container, 'u1')).getByRole('button', { name: 'Edit' }));
     const editor = screen.getByRole('textbox', { name: 'Edit your message' }) as HTMLTextAreaElement;
+    return { user, h, container, editor };
+  };
+
+  it('Edit resends a changed prompt; the old prompt and its answer stay as version 1', async () => {
+    const { user, h, container, editor } = await openEditor();
     expect(editor.value).toBe('Capital of Norway?');
     expect(document.activeElement).toBe(editor);
     await user.clear(editor);
@@ -84,11 +90,7 @@ describe('versions', () => {
   });
 
   it('a prompt sent while an older version is shown continues the newest (stored) version', async () => {
-    const user = userEvent.setup();
-    const h = createHarness([userMessage('u1', 'Capital of Norway?'), assistantMessage('a1', 'Oslo.')]);
-    const { container } = render(<h.App />);
-    await user.click(within(row(container, 'u1')).getByRole('button', { name: 'Edit' }));
-    const editor = screen.getByRole('textbox', { name: 'Edit your message' }) as HTMLTextAreaElement;
+    const { user, h, container, editor } = await openEditor();
     await user.clear(editor);
     await user.type(editor, 'Capital of Sweden?{Enter}');
     await turnsSent(h, 1);
