@@ -11,6 +11,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import mqtt, { type MqttClient } from 'mqtt';
+import type { UIMessageChunk } from 'ai';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/broker/embedded-broker.js';
 import { createChatWorker, toNodeHandler, type ChatWorker } from '../../src/server/index.js';
 import { createCredentialsHandler } from '../../src/server/credentials/handler.js';
@@ -52,7 +53,7 @@ beforeAll(async () => {
     password: workerAccount.password,
     workerId: workerAccount.clientId,
     rateLimit: false,
-    handler: ({ abortSignal }) => scriptedChunkStream({ text: ANSWER, tokenDelayMs: 12, signal: abortSignal }),
+    handler: ({ abortSignal }) => holdBeforeTextEnd(scriptedChunkStream({ text: ANSWER, tokenDelayMs: 12, signal: abortSignal }), turnHold),
   });
   // The session check of the app: the header names the signed-in user.
   const handler = createCredentialsHandler({ authenticate: (request) => request.headers.get('x-user'), issuer: createJwtIssuer({ secret: SECRET }), ttlSeconds: 300 });
@@ -60,6 +61,26 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => authServer.listen(0, '127.0.0.1', resolve));
   authUrl = `http://127.0.0.1:${(authServer.address() as { port: number }).port}/api/auth/mqtt`;
 });
+
+/**
+ * The first turn stays live until the test has seen the whole flood counted: the flood must land
+ * while the turn streams, and on a busy machine the worker's chunks can overtake the injector's
+ * backlog in the broker (after the turn ends the transport unsubscribes, so the rest is never seen).
+ */
+let releaseTurn: () => void = () => {};
+let turnHold: Promise<void> = new Promise<void>((resolve) => (releaseTurn = resolve));
+
+/** Passes every chunk through, but waits for `hold` before the text ends. */
+function holdBeforeTextEnd(stream: ReadableStream<UIMessageChunk>, hold: Promise<void>): ReadableStream<UIMessageChunk> {
+  return stream.pipeThrough(
+    new TransformStream<UIMessageChunk, UIMessageChunk>({
+      async transform(chunk, controller) {
+        if (chunk.type === 'text-end') await hold;
+        controller.enqueue(chunk);
+      },
+    }),
+  );
+}
 
 afterAll(async () => {
   await worker?.close();
@@ -192,15 +213,18 @@ describe('hostile input while a turn streams (embedded broker, auth on)', () => 
       await malloryOwn.publishAsync(topics.topic({ userId: 'mallory', chatId: 'c1' }, 'request'), payload, { qos: 0 });
     }
 
+    // Every recognisably wrong message is counted in the transport's stats store, while the turn is live.
+    await expect
+      .poll(() => totalDropped(transport.stats.getSnapshot()) - totalDropped(baseline), { timeout: 30_000, interval: 100 })
+      .toBeGreaterThanOrEqual(expectedDrops);
+    expect(turnEndedAt).toBe(0);
+    releaseTurn();
+    turnHold = Promise.resolve();
+
     const result = await turn;
     expect(result.text).toBe(ANSWER);
     expect(result.text).not.toContain('EVIL');
     expect(floodDoneAt).toBeLessThan(turnEndedAt);
-
-    // Every recognisably wrong message is counted in the transport's stats store.
-    await expect
-      .poll(() => totalDropped(transport.stats.getSnapshot()) - totalDropped(baseline), { timeout: 15_000, interval: 100 })
-      .toBeGreaterThanOrEqual(expectedDrops);
     await new Promise((resolve) => setTimeout(resolve, 300));
     const after = transport.stats.getSnapshot();
     const delta = (reason: keyof TransportStats['dropped']) => after.dropped[reason] - baseline.dropped[reason];
