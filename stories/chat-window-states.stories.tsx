@@ -198,7 +198,7 @@ export const FollowUps: Story = {
 };
 
 export const LoadingHistory: Story = {
-  args: { frozen: { history: { status: 'loading', hasOlder: false, loadOlder: async () => undefined } } },
+  args: { frozen: { history: { status: 'loading', hasOlder: false, loadOlder: async () => undefined, versions: [] } } },
   play: async ({ canvasElement }) => {
     await expect(canvasElement.querySelector('[data-slot="history-skeleton"]')).not.toBeNull();
     await expect(canvasElement).not.toHaveTextContent('No messages yet');

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useLayoutEffect, useRef, useState, type RefObje
 import type { UIMessage } from 'ai';
 import type { ChatHistoryState } from '../hooks/types.js';
 
-const READY: ChatHistoryState = { status: 'ready', hasOlder: false, loadOlder: async () => undefined };
+const READY: ChatHistoryState = { status: 'ready', hasOlder: false, loadOlder: async () => undefined, versions: [] };
 
 /** `chat.history`, or "ready" for a chat that has no stored history. */
 export function historyOf(chat: object): ChatHistoryState {

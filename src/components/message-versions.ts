@@ -1,4 +1,5 @@
 import type { UIMessage } from 'ai';
+import type { StoredVersion } from '../transport/conversation.js';
 
 /** The root of a conversation, as a branch point: the first message has no predecessor. */
 export const ROOT_BRANCH = '';
@@ -34,6 +35,24 @@ export class MessageVersions {
   /** The branch point of the message at `index`: its predecessor's id, or the root. */
   static branchOf(messages: readonly UIMessage[], index: number): string {
     return index <= 0 ? ROOT_BRANCH : messages[index - 1].id;
+  }
+
+  /**
+   * Takes the versions the chat store keeps (oldest first) as every branch point's earlier
+   * versions, each branch on its newest one (the chat's messages), replacing what this device
+   * knew: the store holds every version, this device's own edits included once they ran.
+   */
+  hydrate(stored: readonly StoredVersion[]): void {
+    const earlier = new Map<string, UIMessage[][]>();
+    for (const version of stored) {
+      const tails = earlier.get(version.branch) ?? [];
+      tails.push(version.messages);
+      earlier.set(version.branch, tails);
+    }
+    const next = new Map<string, BranchVersions>();
+    for (const [branch, tails] of earlier) next.set(branch, { tails: [...tails, []], active: tails.length });
+    this.snapshot = next;
+    for (const listener of this.listeners) listener();
   }
 
   /**

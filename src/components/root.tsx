@@ -15,6 +15,7 @@ import {
 } from './chat-window-context.js';
 import { MessageVersions } from './message-versions.js';
 import { ChatStateStore } from './chat-state-store.js';
+import { historyOf } from './history.js';
 import type { ChatLabels } from './labels.js';
 import { useLabels } from './use-labels.js';
 import { useStickToBottom } from './use-stick-to-bottom.js';
@@ -89,6 +90,12 @@ export const ChatWindowRoot = forwardRef<HTMLDivElement, ChatWindowRootProps>(fu
   const [stopped, setStopped] = useState(NOTHING_STOPPED);
   const [versionStore] = useState(() => new MessageVersions());
   const versions = useSyncExternalStore(versionStore.subscribe, versionStore.getSnapshot, versionStore.getSnapshot);
+  // The store's versions arrive with the chat's newest page (on load, and after an edit anywhere
+  // reloads it): the pager then shows what every device shows, across reloads.
+  const storedVersions = historyOf(chat).versions;
+  useEffect(() => {
+    if (storedVersions.length > 0) versionStore.hydrate(storedVersions);
+  }, [versionStore, storedVersions]);
   const { scrollToBottom } = scroll;
 
   const focusInput = useCallback(() => inputRef.current?.focus(), []);

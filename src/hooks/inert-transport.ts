@@ -12,7 +12,7 @@ import type { ChatKitTransport } from './types.js';
 export function createInertTransport<UI extends UIMessage>(): ChatKitTransport<UI> {
   const connection = new Store(INITIAL_CONNECTION);
   const activity = new Store(INITIAL_CHAT_ACTIVITY);
-  const history = new Store<HistorySnapshot<UI>>({ status: 'loading', messages: [], version: 0, hasOlder: false, reloads: 0, error: null });
+  const history = new Store<HistorySnapshot<UI>>({ status: 'loading', messages: [], version: 0, hasOlder: false, reloads: 0, versions: [], error: null });
   const unavailable = () => Promise.reject(new TypeError('network: the chat transport is not available during server rendering'));
   return {
     resumeStreamIsReplay: true,

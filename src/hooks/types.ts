@@ -7,7 +7,7 @@ import type { ReadableStore } from '../transport/store.js';
 import type { ConnectionSnapshot } from '../transport/connection-state.js';
 import type { ChatActivitySnapshot } from '../transport/chat-activity.js';
 import type { TransportStats } from '../transport/stats.js';
-import type { ChatSummary } from '../transport/conversation.js';
+import type { ChatSummary, StoredVersion } from '../transport/conversation.js';
 import type { HistorySnapshot } from '../transport/conversation-sync.js';
 import type { ChatListSnapshot } from '../transport/chat-list.js';
 
@@ -73,11 +73,16 @@ export interface ChatListState {
 }
 
 /** The stored history of the chat `useCloudSignalChat` shows. */
-export interface ChatHistoryState {
+export interface ChatHistoryState<UI extends UIMessage = UIMessage> {
   /** `loading` until the newest messages are in; `ready` also when there is no chat store. */
   status: 'loading' | 'ready' | 'error';
   /** Older messages can be fetched with `loadOlder()`. */
   hasOlder: boolean;
   /** Fetches the previous page (call when the user scrolls to the top). */
   loadOlder(): Promise<void>;
+  /**
+   * Earlier versions of edited prompts and regenerated answers, as stored (oldest first); empty
+   * without a chat store that keeps them. `ChatWindow` shows them with its `‹ 1/2 ›` pager.
+   */
+  versions: readonly StoredVersion<UI>[];
 }

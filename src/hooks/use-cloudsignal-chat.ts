@@ -50,7 +50,7 @@ export interface CloudSignalChat<UI extends UIMessage = UIMessage> extends Omit<
   /** `useChat` is submitting or streaming. */
   readonly isStreaming: boolean;
   /** The chat's stored history: whether it is loading, and older pages on demand. */
-  readonly history: ChatHistoryState;
+  readonly history: ChatHistoryState<UI>;
   /** Ids of user messages sent while offline and not yet taken by a worker (shown as pending). */
   readonly pendingMessageIds: readonly string[];
 }
@@ -71,7 +71,7 @@ function readingOnly<UI extends UIMessage>(transport: ChatKitTransport<UI>): Cha
 }
 
 /** Stands in for the history of transports without a chat store: nothing to load. */
-const NO_HISTORY = new Store<HistorySnapshot>({ status: 'ready', messages: [], version: 0, hasOlder: false, reloads: 0, error: null });
+const NO_HISTORY = new Store<HistorySnapshot>({ status: 'ready', messages: [], version: 0, hasOlder: false, reloads: 0, versions: [], error: null });
 const noOlder = () => Promise.resolve();
 
 /**
@@ -222,13 +222,14 @@ export function useCloudSignalChat<UI extends UIMessage = UIMessage>(options: Us
   const stop = useCallback(async () => {
     await Promise.all([stopHere(), transport.stopTurn?.(id)]);
   }, [stopHere, transport, id]);
-  const history = useMemo<ChatHistoryState>(
+  const history = useMemo<ChatHistoryState<UI>>(
     () => ({
       status: stored.status === 'idle' ? 'loading' : stored.status,
       hasOlder: stored.hasOlder,
       loadOlder: conversation ? () => conversation.loadOlder() : noOlder,
+      versions: stored.versions,
     }),
-    [stored.status, stored.hasOlder, conversation],
+    [stored.status, stored.hasOlder, stored.versions, conversation],
   );
   const pendingMessageIds = useMemo(() => pending.map((m) => m.id), [pending]);
 

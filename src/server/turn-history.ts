@@ -57,9 +57,10 @@ export async function prepareTurn(store: ChatStore, address: ChatAddress, reques
   if (incoming.role === 'user') {
     const at = stored.findIndex((message) => message.id === incoming.id);
     if (at >= 0) {
-      // Only an explicit edit may replace a stored prompt, and only a prompt.
+      // Only an explicit edit may replace a stored prompt, and only a prompt. The old prompt goes
+      // with what followed it (kept as an earlier version); the edited one takes its place.
       if (request.messageId !== incoming.id || stored[at].role !== 'user') throw new InvalidRequestError(`Message ${incoming.id} is already part of the chat.`);
-      return { messages: [...stored.slice(0, at), incoming], userMessage: incoming, messageId: newAnswerId, marker: incoming, replaceFrom: entries[at].position + 1 };
+      return { messages: [...stored.slice(0, at), incoming], userMessage: incoming, messageId: newAnswerId, marker: incoming, replaceFrom: entries[at].position };
     }
     if (request.messageId !== undefined) throw new InvalidRequestError('The message to edit is not part of the chat.');
     // Only a chat that had messages removed can have a prompt written under a version it lost; in

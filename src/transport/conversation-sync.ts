@@ -5,7 +5,7 @@
  * cached in storage, so a reload asks only for what it lacks. Framework-free: hooks read `store`.
  */
 import type { UIMessage } from 'ai';
-import type { MessagePage, StoredMessage } from './conversation.js';
+import type { MessagePage, StoredMessage, StoredVersion } from './conversation.js';
 import { readJson, writeJson, type KeyValueStorage } from './key-value-storage.js';
 import { Store, type ReadableStore } from './store.js';
 
@@ -25,6 +25,11 @@ export interface HistorySnapshot<UI extends UIMessage = UIMessage> {
    * messages by id must replace its messages with `messages` when this changes.
    */
   reloads: number;
+  /**
+   * Earlier versions of edited prompts and regenerated answers, oldest first, as the newest page
+   * last gave them (a sync `after` a cursor carries none: nothing was replaced, or it reloads).
+   */
+  versions: readonly StoredVersion<UI>[];
   error: Error | null;
 }
 
@@ -44,6 +49,7 @@ interface CachedHistory {
   version: number;
   hasOlder: boolean;
   messages: StoredMessage[];
+  versions?: StoredVersion[];
 }
 
 const isCache = (value: unknown): value is CachedHistory => {
@@ -51,7 +57,8 @@ const isCache = (value: unknown): value is CachedHistory => {
   return c !== null && typeof c === 'object' && typeof c.version === 'number' && typeof c.hasOlder === 'boolean' && Array.isArray(c.messages);
 };
 
-const INITIAL: HistorySnapshot = { status: 'idle', messages: [], version: 0, hasOlder: false, reloads: 0, error: null };
+const NO_VERSIONS: readonly StoredVersion[] = [];
+const INITIAL: HistorySnapshot = { status: 'idle', messages: [], version: 0, hasOlder: false, reloads: 0, versions: NO_VERSIONS, error: null };
 
 /** Keeps one chat's messages in step with the server's copy: hydrates by cursor, pages older messages, exposes a `store`. */
 export class ConversationSync<UI extends UIMessage = UIMessage> {
@@ -130,6 +137,7 @@ export class ConversationSync<UI extends UIMessage = UIMessage> {
           version: fresh.version,
           hasOlder: fresh.hasOlder,
           reloads: current.reloads + (removed ? 1 : 0),
+          versions: versionsOf(fresh),
           error: null,
         });
       } else {
@@ -138,6 +146,7 @@ export class ConversationSync<UI extends UIMessage = UIMessage> {
           messages: merge(current.messages, page.messages as StoredMessage<UI>[]),
           version: Math.max(current.version, page.version),
           hasOlder: before.version > 0 ? current.hasOlder : page.hasOlder,
+          versions: before.version > 0 ? current.versions : versionsOf(page),
           error: null,
         });
       }
@@ -152,14 +161,25 @@ export class ConversationSync<UI extends UIMessage = UIMessage> {
     this.loadedCache = true;
     const cached = readJson(this.options.storage, await this.options.cacheKey(), isCache);
     if (!cached || cached.version <= this.state.getSnapshot().version) return;
-    this.state.update({ status: 'ready', messages: cached.messages as StoredMessage<UI>[], version: cached.version, hasOlder: cached.hasOlder });
+    this.state.update({
+      status: 'ready',
+      messages: cached.messages as StoredMessage<UI>[],
+      version: cached.version,
+      hasOlder: cached.hasOlder,
+      versions: Array.isArray(cached.versions) ? (cached.versions as StoredVersion<UI>[]) : (NO_VERSIONS as StoredVersion<UI>[]),
+    });
   }
 
   private async saveCache(): Promise<void> {
-    const { messages, version, hasOlder } = this.state.getSnapshot();
+    const { messages, version, hasOlder, versions } = this.state.getSnapshot();
     const kept = messages.slice(-this.options.cacheLimit);
-    writeJson(this.options.storage, await this.options.cacheKey(), { version, hasOlder: hasOlder || kept.length < messages.length, messages: kept });
+    // Versions are cached too: a reload syncs `after` its cursor, which never carries them.
+    writeJson(this.options.storage, await this.options.cacheKey(), { version, hasOlder: hasOlder || kept.length < messages.length, messages: kept, versions });
   }
+}
+
+function versionsOf<UI extends UIMessage>(page: MessagePage): readonly StoredVersion<UI>[] {
+  return (page.versions as StoredVersion<UI>[] | undefined) ?? (NO_VERSIONS as StoredVersion<UI>[]);
 }
 
 /** Merges stored messages by id (a newer write replaces an older one), in chat order. */

@@ -53,7 +53,30 @@ export interface MessagePage<UI extends UIMessage = UIMessage> {
    * what was written, never what was removed.
    */
   truncatedAt?: number;
+  /**
+   * Earlier versions of the chat's edited prompts and regenerated answers, oldest first. Only the
+   * newest page carries them (a query with neither `after` nor `before`), at most
+   * {@link MAX_VERSIONS_PER_PAGE}, the most recently replaced; absent when the chat has none or the
+   * store keeps none.
+   */
+  versions?: StoredVersion<UI>[];
 }
+
+/**
+ * The part of a chat an edit or a regeneration replaced, kept so every device can page back to it
+ * (`‹ 1/2 ›`) after a reload. Read-only: a prompt sent from an earlier version is refused.
+ */
+export interface StoredVersion<UI extends UIMessage = UIMessage> {
+  /** Id of the message before the replaced part; `''` when the part began the chat. */
+  branch: string;
+  /** The replaced messages, in chat order (an edited prompt first, then what followed it). */
+  messages: UI[];
+  /** The chat version whose write replaced them: the order of one branch point's versions. */
+  replacedAt: number;
+}
+
+/** Most earlier versions one page carries: the newest page of a chat edited many times stays deliverable. */
+export const MAX_VERSIONS_PER_PAGE = 32;
 
 /** Which part of a chat to load. With none set: the newest `limit` (or all) messages. */
 export interface MessageQuery {

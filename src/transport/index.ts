@@ -6,6 +6,7 @@ export { QueryFailedError } from './query-client.js';
 export { createMemoryStorage, type KeyValueStorage } from './key-value-storage.js';
 export type { OutboxEntry } from './outbox.js';
 export type { ChatSummary, StoredMessage, MessagePage, TurnLookup } from './conversation.js';
+export { MAX_VERSIONS_PER_PAGE } from './conversation.js';
 export { TopicScheme, DEFAULT_TOPIC_PREFIX, CHANNELS, USER_CHANNELS, isValidSegment, type Channel, type UserChannel, type ChatAddress } from './topics.js';
 export type * from './conversation.js';
 export * from './envelope.js';

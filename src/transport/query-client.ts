@@ -172,7 +172,9 @@ function isResultOf(op: QueryOp, value: unknown): boolean {
         Array.isArray(value.messages) &&
         value.messages.every((m) => isObject(m) && isObject(m.message) && typeof m.position === 'number' && typeof m.version === 'number') &&
         typeof value.version === 'number' &&
-        typeof value.hasOlder === 'boolean'
+        typeof value.hasOlder === 'boolean' &&
+        (value.versions === undefined ||
+          (Array.isArray(value.versions) && value.versions.every((v) => isObject(v) && typeof v.branch === 'string' && typeof v.replacedAt === 'number' && Array.isArray(v.messages) && v.messages.every(isObject))))
       );
     case 'list':
       return Array.isArray(value.chats) && value.chats.every(isChatSummary) && typeof value.hasMore === 'boolean';

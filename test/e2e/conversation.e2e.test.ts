@@ -69,7 +69,7 @@ describe('the conversation lives on the server', () => {
     expect(await page.locator('article[data-role]').count()).toBe(0);
   });
 
-  test('an edited first prompt replaces the branch: after a reload, and in a second context, only the edited prompt and its answer show', async () => {
+  test('an edited first prompt replaces the branch: after a reload, and in a second context, the edited prompt and its answer show, the old branch as version 1', async () => {
     const { page, chat } = await open('user=e2e-edit&chat=edits');
     for (const prompt of ['Capital of Norway?', 'And its population?']) {
       await chat.ask(prompt);
@@ -91,9 +91,18 @@ describe('the conversation lives on the server', () => {
     await expect.poll(() => page.locator('article[data-role]').count(), { timeout: 30_000 }).toBe(2);
     expect((await rows(page)).join(' ')).toContain('Capital of Sweden?');
     expect((await rows(page)).join(' ')).not.toContain('population');
+    // The old branch is kept as version 1: the pager survives the reload.
+    const pager = (p: typeof page) => p.locator('article[data-role=user]').first().getByRole('group', { name: 'Version 2 of 2' });
+    await expect.poll(() => pager(page).count(), { timeout: 30_000 }).toBe(1);
 
     const second = await open('user=e2e-edit&chat=edits');
     await expect.poll(() => second.page.locator('article[data-role]').count(), { timeout: 30_000 }).toBe(2);
     expect((await rows(second.page)).join(' ')).toContain('Capital of Sweden?');
+    // The second context pages back to what was said before the edit.
+    await expect.poll(() => pager(second.page).count(), { timeout: 30_000 }).toBe(1);
+    await pager(second.page).getByRole('button', { name: 'Previous version' }).click();
+    await expect.poll(() => second.page.locator('article[data-role]').count(), { timeout: 30_000 }).toBe(4);
+    expect((await rows(second.page)).join(' ')).toContain('population');
+    expect((await rows(second.page)).join(' ')).toContain('Capital of Norway?');
   });
 });

@@ -305,7 +305,7 @@ describe('stored history', () => {
   }
 
   it('a loading chat shows a skeleton and never "No messages yet"', async () => {
-    const history: ChatHistoryState = { status: 'loading', hasOlder: false, loadOlder: async () => undefined };
+    const history: ChatHistoryState = { status: 'loading', hasOlder: false, loadOlder: async () => undefined, versions: [] };
     const { container, rerender } = render(<HistoryApp history={history} />);
     expect(container.querySelector('[data-slot="history-skeleton"]')).not.toBeNull();
     expect(container.textContent).not.toContain('No messages yet');
@@ -323,7 +323,7 @@ describe('stored history', () => {
     const loadOlder = vi.fn(async () => {
       await act(async () => setMessages([...older, ...newer]));
     });
-    const history: ChatHistoryState = { status: 'ready', hasOlder: true, loadOlder };
+    const history: ChatHistoryState = { status: 'ready', hasOlder: true, loadOlder, versions: [] };
     function App() {
       const chat = useCloudSignalChat({ id: 'c1', transport: new FakeTransport(), messages: newer });
       setMessages = chat.setMessages;

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { UIMessage } from 'ai';
 import type { ChatStore, MessageWrite } from '../../src/server/store/chat-store.js';
 import { ChatStoreClosedError, ChatStoreInputError } from '../../src/server/store/errors.js';
-import type { StoredTurn } from '../../src/transport/conversation.js';
+import { MAX_VERSIONS_PER_PAGE, type StoredTurn } from '../../src/transport/conversation.js';
 
 /** Opens a fresh, empty store. `now` replaces the store's clock when given. */
 export type OpenChatStore = (options: { now?: () => number }) => Promise<ChatStore>;
@@ -133,6 +133,49 @@ export function describeChatStoreConformance(name: string, open: OpenChatStore):
       expect((await store.loadMessages(bob)).truncatedAt ?? 0).toBe(0);
       expect(untouched.version).toBe(1);
       await expect(store.saveMessages(alice, [], { replaceFrom: -1 })).rejects.toBeInstanceOf(ChatStoreInputError);
+    });
+
+    it('what `replaceFrom` removes is kept as an earlier version of its branch point, on the newest page only', async () => {
+      const store = await fresh();
+      await store.saveMessages(alice, [write(user('u1', 'Hi')), write(assistant('a1', 'Hello')), write(user('u2', 'Lisbon?')), write(assistant('a2', 'Sunny'))]);
+      expect((await store.loadMessages(alice)).versions).toBeUndefined();
+      // The second prompt is edited (it is replaced with its answer), then the new answer is regenerated.
+      const edit = await store.saveMessages(alice, [write(user('u2', 'Porto?'))], { replaceFrom: 2 });
+      await store.saveMessages(alice, [write(assistant('a2b', 'Rainy'))]);
+      const regenerate = await store.saveMessages(alice, [], { replaceFrom: 3 });
+      await store.saveMessages(alice, [write(assistant('a2c', 'Windy'))]);
+      const page = await store.loadMessages(alice, { limit: 10 });
+      expect(ids(page)).toEqual(['u1', 'a1', 'u2', 'a2c']);
+      expect(page.messages.map((m) => m.position)).toEqual([0, 1, 2, 3]);
+      expect(page.versions).toEqual([
+        { branch: 'a1', messages: [user('u2', 'Lisbon?'), assistant('a2', 'Sunny')], replacedAt: edit.version },
+        { branch: 'u2', messages: [assistant('a2b', 'Rainy')], replacedAt: regenerate.version },
+      ]);
+      // Replacing from the first message keeps the whole chat as a version of the root ('').
+      await store.saveMessages(alice, [write(user('u1', 'Hello?'))], { replaceFrom: 0 });
+      const root = await store.loadMessages(alice);
+      expect(ids(root)).toEqual(['u1']);
+      expect(root.versions?.at(-1)).toMatchObject({ branch: '', messages: [user('u1', 'Hi'), assistant('a1', 'Hello'), user('u2', 'Porto?'), assistant('a2c', 'Windy')] });
+      // Syncs and older pages never carry them; another user never sees them; deleting the chat removes them.
+      expect((await store.loadMessages(alice, { after: 1 })).versions).toBeUndefined();
+      expect((await store.loadMessages(alice, { before: 1, limit: 5 })).versions).toBeUndefined();
+      expect((await store.loadMessages({ userId: 'bob', chatId: alice.chatId })).versions).toBeUndefined();
+      await store.deleteChat(alice);
+      await store.saveMessages(alice, [write(user('n1', 'New'))]);
+      expect((await store.loadMessages(alice)).versions).toBeUndefined();
+    });
+
+    it('the newest page carries at most MAX_VERSIONS_PER_PAGE versions, the most recently replaced', async () => {
+      const store = await fresh();
+      await store.saveMessages(alice, [write(user('u1', 'Hi'))]);
+      for (let i = 0; i < MAX_VERSIONS_PER_PAGE + 3; i++) {
+        await store.saveMessages(alice, [write(assistant(`a${i}`, `answer ${i}`))]);
+        await store.saveMessages(alice, [], { replaceFrom: 1 });
+      }
+      const versions = (await store.loadMessages(alice)).versions ?? [];
+      expect(versions).toHaveLength(MAX_VERSIONS_PER_PAGE);
+      expect(versions[0].messages[0].id).toBe('a3');
+      expect(versions.at(-1)!.messages[0].id).toBe(`a${MAX_VERSIONS_PER_PAGE + 2}`);
     });
 
     it('`limit` gives the newest page and `before` pages older ones, with hasOlder until the first message', async () => {

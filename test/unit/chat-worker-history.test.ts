@@ -133,6 +133,8 @@ describe('edits and regenerations keep the store on the branch the user sees', (
     const after = await phone.result<MessagePage>({ op: 'history', chatId: 'c1' });
     expect(texts(after)).toEqual(['lisbon?', 'sunny', 'and porto?', 'porto is windy']);
     expect(after.messages[2].message.id).toBe(second.id);
+    // What the edit replaced is kept, for every device's pager: the old prompt and its answer, after 'sunny'.
+    expect(after.versions?.map((v) => [v.branch, v.messages.map(text)])).toEqual([[before.messages[1].message.id, ['tomorrow?', 'rainy']]]);
     // A device at the old cursor is told to load again rather than merge.
     const since = await phone.result<MessagePage>({ op: 'history', chatId: 'c1', after: before.version });
     expect(since.truncatedAt).toBeGreaterThan(before.version);
@@ -157,6 +159,7 @@ describe('edits and regenerations keep the store on the branch the user sees', (
     const page = await phone.result<MessagePage>({ op: 'history', chatId: 'c1' });
     expect(texts(page)).toEqual(['a poem', 'second try']);
     expect(page.messages[1].message.id).not.toBe(old.id);
+    expect(page.versions?.map((v) => [v.branch, v.messages.map(text)])).toEqual([[page.messages[0].message.id, ['first try']]]);
     expect(model.calls[1].prompt.filter((message) => message.role !== 'system').map((message) => message.role)).toEqual(['user']);
 
     // In a chat that never lost messages, a parent that is not stored is a prompt that was refused

@@ -8,6 +8,7 @@ import { describe, expect, test } from 'vitest';
 import type { MessagePage, StoredMessage } from '../../src/transport/conversation.js';
 import { ConversationSync } from '../../src/transport/conversation-sync.js';
 import { createMemoryStorage } from '../../src/transport/index.js';
+import { createMemoryChatStore } from '../../src/server/store/memory-chat-store.js';
 
 const stored = (position: number, version: number, text = `m${position}`): StoredMessage => ({
   message: { id: `m${position}`, role: position % 2 === 0 ? 'user' : 'assistant', parts: [{ type: 'text', text }] } as UIMessage,
@@ -60,6 +61,35 @@ describe('ConversationSync', () => {
     await sync.sync();
     expect(sync.store.getSnapshot().messages.map((m) => m.message.id)).toEqual(['m1', 'm2', 'm3b', 'm4']);
     expect(sync.store.getSnapshot().reloads).toBe(1);
+  });
+
+  test('earlier versions come with the newest page, stay through syncs, and survive a reload from the cache', async () => {
+    const server = createMemoryChatStore();
+    const address = { userId: 'u', chatId: 'c1' };
+    const text = (id: string, role: 'user' | 'assistant', value: string) => ({ message: { id, role, parts: [{ type: 'text' as const, text: value }] } as UIMessage });
+    await server.saveMessages(address, [text('q1', 'user', 'Lisbon?'), text('a1', 'assistant', 'Sunny')]);
+    const storage = createMemoryStorage();
+    const open = () =>
+      new ConversationSync('c1', { history: (query) => server.loadMessages(address, query), storage, cacheKey: async () => 'cache-c1', pageSize: 10, cacheLimit: 50 });
+    const phone = open();
+    await phone.sync();
+    expect(phone.store.getSnapshot().versions).toEqual([]);
+    // Another device edits the prompt: the old prompt and answer become version 1 of the root.
+    await server.saveMessages(address, [text('q1', 'user', 'Porto?')], { replaceFrom: 0 });
+    await server.saveMessages(address, [text('a2', 'assistant', 'Rainy')]);
+    await phone.sync();
+    const edited = phone.store.getSnapshot();
+    expect(edited.messages.map((m) => m.message.parts)).toEqual([[{ type: 'text', text: 'Porto?' }], [{ type: 'text', text: 'Rainy' }]]);
+    expect(edited.versions.map((v) => [v.branch, v.messages.map((m) => m.id)])).toEqual([['', ['q1', 'a1']]]);
+    // A sync with nothing removed keeps them (it carries none).
+    await server.saveMessages(address, [text('q2', 'user', 'And Faro?')]);
+    await phone.sync();
+    expect(phone.store.getSnapshot().versions).toBe(edited.versions);
+    // The page reloads: the cache gives them back before any answer, and the `after` sync keeps them.
+    const reloaded = open();
+    await reloaded.sync();
+    expect(reloaded.store.getSnapshot().versions).toEqual(edited.versions);
+    expect(reloaded.store.getSnapshot().messages.map((m) => m.message.id)).toEqual(['q1', 'a2', 'q2']);
   });
 
   test('a sync whose changes fit one answer merges them into what the device holds', async () => {

@@ -10,6 +10,9 @@
  *   The version starts at 1 when this process first sees the chat and counts its writes.
  * - No turn records in the app's rows: turns (`findTurn`, `runningTurns`) are known for writes made
  *   by this process since it started. A crashed worker's running turns are therefore not swept.
+ * - No earlier versions: an edit or a regeneration replaces messages in the app's list and the
+ *   replaced ones are not kept, so pages carry no `versions` (the pager shows them only on the
+ *   device that made the change, until it reloads).
  * - No chat list: `listChats`, `renameChat` and `deleteChat` throw
  *   {@link UnsupportedStoreOperationError} (the query responder answers `unavailable`).
  * - Writes to one chat are serialised in this process (load, merge, save); two processes writing

@@ -6,7 +6,7 @@
  */
 import type { UIMessage } from 'ai';
 import type { ChatAddress } from '../../transport/topics.js';
-import type { ChatPage, ChatSummary, MessagePage, MessageQuery, StoredMessage, StoredTurn } from '../../transport/conversation.js';
+import type { ChatPage, ChatSummary, MessagePage, MessageQuery, StoredMessage, StoredTurn, StoredVersion } from '../../transport/conversation.js';
 
 /** A message to write, with the turn it belongs to. */
 export interface MessageWrite<UI extends UIMessage = UIMessage> {
@@ -20,7 +20,9 @@ export interface SaveMessagesOptions {
    * Removes every message at this position or after it, in the same transaction as the writes: an
    * edited prompt replaces the rest of the chat, a regenerated answer replaces the old one. The
    * positions are free again for the writes' new messages, and the page's `truncatedAt` becomes the
-   * new version, so devices drop what they held.
+   * new version, so devices drop what they held. The removed messages are kept as a
+   * {@link StoredVersion} of the branch point before them (stores that can keep them), which the
+   * newest page returns in `versions`.
    */
   replaceFrom?: number;
 }

@@ -6,7 +6,7 @@
  */
 import type { UIMessage } from 'ai';
 import type { ChatAddress } from '../../transport/topics.js';
-import type { ChatPage, ChatSummary, MessagePage, MessageQuery, StoredMessage, StoredTurn } from '../../transport/conversation.js';
+import { MAX_VERSIONS_PER_PAGE, type ChatPage, type ChatSummary, type MessagePage, type MessageQuery, type StoredMessage, type StoredTurn, type StoredVersion } from '../../transport/conversation.js';
 import type { ChatStore, MessageWrite, SaveMessagesOptions } from './chat-store.js';
 import { firstTitle } from './chat-title.js';
 import { selectPage } from './message-page.js';
@@ -27,6 +27,8 @@ interface ChatRecord<UI extends UIMessage> {
   /** In position order; a message's index is its position. */
   messages: StoredMessage<UI>[];
   byId: Map<string, StoredMessage<UI>>;
+  /** What edits and regenerations replaced, oldest first. */
+  versions: StoredVersion<UI>[];
 }
 
 /** A {@link ChatStore} in memory: nothing survives the process. */
@@ -56,7 +58,14 @@ export function createMemoryChatStore<UI extends UIMessage = UIMessage>(options:
       const chat = chatOf(address);
       if (!chat) return { messages: [], version: 0, hasOlder: false };
       const page = selectPage(chat.messages, q);
-      return { messages: copy(page.messages), version: chat.version, hasOlder: page.hasOlder, ...(chat.truncatedAt > 0 ? { truncatedAt: chat.truncatedAt } : {}) };
+      const newest = q.after === undefined && q.before === undefined && chat.versions.length > 0;
+      return {
+        messages: copy(page.messages),
+        version: chat.version,
+        hasOlder: page.hasOlder,
+        ...(chat.truncatedAt > 0 ? { truncatedAt: chat.truncatedAt } : {}),
+        ...(newest ? { versions: copy(chat.versions.slice(-MAX_VERSIONS_PER_PAGE)) } : {}),
+      };
     },
 
     async saveMessages(address: ChatAddress, writes: readonly MessageWrite<UI>[], options?: SaveMessagesOptions) {
@@ -69,13 +78,15 @@ export function createMemoryChatStore<UI extends UIMessage = UIMessage>(options:
       let chat = chats.get(address.chatId);
       const at = stamp(address.userId);
       if (!chat) {
-        chat = { summary: { chatId: address.chatId, title: '', createdAt: at, updatedAt: at }, version: 0, truncatedAt: 0, messages: [], byId: new Map() };
+        chat = { summary: { chatId: address.chatId, title: '', createdAt: at, updatedAt: at }, version: 0, truncatedAt: 0, messages: [], byId: new Map(), versions: [] };
         chats.set(address.chatId, chat);
       }
       chat.version += 1;
       chat.summary.updatedAt = at;
       if (replaceFrom !== undefined && replaceFrom < chat.messages.length) {
-        for (const removed of chat.messages.splice(replaceFrom)) chat.byId.delete(removed.message.id);
+        const removed = chat.messages.splice(replaceFrom);
+        for (const gone of removed) chat.byId.delete(gone.message.id);
+        chat.versions.push({ branch: replaceFrom === 0 ? '' : chat.messages[replaceFrom - 1].message.id, messages: removed.map((m) => m.message), replacedAt: chat.version });
         chat.truncatedAt = chat.version;
       }
       for (const write of batch) {

@@ -59,6 +59,21 @@ export const CHAT_STORE_MIGRATIONS: readonly ChatStoreMigration[] = [
     name: 'chats remember their last truncation',
     statements: (s) => [`ALTER TABLE ${s}.chats ADD COLUMN truncated_at bigint NOT NULL DEFAULT 0`],
   },
+  {
+    version: 3,
+    name: 'earlier versions of edited and regenerated messages',
+    statements: (s) => [
+      `CREATE TABLE ${s}.versions (
+        user_id text NOT NULL,
+        chat_id text NOT NULL,
+        replaced_at bigint NOT NULL,
+        branch text NOT NULL,
+        messages jsonb NOT NULL,
+        PRIMARY KEY (user_id, chat_id, replaced_at),
+        FOREIGN KEY (user_id, chat_id) REFERENCES ${s}.chats (user_id, chat_id) ON DELETE CASCADE
+      )`,
+    ],
+  },
 ];
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;

@@ -13,7 +13,7 @@
  */
 import type { UIMessage } from 'ai';
 import type { ChatAddress } from '../../transport/topics.js';
-import type { ChatPage, ChatSummary, MessagePage, MessageQuery, StoredMessage, StoredTurn } from '../../transport/conversation.js';
+import { MAX_VERSIONS_PER_PAGE, type ChatPage, type ChatSummary, type MessagePage, type MessageQuery, type StoredMessage, type StoredTurn, type StoredVersion } from '../../transport/conversation.js';
 import type { ChatStore, MessageWrite, SaveMessagesOptions } from './chat-store.js';
 import type { SqlEngine } from './sql-engine.js';
 import { firstTitle } from './chat-title.js';
@@ -45,6 +45,7 @@ export async function createSqlChatStore<UI extends UIMessage = UIMessage>(optio
   if (options.migrate !== false) await migrate(engine, { schema, now });
   const chats = `${schema}.chats`;
   const messages = `${schema}.messages`;
+  const versions = `${schema}.versions`;
   let closed = false;
   const open = () => {
     if (closed) throw new ChatStoreClosedError();
@@ -78,7 +79,15 @@ export async function createSqlChatStore<UI extends UIMessage = UIMessage>(optio
       const hasOlder = q.limit !== undefined && rows.length > q.limit;
       const page = (hasOlder ? rows.slice(0, q.limit) : rows).reverse().map(toStored);
       const truncatedAt = Number(chat[0].truncated_at);
-      return { messages: page, version: Number(chat[0].version), hasOlder, ...(truncatedAt > 0 ? { truncatedAt } : {}) };
+      let kept: StoredVersion<UI>[] = [];
+      if (q.after === undefined && q.before === undefined && truncatedAt > 0) {
+        const rows = await engine.query<{ branch: string; messages: UI[]; replaced_at: number | string }>(
+          `SELECT branch, messages, replaced_at FROM ${versions} WHERE user_id = $1 AND chat_id = $2 ORDER BY replaced_at DESC LIMIT $3`,
+          [address.userId, address.chatId, MAX_VERSIONS_PER_PAGE],
+        );
+        kept = rows.reverse().map((r) => ({ branch: r.branch, messages: r.messages, replacedAt: Number(r.replaced_at) }));
+      }
+      return { messages: page, version: Number(chat[0].version), hasOlder, ...(truncatedAt > 0 ? { truncatedAt } : {}), ...(kept.length > 0 ? { versions: kept } : {}) };
     },
 
     async saveMessages(address: ChatAddress, writes: readonly MessageWrite<UI>[], options?: SaveMessagesOptions) {
@@ -101,11 +110,25 @@ export async function createSqlChatStore<UI extends UIMessage = UIMessage>(optio
         );
         const version = Number(row.version);
         if (replaceFrom !== undefined) {
-          const removed = await tx.query<{ message_id: string }>(
-            `DELETE FROM ${messages} WHERE user_id = $1 AND chat_id = $2 AND position >= $3 RETURNING message_id`,
+          const removed = await tx.query<{ message: UIMessage; position: number }>(
+            `DELETE FROM ${messages} WHERE user_id = $1 AND chat_id = $2 AND position >= $3 RETURNING message, position`,
             [userId, chatId, replaceFrom],
           );
-          if (removed.length > 0) await tx.query(`UPDATE ${chats} SET truncated_at = $3 WHERE user_id = $1 AND chat_id = $2`, [userId, chatId, version]);
+          if (removed.length > 0) {
+            await tx.query(`UPDATE ${chats} SET truncated_at = $3 WHERE user_id = $1 AND chat_id = $2`, [userId, chatId, version]);
+            const [before] = await tx.query<{ message_id: string }>(
+              `SELECT message_id FROM ${messages} WHERE user_id = $1 AND chat_id = $2 AND position < $3 ORDER BY position DESC LIMIT 1`,
+              [userId, chatId, replaceFrom],
+            );
+            const replaced = removed.sort((a, b) => Number(a.position) - Number(b.position)).map((r) => r.message);
+            await tx.query(`INSERT INTO ${versions} (user_id, chat_id, replaced_at, branch, messages) VALUES ($1, $2, $3, $4, $5::jsonb)`, [
+              userId,
+              chatId,
+              version,
+              before?.message_id ?? '',
+              JSON.stringify(replaced),
+            ]);
+          }
         }
         if (batch.length > 0) {
           const ids = batch.map((w) => w.message.id);

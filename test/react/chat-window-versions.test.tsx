@@ -1,0 +1,101 @@
+/**
+ * Versions that outlive the page: ChatWindow over the real stack (mock broker, a worker with a
+ * chat store, the transport). An edit and a regeneration on one device leave `‹ 2/2 ›` pagers
+ * that a second device and a reload of the first show too, and paging back shows what was said.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { cleanup, render, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { createChatWorker, type ChatWorker } from '../../src/server/index.js';
+import { createMemoryChatStore } from '../../src/server/store/memory-chat-store.js';
+import { createMockBroker, scriptedChunkStream, type MockBroker } from '../../src/testing/index.js';
+import { CloudSignalChatTransport, createMemoryStorage, type KeyValueStorage } from '../../src/transport/index.js';
+import { useCloudSignalChat } from '../../src/hooks/use-cloudsignal-chat.js';
+import { ChatWindow } from '../../src/components/chat-window.js';
+
+const WAIT = { timeout: 20_000 };
+let broker: MockBroker;
+let worker: ChatWorker;
+const transports: CloudSignalChatTransport[] = [];
+const actEnvironment = globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean };
+beforeAll(() => {
+  actEnvironment.IS_REACT_ACT_ENVIRONMENT = false;
+});
+afterAll(() => {
+  actEnvironment.IS_REACT_ACT_ENVIRONMENT = true;
+});
+afterEach(async () => {
+  cleanup();
+  for (const transport of transports.splice(0)) transport.close();
+  await worker?.close();
+  broker?.close();
+});
+
+let devices = 0;
+function open(storage: KeyValueStorage) {
+  const transport = new CloudSignalChatTransport({ client: broker.connect({ clientId: `device-${++devices}` }), userId: 'ann', trigger: 'mqtt', storage, queryRetryMs: 300 });
+  transports.push(transport);
+  return transport;
+}
+
+function App({ transport }: { transport: CloudSignalChatTransport }) {
+  const chat = useCloudSignalChat({ id: 'c-versions', transport });
+  return <ChatWindow chat={chat} />;
+}
+
+const rowsText = (container: HTMLElement) => [...container.querySelectorAll('[data-slot="message-body"]')].map((b) => b.textContent);
+const rows = (container: HTMLElement, role: 'user' | 'assistant') => [...container.querySelectorAll<HTMLElement>(`[data-slot="message"][data-role="${role}"]`)];
+
+describe('ChatWindow versions from the chat store', () => {
+  it('an edit and a regeneration keep their earlier versions on every device and across a reload', async () => {
+    broker = createMockBroker();
+    let turn = 0;
+    worker = await createChatWorker({
+      client: broker.connect({ clientId: 'worker-1' }),
+      store: createMemoryChatStore(),
+      handler: ({ abortSignal }) => scriptedChunkStream({ text: `answer ${++turn}`, tokenDelayMs: 1, signal: abortSignal }),
+      rateLimit: false,
+    });
+    const user = userEvent.setup();
+    const laptopStorage = createMemoryStorage();
+    const laptop = render(<App transport={open(laptopStorage)} />);
+    const input = within(laptop.container).getByRole('textbox', { name: 'Message' });
+    await user.type(input, 'Capital of Norway?{Enter}');
+    await waitFor(() => expect(rowsText(laptop.container)).toEqual(['Capital of Norway?', 'answer 1']), WAIT);
+    await waitFor(() => expect(within(rows(laptop.container, 'user')[0]).getByRole('button', { name: 'Edit' })).toBeTruthy(), WAIT);
+
+    // Edit the prompt, then regenerate its new answer.
+    await user.click(within(rows(laptop.container, 'user')[0]).getByRole('button', { name: 'Edit' }));
+    const editor = within(laptop.container).getByRole('textbox', { name: 'Edit your message' });
+    await user.clear(editor);
+    await user.type(editor, 'Capital of Sweden?{Enter}');
+    await waitFor(() => expect(rowsText(laptop.container)).toEqual(['Capital of Sweden?', 'answer 2']), WAIT);
+    const regenerate = await within(laptop.container).findByRole('button', { name: 'Regenerate' }, WAIT);
+    await user.click(regenerate);
+    await waitFor(() => expect(rowsText(laptop.container)).toEqual(['Capital of Sweden?', 'answer 3']), WAIT);
+
+    const expectPagers = async (container: HTMLElement) => {
+      await within(rows(container, 'user')[0]).findByRole('group', { name: 'Version 2 of 2' }, WAIT);
+      await within(rows(container, 'assistant')[0]).findByRole('group', { name: 'Version 2 of 2' }, WAIT);
+    };
+    await expectPagers(laptop.container);
+
+    // A phone opening the chat for the first time: the same pagers, and paging back shows what was said.
+    const phone = render(<App transport={open(createMemoryStorage())} />);
+    await waitFor(() => expect(rowsText(phone.container)).toEqual(['Capital of Sweden?', 'answer 3']), WAIT);
+    await expectPagers(phone.container);
+    const answerPager = within(rows(phone.container, 'assistant')[0]).getByRole('group', { name: 'Version 2 of 2' });
+    await user.click(within(answerPager).getByRole('button', { name: 'Previous version' }));
+    expect(rowsText(phone.container)).toEqual(['Capital of Sweden?', 'answer 2']);
+    const promptPager = within(rows(phone.container, 'user')[0]).getByRole('group', { name: 'Version 2 of 2' });
+    await user.click(within(promptPager).getByRole('button', { name: 'Previous version' }));
+    expect(rowsText(phone.container)).toEqual(['Capital of Norway?', 'answer 1']);
+    phone.unmount();
+
+    // The laptop reloads (same storage, a new transport): the pagers are still there.
+    laptop.unmount();
+    const reloaded = render(<App transport={open(laptopStorage)} />);
+    await waitFor(() => expect(rowsText(reloaded.container)).toEqual(['Capital of Sweden?', 'answer 3']), WAIT);
+    await expectPagers(reloaded.container);
+  });
+});
