@@ -63,10 +63,12 @@ export async function prepareTurn(store: ChatStore, address: ChatAddress, reques
       return { messages: [...stored.slice(0, at), incoming], userMessage: incoming, messageId: newAnswerId, marker: incoming, replaceFrom: entries[at].position };
     }
     if (request.messageId !== undefined) throw new InvalidRequestError('The message to edit is not part of the chat.');
-    // Only a chat that had messages removed can have a prompt written under a version it lost; in
-    // any other chat a missing parent is a prompt that was refused and never stored, which must not
-    // block the next one.
-    if (request.parentId && (page.truncatedAt ?? 0) > 0 && !stored.some((message) => message.id === request.parentId)) {
+    // Only a chat that had messages removed can have a prompt written under a version it lost. A
+    // missing parent that no earlier version holds is a prompt that was refused and never stored,
+    // which must not block the next one (a store that keeps no versions cannot tell: it refuses).
+    const parentMissing = request.parentId !== undefined && request.parentId !== '' && (page.truncatedAt ?? 0) > 0 && !stored.some((message) => message.id === request.parentId);
+    const inEarlierVersion = (id: string) => page.versions === undefined || page.versions.some((version) => version.messages.some((message) => message.id === id));
+    if (parentMissing && inEarlierVersion(request.parentId!)) {
       throw new InvalidRequestError('This prompt follows a version of the conversation that is no longer stored; go back to the latest version to continue.');
     }
     return { messages: [...stored, incoming], userMessage: incoming, messageId: newAnswerId, marker: incoming };

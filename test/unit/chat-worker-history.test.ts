@@ -145,6 +145,11 @@ describe('edits and regenerations keep the store on the branch the user sees', (
     expect(refused.state).toBe('error');
     expect(refused.error).toMatch(/no longer stored/);
     expect(texts(await phone.result<MessagePage>({ op: 'history', chatId: 'c1' }))).toEqual(['lisbon?', 'sunny', 'and porto?', 'porto is windy']);
+    // The refused prompt stays on that screen; the next prompt follows it, and is answered on the
+    // stored branch (the refused one was never stored, so it belongs to no earlier version).
+    const next = await phone.send('c1', { messages: [userText('thanks')], parentId: 'refused-prompt-id' });
+    expect((await phone.finalStatus('c1', next)).state).toBe('done');
+    expect(texts(await phone.result<MessagePage>({ op: 'history', chatId: 'c1' })).slice(0, 5)).toEqual(['lisbon?', 'sunny', 'and porto?', 'porto is windy', 'thanks']);
     // Only a prompt can be edited, and only one that is stored.
     const forged = await phone.send('c1', { messages: [userText('x')], messageId: 'not-stored' });
     expect((await phone.finalStatus('c1', forged)).state).toBe('error');
