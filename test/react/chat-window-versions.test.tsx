@@ -3,38 +3,25 @@
  * chat store, the transport). An edit and a regeneration on one device leave `‹ 2/2 ›` pagers
  * that a second device and a reload of the first show too, and paging back shows what was said.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cleanup, render, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { createChatWorker, type ChatWorker } from '../../src/server/index.js';
+import { createChatWorker } from '../../src/server/index.js';
 import { createMemoryChatStore } from '../../src/server/store/memory-chat-store.js';
 import { createMockBroker, scriptedChunkStream, type MockBroker } from '../../src/testing/index.js';
 import { CloudSignalChatTransport, createMemoryStorage, type KeyValueStorage } from '../../src/transport/index.js';
 import { useCloudSignalChat } from '../../src/hooks/use-cloudsignal-chat.js';
 import { ChatWindow } from '../../src/components/chat-window.js';
+import { liveStack, withoutActEnvironment } from './live-stack.js';
 
 const WAIT = { timeout: 20_000 };
-let broker: MockBroker;
-let worker: ChatWorker;
-const transports: CloudSignalChatTransport[] = [];
-const actEnvironment = globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean };
-beforeAll(() => {
-  actEnvironment.IS_REACT_ACT_ENVIRONMENT = false;
-});
-afterAll(() => {
-  actEnvironment.IS_REACT_ACT_ENVIRONMENT = true;
-});
-afterEach(async () => {
-  cleanup();
-  for (const transport of transports.splice(0)) transport.close();
-  await worker?.close();
-  broker?.close();
-});
+withoutActEnvironment();
+const stack = liveStack(cleanup);
 
 let devices = 0;
-function open(storage: KeyValueStorage) {
+function open(broker: MockBroker, storage: KeyValueStorage) {
   const transport = new CloudSignalChatTransport({ client: broker.connect({ clientId: `device-${++devices}` }), userId: 'ann', trigger: 'mqtt', storage, queryRetryMs: 300 });
-  transports.push(transport);
+  stack.transports.push(transport);
   return transport;
 }
 
@@ -48,9 +35,9 @@ const rows = (container: HTMLElement, role: 'user' | 'assistant') => [...contain
 
 describe('ChatWindow versions from the chat store', () => {
   it('an edit and a regeneration keep their earlier versions on every device and across a reload', async () => {
-    broker = createMockBroker();
+    const broker = (stack.broker = createMockBroker());
     let turn = 0;
-    worker = await createChatWorker({
+    stack.worker = await createChatWorker({
       client: broker.connect({ clientId: 'worker-1' }),
       store: createMemoryChatStore(),
       handler: ({ abortSignal }) => scriptedChunkStream({ text: `answer ${++turn}`, tokenDelayMs: 1, signal: abortSignal }),
@@ -58,7 +45,7 @@ describe('ChatWindow versions from the chat store', () => {
     });
     const user = userEvent.setup();
     const laptopStorage = createMemoryStorage();
-    const laptop = render(<App transport={open(laptopStorage)} />);
+    const laptop = render(<App transport={open(broker, laptopStorage)} />);
     const input = within(laptop.container).getByRole('textbox', { name: 'Message' });
     await user.type(input, 'Capital of Norway?{Enter}');
     await waitFor(() => expect(rowsText(laptop.container)).toEqual(['Capital of Norway?', 'answer 1']), WAIT);
@@ -81,7 +68,7 @@ describe('ChatWindow versions from the chat store', () => {
     await expectPagers(laptop.container);
 
     // A phone opening the chat for the first time: the same pagers, and paging back shows what was said.
-    const phone = render(<App transport={open(createMemoryStorage())} />);
+    const phone = render(<App transport={open(broker, createMemoryStorage())} />);
     await waitFor(() => expect(rowsText(phone.container)).toEqual(['Capital of Sweden?', 'answer 3']), WAIT);
     await expectPagers(phone.container);
     const answerPager = within(rows(phone.container, 'assistant')[0]).getByRole('group', { name: 'Version 2 of 2' });
@@ -94,7 +81,7 @@ describe('ChatWindow versions from the chat store', () => {
 
     // The laptop reloads (same storage, a new transport): the pagers are still there.
     laptop.unmount();
-    const reloaded = render(<App transport={open(laptopStorage)} />);
+    const reloaded = render(<App transport={open(broker, laptopStorage)} />);
     await waitFor(() => expect(rowsText(reloaded.container)).toEqual(['Capital of Sweden?', 'answer 3']), WAIT);
     await expectPagers(reloaded.container);
   });

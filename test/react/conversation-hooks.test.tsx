@@ -4,7 +4,7 @@
  * come with `loadOlder()`, a turn from another device lands in the same order, and the chat list
  * follows renames and deletes made elsewhere.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { renderHook, waitFor } from '@testing-library/react';
 import { lastAssistantMessageIsCompleteWithApprovalResponses, lastAssistantMessageIsCompleteWithToolCalls, type UIMessage, type UIMessageChunk } from 'ai';
 import { createChatWorker, type ChatWorker } from '../../src/server/index.js';
@@ -13,17 +13,12 @@ import { createMockBroker, scriptedChunkStream, type MockBroker } from '../../sr
 import { CloudSignalChatTransport, createMemoryStorage, type KeyValueStorage } from '../../src/transport/index.js';
 import { useCloudSignalChat } from '../../src/hooks/use-cloudsignal-chat.js';
 import { useChatList } from '../../src/hooks/use-chat-list.js';
+import { withoutActEnvironment } from './live-stack.js';
 
 let broker: MockBroker;
 let worker: ChatWorker;
 const transports: CloudSignalChatTransport[] = [];
-const actEnvironment = globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean };
-beforeAll(() => {
-  actEnvironment.IS_REACT_ACT_ENVIRONMENT = false;
-});
-afterAll(() => {
-  actEnvironment.IS_REACT_ACT_ENVIRONMENT = true;
-});
+withoutActEnvironment();
 afterEach(async () => {
   held = Promise.resolve();
   for (const transport of transports.splice(0)) transport.close();

@@ -4,27 +4,21 @@
  * longer than `reconnectGrace` surfaces, as the resumable network error `useChat` knows.
  * Real transport, real worker, in-memory broker.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { renderHook, waitFor } from '@testing-library/react';
 import { useChat } from '@ai-sdk/react';
 import type { UIMessage } from 'ai';
 import { createChatWorker, type ChatWorker } from '../../src/server/index.js';
 import { createMockBroker, scriptedChunkStream, type MockBroker } from '../../src/testing/index.js';
 import { CloudSignalChatTransport } from '../../src/transport/index.js';
+import { withoutActEnvironment } from './live-stack.js';
 
 const ANSWER = Array.from({ length: 400 }, (_, i) => `w${i}`).join(' ') + '.';
 let broker: MockBroker;
 let worker: ChatWorker;
 const transports: CloudSignalChatTransport[] = [];
 
-// Updates come from live sockets and timers, not from the test's own actions: nothing to wrap in act().
-const actEnvironment = globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean };
-beforeAll(() => {
-  actEnvironment.IS_REACT_ACT_ENVIRONMENT = false;
-});
-afterAll(() => {
-  actEnvironment.IS_REACT_ACT_ENVIRONMENT = true;
-});
+withoutActEnvironment();
 afterEach(async () => {
   for (const transport of transports.splice(0)) transport.close();
   await worker?.close();

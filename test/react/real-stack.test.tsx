@@ -1,25 +1,18 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { useCloudSignalChat } from '../../src/hooks/use-cloudsignal-chat.js';
 import { ChatWindow } from '../../src/components/chat-window.js';
 import { createMockChatEnv, type MockChatEnv } from '../../stories/support/mock-chat.js';
 import { expectNoAxeViolations } from './axe.js';
+import { withoutActEnvironment } from './live-stack.js';
 
 /**
  * The components on the real pieces: CloudSignalChatTransport, the chat worker and the in-memory
  * mock broker (the same world the stories run in, here under jsdom).
  */
 let env: MockChatEnv | null = null;
-// Updates here come from live sockets and timers, not from the test's own actions, so there is
-// nothing to wrap in act(): the test waits on what the DOM shows instead.
-const actEnvironment = globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean };
-beforeAll(() => {
-  actEnvironment.IS_REACT_ACT_ENVIRONMENT = false;
-});
-afterAll(() => {
-  actEnvironment.IS_REACT_ACT_ENVIRONMENT = true;
-});
+withoutActEnvironment();
 afterEach(async () => {
   await env?.dispose();
   env = null;
