@@ -9,17 +9,27 @@ export interface BranchVersions {
   /** Every version's messages after the branch point; the active one is stale (the chat holds it). */
   readonly tails: readonly (readonly UIMessage[])[];
   readonly active: number;
+  /**
+   * Per version, the branch points inside it while another version is shown (they come back with
+   * it). An edited prompt keeps its id, so the versions after the old prompt must never show under
+   * the new one.
+   */
+  readonly nested?: readonly (VersionsSnapshot | undefined)[];
 }
 
-/** The versions of every branch point, by the id of the message before it. */
+/** The versions of every branch point on screen, by the id of the message before it. */
 export type VersionsSnapshot = ReadonlyMap<string, BranchVersions>;
+
+/** Most switches `latest()` makes: each one reveals at most the branch points of one version. */
+const MAX_SWITCHES = 1_000;
 
 /**
  * Versions of a conversation after edits and regenerations, framework-free. A branch point is the
  * id of the message before the part that changed (the user message for a regenerated answer, the
  * message before an edited prompt). Each version is the list of messages that followed it. The
  * chat's own messages always hold the active version; switching swaps tails through
- * `setMessages`. Nested branches keep their versions while an outer switch hides them.
+ * `setMessages`. The branch points inside a version that is not shown are set aside with it and
+ * come back when it is shown again.
  */
 export class MessageVersions {
   private snapshot: VersionsSnapshot = new Map();
@@ -40,19 +50,36 @@ export class MessageVersions {
   /**
    * Takes the versions the chat store keeps (oldest first) as every branch point's earlier
    * versions, each branch on its newest one (the chat's messages), replacing what this device
-   * knew: the store holds every version, this device's own edits included once they ran.
+   * knew: the store holds every version, this device's own edits included once they ran. A
+   * version whose branch point a later replacement removed belongs inside that later one.
    */
   hydrate(stored: readonly StoredVersion[]): void {
-    const earlier = new Map<string, UIMessage[][]>();
-    for (const version of stored) {
-      const tails = earlier.get(version.branch) ?? [];
-      tails.push(version.messages);
-      earlier.set(version.branch, tails);
+    const ordered = [...stored].sort((a, b) => a.replacedAt - b.replacedAt);
+    const ownerOf = (version: StoredVersion) =>
+      ordered.find((later) => later.replacedAt > version.replacedAt && later.messages.some((m) => m.id === version.branch)) ?? null;
+    const groups = new Map<StoredVersion | null, Map<string, StoredVersion[]>>();
+    for (const version of ordered) {
+      const owner = ownerOf(version);
+      const byBranch = groups.get(owner) ?? new Map<string, StoredVersion[]>();
+      groups.set(owner, byBranch);
+      byBranch.set(version.branch, [...(byBranch.get(version.branch) ?? []), version]);
     }
-    const next = new Map<string, BranchVersions>();
-    for (const [branch, tails] of earlier) next.set(branch, { tails: [...tails, []], active: tails.length });
+    const built = new Map<StoredVersion | null, Map<string, BranchVersions>>();
+    const scope = (owner: StoredVersion | null): Map<string, BranchVersions> => {
+      const existing = built.get(owner);
+      if (existing) return existing;
+      const map = new Map<string, BranchVersions>();
+      built.set(owner, map);
+      for (const [branch, versions] of groups.get(owner) ?? []) {
+        const nested = versions.map((version) => (groups.has(version) ? scope(version) : undefined));
+        map.set(branch, { tails: [...versions.map((version) => version.messages), []], active: versions.length, nested: [...nested, undefined] });
+      }
+      return map;
+    };
+    const next = scope(null);
+    if (next.size === 0 && this.snapshot.size === 0) return;
     this.snapshot = next;
-    for (const listener of this.listeners) listener();
+    this.notify();
   }
 
   /**
@@ -60,13 +87,18 @@ export class MessageVersions {
    * makes a new, empty one active (the chat fills it as the new answer streams).
    */
   fork(messages: readonly UIMessage[], branch: string): void {
-    const start = branch === ROOT_BRANCH ? 0 : messages.findIndex((m) => m.id === branch) + 1;
-    if (start === 0 && branch !== ROOT_BRANCH) return;
+    const start = startOf(messages, branch);
+    if (start < 0) return;
     const tail = messages.slice(start);
     if (tail.length === 0) return;
     const existing = this.snapshot.get(branch);
     const tails = existing ? existing.tails.map((t, i) => (i === existing.active ? tail : t)) : [tail];
-    this.set(branch, { tails: [...tails, []], active: tails.length });
+    const next = new Map(this.snapshot);
+    const nested = [...(existing?.nested ?? [])];
+    nested[existing?.active ?? 0] = setAside(next, tail);
+    next.set(branch, { tails: [...tails, []], active: tails.length, nested });
+    this.snapshot = next;
+    this.notify();
   }
 
   /**
@@ -76,10 +108,18 @@ export class MessageVersions {
   select(messages: readonly UIMessage[], branch: string, target: number): UIMessage[] | null {
     const entry = this.snapshot.get(branch);
     if (!entry || target < 0 || target >= entry.tails.length || target === entry.active) return null;
-    const start = branch === ROOT_BRANCH ? 0 : messages.findIndex((m) => m.id === branch) + 1;
-    if (start === 0 && branch !== ROOT_BRANCH) return null;
-    const tails = entry.tails.map((t, i) => (i === entry.active ? messages.slice(start) : t));
-    this.set(branch, { tails, active: target });
+    const start = startOf(messages, branch);
+    if (start < 0) return null;
+    const leaving = messages.slice(start);
+    const tails = entry.tails.map((t, i) => (i === entry.active ? leaving : t));
+    const next = new Map(this.snapshot);
+    const nested = [...(entry.nested ?? [])];
+    nested[entry.active] = setAside(next, leaving);
+    for (const [key, versions] of nested[target] ?? []) next.set(key, versions);
+    nested[target] = undefined;
+    next.set(branch, { tails, active: target, nested });
+    this.snapshot = next;
+    this.notify();
     return [...messages.slice(0, start), ...tails[target]];
   }
 
@@ -90,8 +130,7 @@ export class MessageVersions {
    */
   latest(messages: readonly UIMessage[]): UIMessage[] | null {
     let current = messages as UIMessage[];
-    // Each switch may reveal nested branch points; there are never more switches than branches.
-    for (let switches = 0; switches <= this.snapshot.size; switches++) {
+    for (let switches = 0; switches <= MAX_SWITCHES; switches++) {
       const behind = [...this.snapshot].find(([branch, v]) => v.active !== v.tails.length - 1 && (branch === ROOT_BRANCH || current.some((m) => m.id === branch)));
       const next = behind ? this.select(current, behind[0], behind[1].tails.length - 1) : null;
       if (!next) return current === messages ? null : current;
@@ -100,10 +139,27 @@ export class MessageVersions {
     return current;
   }
 
-  private set(branch: string, versions: BranchVersions): void {
-    const next = new Map(this.snapshot);
-    next.set(branch, versions);
-    this.snapshot = next;
+  private notify(): void {
     for (const listener of this.listeners) listener();
   }
+}
+
+/** Where the messages after `branch` start; -1 when the branch point is not shown. */
+function startOf(messages: readonly UIMessage[], branch: string): number {
+  if (branch === ROOT_BRANCH) return 0;
+  const at = messages.findIndex((m) => m.id === branch);
+  return at < 0 ? -1 : at + 1;
+}
+
+/** Takes the branch points inside `tail` out of `map`; returns them, or undefined when none. */
+function setAside(map: Map<string, BranchVersions>, tail: readonly UIMessage[]): VersionsSnapshot | undefined {
+  const kept = new Map<string, BranchVersions>();
+  for (const message of tail) {
+    const versions = map.get(message.id);
+    if (versions) {
+      kept.set(message.id, versions);
+      map.delete(message.id);
+    }
+  }
+  return kept.size > 0 ? kept : undefined;
 }

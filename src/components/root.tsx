@@ -1,4 +1,4 @@
-import { forwardRef, useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type ComponentPropsWithoutRef } from 'react';
+import { forwardRef, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore, type ComponentPropsWithoutRef } from 'react';
 import { Slot, Slottable } from '@radix-ui/react-slot';
 import type { UIMessage } from 'ai';
 import {
@@ -91,12 +91,15 @@ export const ChatWindowRoot = forwardRef<HTMLDivElement, ChatWindowRootProps>(fu
   const [versionStore] = useState(() => new MessageVersions());
   const versions = useSyncExternalStore(versionStore.subscribe, versionStore.getSnapshot, versionStore.getSnapshot);
   // The store's versions arrive with the chat's newest page (on load, and after an edit anywhere
-  // reloads it): the pager then shows what every device shows, across reloads.
+  // reloads it): the pager then shows what every device shows, across reloads. Another chat in the
+  // same window starts from its own versions (never a pager over the previous chat's messages),
+  // before it paints.
   const storedVersions = historyOf(chat).versions;
-  useEffect(() => {
-    if (storedVersions.length > 0) versionStore.hydrate(storedVersions);
-  }, [versionStore, storedVersions]);
-  const { scrollToBottom } = scroll;
+  const chatId = chat.id;
+  useLayoutEffect(() => {
+    versionStore.hydrate(storedVersions);
+  }, [versionStore, storedVersions, chatId]);
+  const { scrollToBottom, ignoreNextChange } = scroll;
 
   const focusInput = useCallback(() => inputRef.current?.focus(), []);
   const stop = useCallback(() => {
@@ -154,9 +157,12 @@ export const ChatWindowRoot = forwardRef<HTMLDivElement, ChatWindowRootProps>(fu
       const index = current.messages.findIndex((m) => m.id === messageId);
       if (index < 0) return;
       const next = versionStore.select(current.messages, MessageVersions.branchOf(current.messages, index), target);
-      if (next) current.setMessages(next);
+      if (!next) return;
+      // The rows below change because the user asked: they are not new messages to jump to.
+      ignoreNextChange();
+      current.setMessages(next);
     },
-    [versionStore],
+    [versionStore, ignoreNextChange],
   );
   const respondToApproval = useCallback((approvalId: string, approved: boolean, reason?: string) => {
     void chatRef.current.addToolApprovalResponse({ id: approvalId, approved, reason });

@@ -16,6 +16,8 @@ export interface StickToBottom {
   unreadCount: number;
   /** Scroll to the end and follow again; smooth unless the user prefers reduced motion. */
   scrollToBottom: (behavior?: ScrollBehavior) => void;
+  /** The next change of the messages is the user's own doing (a version switched): not news, not counted. */
+  ignoreNextChange: () => void;
 }
 
 function prefersReducedMotion(): boolean {
@@ -39,6 +41,10 @@ export function useStickToBottom(messages: readonly UIMessage[]): StickToBottom 
   const lastTop = useRef(0);
   const [isAtBottom, setAtBottom] = useState(true);
   const [unread, setUnread] = useState<ReadonlySet<string>>(EMPTY);
+  const ownChange = useRef(false);
+  const ignoreNextChange = useCallback(() => {
+    ownChange.current = true;
+  }, []);
 
   const release = useCallback(() => {
     if (!stuck.current) return;
@@ -131,11 +137,13 @@ export function useStickToBottom(messages: readonly UIMessage[]): StickToBottom 
   useLayoutEffect(() => {
     const beforeList = previous.current;
     previous.current = messages;
+    const own = ownChange.current;
+    ownChange.current = false;
     if (stuck.current) {
       pinToEnd();
       return;
     }
-    if (!beforeList) return;
+    if (!beforeList || own) return;
     const before = new Map(beforeList.map((m) => [m.id, m]));
     const changed: string[] = [];
     // Older messages paged in above what the user has seen are not news: count from the first known one.
@@ -154,7 +162,7 @@ export function useStickToBottom(messages: readonly UIMessage[]): StickToBottom 
   }, [messages, pinToEnd]);
 
   return useMemo(
-    () => ({ viewportRef, contentRef, isAtBottom, unreadCount: unread.size, scrollToBottom }),
-    [isAtBottom, unread, scrollToBottom],
+    () => ({ viewportRef, contentRef, isAtBottom, unreadCount: unread.size, scrollToBottom, ignoreNextChange }),
+    [isAtBottom, unread, scrollToBottom, ignoreNextChange],
   );
 }

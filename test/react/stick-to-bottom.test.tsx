@@ -1,5 +1,5 @@
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
-import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { UIMessage } from 'ai';
 import { WAIT, assistantMessage, tick, userMessage } from './fake-transport.js';
@@ -128,6 +128,27 @@ describe('stick to bottom', () => {
       await tick(30);
     });
     expect(await screen.findByRole('button', { name: 'Jump to latest 3 new messages' }, WAIT)).toBeTruthy();
+  });
+
+  it('switching to an earlier version while scrolled up is not news: no unread count', async () => {
+    const user = userEvent.setup();
+    const h = createHarness(history(10));
+    const { container } = render(<h.App />);
+    const geo = stubGeometry(container);
+    await user.click(within(container.querySelector<HTMLElement>('[data-message-id="a9"]')!).getByRole('button', { name: 'Regenerate' }));
+    await waitFor(() => expect(h.transport.turns).toHaveLength(1), WAIT);
+    await act(async () => {
+      h.transport.lastTurn.start('a9b').text('another answer').finish();
+      await tick(30);
+    });
+    await waitFor(() => expect(h.chat().status).toBe('ready'), WAIT);
+    const pager = await within(container.querySelector<HTMLElement>('[data-message-id="a9b"]')!).findByRole('group', { name: 'Version 2 of 2' }, WAIT);
+    fireEvent.wheel(geo.scroller, { deltaY: -120 });
+    await user.click(within(pager).getByRole('button', { name: 'Previous version' }));
+    await waitFor(() => expect(container.querySelector('[data-message-id="a9"]')?.textContent).toContain('answer 9'), WAIT);
+    // Released (the pill offers the way back), but nothing counts as new.
+    expect(screen.getByRole('button', { name: 'Jump to latest' })).toBeTruthy();
+    expect(container.querySelector('[data-slot="unread-count"]')).toBeNull();
   });
 
   it('an up key in the transcript releases too', async () => {
