@@ -42,6 +42,9 @@ export class MessageVersions {
 
   getSnapshot = (): VersionsSnapshot => this.snapshot;
 
+  /** What was last hydrated: the chat and its stored versions' branch points and times. */
+  private hydrated: string | null = null;
+
   /** The branch point of the message at `index`: its predecessor's id, or the root. */
   static branchOf(messages: readonly UIMessage[], index: number): string {
     return index <= 0 ? ROOT_BRANCH : messages[index - 1].id;
@@ -52,8 +55,13 @@ export class MessageVersions {
    * versions, each branch on its newest one (the chat's messages), replacing what this device
    * knew: the store holds every version, this device's own edits included once they ran. A
    * version whose branch point a later replacement removed belongs inside that later one.
+   * `chat` names whose versions they are: the same versions of the same chat again (a page
+   * loaded twice) leave the versions the user is looking at alone.
    */
-  hydrate(stored: readonly StoredVersion[]): void {
+  hydrate(stored: readonly StoredVersion[], chat: string): void {
+    const signature = `${chat}\n${stored.map((version) => `${version.branch}@${version.replacedAt}`).join('\n')}`;
+    if (signature === this.hydrated) return;
+    this.hydrated = signature;
     const ordered = [...stored].sort((a, b) => a.replacedAt - b.replacedAt);
     const ownerOf = (version: StoredVersion) =>
       ordered.find((later) => later.replacedAt > version.replacedAt && later.messages.some((m) => m.id === version.branch)) ?? null;

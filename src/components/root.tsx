@@ -97,7 +97,7 @@ export const ChatWindowRoot = forwardRef<HTMLDivElement, ChatWindowRootProps>(fu
   const storedVersions = historyOf(chat).versions;
   const chatId = chat.id;
   useLayoutEffect(() => {
-    versionStore.hydrate(storedVersions);
+    versionStore.hydrate(storedVersions, chatId);
   }, [versionStore, storedVersions, chatId]);
   const { scrollToBottom, ignoreNextChange } = scroll;
 

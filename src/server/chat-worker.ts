@@ -28,6 +28,7 @@ import { enableNoDelay } from './no-delay.js';
 import type { ChatStore } from './store/chat-store.js';
 import { createMemoryChatStore } from './store/memory-chat-store.js';
 import { fromCallbacks, type ChatStoreCallbacks } from './store/callbacks-chat-store.js';
+import { TOPOLOGY_REFUSAL_TEXT, WorkerTopologyError } from './worker-topology-error.js';
 
 /** Options of {@link createChatWorker}: a connection (`client`, or `url` and credentials) and the turn `handler`. */
 export interface ChatWorkerOptions {
@@ -113,6 +114,13 @@ export interface ChatWorkerStats {
   droppedWhileJoining: number;
   /** Requests received through the shared subscription and handed to the member that owns them. */
   forwarded: number;
+  /**
+   * Requests refused because the brokers carry requests between members that cannot hear each
+   * other's presence (see `WorkerTopologyError`): they would have run twice.
+   */
+  refusedSplit: number;
+  /** Members heard through the chat tree but not the coordination tree; not empty: requests are refused. */
+  unreachableMembers: readonly string[];
   /** Malformed, retained or unanswerable requests, and jobs refused by a full chat queue. */
   dropped: number;
   active: number;
@@ -186,10 +194,14 @@ export async function createChatWorker(options: ChatWorkerOptions): Promise<Chat
   const rateLimiter = settings.rateLimit ? new RateLimiter(settings.rateLimit) : null;
   const replayLimiter = settings.replayRateLimit ? new RateLimiter(settings.replayRateLimit) : null;
   const dedupe = new RequestDedupe();
-  const counters = { received: 0, rateLimited: 0, duplicates: 0, notOwned: 0, forwarded: 0, dropped: 0, droppedWhileJoining: 0 };
+  const counters = { received: 0, rateLimited: 0, duplicates: 0, notOwned: 0, forwarded: 0, dropped: 0, droppedWhileJoining: 0, refusedSplit: 0 };
   let mode: ChatWorkerStats['mode'] = 'shared';
   let accepting = true;
   const membership = new WorkerMembership(client, topics, settings.group, workerId, settings.presenceIntervalMs, incarnation);
+  // A split set-up is an operator's error: say what is wrong once per change (refusals say it to users).
+  const stopWatchingTopology = membership.onTopologyChange((unreachable) => {
+    if (unreachable.length > 0) report(new WorkerTopologyError(workerId, unreachable, settings.topicPrefix));
+  });
   const isPresent = (id: string) => membership.isPresent(id);
 
   const service = new TurnService({
@@ -255,6 +267,12 @@ export async function createChatWorker(options: ChatWorkerOptions): Promise<Chat
       return;
     }
     const request = decoded.value;
+    if (membership.unreachableMembers.length > 0) {
+      // Every worker that receives a copy refuses it: none may run it, since none can tell the owner.
+      if (dedupe.add(address.userId, request.requestId) && service.refuse(address, request.requestId, TOPOLOGY_REFUSAL_TEXT)) counters.refusedSplit++;
+      else counters.dropped++;
+      return;
+    }
     if (!handedOver) {
       const owner = membership.owner(chatKey(address));
       if (owner !== workerId) {
@@ -378,6 +396,7 @@ export async function createChatWorker(options: ChatWorkerOptions): Promise<Chat
         queries: responder.stats.queries,
         queriesAnswered: responder.stats.answered,
         queriesRateLimited: responder.stats.rateLimited,
+        unreachableMembers: membership.unreachableMembers,
       };
     },
     sweep: () => service.sweep(isPresent),
@@ -385,6 +404,7 @@ export async function createChatWorker(options: ChatWorkerOptions): Promise<Chat
       if (!accepting) return;
       accepting = false;
       stopSweeping();
+      stopWatchingTopology();
       await Promise.all(routes.map((route) => route.release()));
       await service.drain(settings.drainTimeoutMs, 'worker shutting down');
       await membership.stop();

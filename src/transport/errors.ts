@@ -15,7 +15,8 @@ export type ChatKitErrorCode =
   | 'transport-closed'
   | 'request-too-large'
   | 'query-failed'
-  | 'turn-lost';
+  | 'turn-lost'
+  | 'worker-topology';
 
 /** Base class of the kit's typed errors: branch on `code`, not on the message. */
 export class ChatKitError extends Error {

@@ -78,11 +78,12 @@ describe('ChatWindow versions from the chat store', () => {
     await waitFor(() => expect(rowsText(phone.container)).toEqual(['Capital of Sweden?', 'answer 3']), WAIT);
     await expectPagers(phone.container);
     const answerPager = within(rows(phone.container, 'assistant')[0]).getByRole('group', { name: 'Version 2 of 2' });
+    // useChat shows a switch on its render throttle, not synchronously: wait for the rows.
     await user.click(within(answerPager).getByRole('button', { name: 'Previous version' }));
-    expect(rowsText(phone.container)).toEqual(['Capital of Sweden?', 'answer 2']);
+    await waitFor(() => expect(rowsText(phone.container)).toEqual(['Capital of Sweden?', 'answer 2']), WAIT);
     const promptPager = within(rows(phone.container, 'user')[0]).getByRole('group', { name: 'Version 2 of 2' });
     await user.click(within(promptPager).getByRole('button', { name: 'Previous version' }));
-    expect(rowsText(phone.container)).toEqual(['Capital of Norway?', 'answer 1']);
+    await waitFor(() => expect(rowsText(phone.container)).toEqual(['Capital of Norway?', 'answer 1']), WAIT);
     phone.unmount();
 
     // The laptop reloads (same storage, a new transport): the pagers are still there.
@@ -129,13 +130,13 @@ describe('ChatWindow versions from the chat store', () => {
       await within(rows(container, 'assistant')[0]).findByRole('button', { name: 'Regenerate' }, WAIT);
       expect(within(rows(container, 'assistant')[0]).queryByRole('group', { name: /^Version/ })).toBeNull();
       await user.click(within(promptPager).getByRole('button', { name: 'Previous version' }));
-      expect(rowsText(container)).toEqual(['Capital of Norway?', 'answer 2']);
+      await waitFor(() => expect(rowsText(container)).toEqual(['Capital of Norway?', 'answer 2']), WAIT);
       const answerPager = within(rows(container, 'assistant')[0]).getByRole('group', { name: 'Version 2 of 2' });
       await user.click(within(answerPager).getByRole('button', { name: 'Previous version' }));
-      expect(rowsText(container)).toEqual(['Capital of Norway?', 'answer 1']);
+      await waitFor(() => expect(rowsText(container)).toEqual(['Capital of Norway?', 'answer 1']), WAIT);
       // Back to the newest prompt: its answer is the newest again, still without a pager.
       await user.click(within(within(rows(container, 'user')[0]).getByRole('group', { name: 'Version 1 of 2' })).getByRole('button', { name: 'Next version' }));
-      expect(rowsText(container)).toEqual(['Capital of Sweden?', 'answer 3']);
+      await waitFor(() => expect(rowsText(container)).toEqual(['Capital of Sweden?', 'answer 3']), WAIT);
       expect(within(rows(container, 'assistant')[0]).queryByRole('group', { name: /^Version/ })).toBeNull();
     }
   });

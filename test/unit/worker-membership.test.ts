@@ -102,6 +102,80 @@ describe('WorkerMembership', () => {
     await worker.stop();
   });
 
+  describe('members heard through the chat tree but not the coordination tree (a bridge of chat/# alone)', () => {
+    const echoOf = (id: string) => topics.workerEchoTopic('g', id);
+    const heartbeat = (incarnation: number) => encodePresence({ state: 'here', incarnation });
+    /** A worker alone on the mock broker; a long interval, so no doubt expires while the test runs. */
+    async function alone() {
+      broker = createMockBroker();
+      const a = new WorkerMembership(broker.connect({ clientId: 'svc-a' }), topics, 'g', 'svc-a', 60_000);
+      const changes: string[][] = [];
+      a.onTopologyChange((unreachable) => changes.push([...unreachable]));
+      await a.start();
+      return { a, changes };
+    }
+
+    test("work waits while a member is heard only through the chat tree; the member's presence record lets it run", async () => {
+      const { a } = await alone();
+      expect(a.admit(() => undefined)).toBe('run');
+      broker.inject(echoOf('svc-x'), heartbeat(5), { qos: 1 });
+      // A no-op probe until the echo is in (a probe that runs does nothing).
+      await expect.poll(() => a.admit(() => undefined)).toBe('held');
+      const ran: string[] = [];
+      expect(a.admit(() => ran.push('request'))).toBe('held');
+      expect(ran).toEqual([]);
+      broker.inject(presenceOf('svc-x'), heartbeat(5), { qos: 1, retain: true });
+      await expect.poll(() => ran).toEqual(['request']);
+      // From now on each heartbeat arrives on both trees, record first: nothing is held.
+      for (let i = 0; i < 4; i++) {
+        broker.inject(presenceOf('svc-x'), heartbeat(5), { qos: 1, retain: true });
+        broker.inject(echoOf('svc-x'), heartbeat(5), { qos: 1 });
+      }
+      await expect.poll(() => a.isPresent('svc-x')).toBe(true);
+      expect(a.admit(() => ran.push('next'))).toBe('run');
+      expect(a.unreachableMembers).toEqual([]);
+      await a.stop();
+    });
+
+    test('three echoes with no presence record between them make the member unreachable (reported, work released); its record heals it', async () => {
+      const { a, changes } = await alone();
+      const ran: string[] = [];
+      broker.inject(echoOf('svc-x'), heartbeat(5), { qos: 1 });
+      await expect.poll(() => a.admit(() => undefined)).toBe('held');
+      expect(a.admit(() => ran.push('held request'))).toBe('held');
+      broker.inject(echoOf('svc-x'), heartbeat(5), { qos: 1 });
+      broker.inject(echoOf('svc-x'), heartbeat(5), { qos: 1 });
+      await expect.poll(() => a.unreachableMembers).toEqual(['svc-x']);
+      expect(changes).toEqual([['svc-x']]);
+      expect(a.stats.unreachableFound).toBe(1);
+      // Released, for the worker to refuse (it checks `unreachableMembers`); new work is not held.
+      expect(ran).toEqual(['held request']);
+      expect(a.admit(() => ran.push('next'))).toBe('run');
+      // Retained records and foreign echoes change nothing.
+      broker.inject(echoOf('svc-y'), 'not a record', { qos: 1 });
+      await expect.poll(() => a.stats.malformedRecords).toBe(1);
+      // The bridge is fixed: the member's record arrives, and the split is over.
+      broker.inject(presenceOf('svc-x'), heartbeat(5), { qos: 1, retain: true });
+      await expect.poll(() => a.unreachableMembers).toEqual([]);
+      expect(changes).toEqual([['svc-x'], []]);
+      await a.stop();
+    });
+
+    test("every heartbeat is echoed in the chat tree under the reserved '~' level, not retained", async () => {
+      const { a } = await alone();
+      const seen: { topic: string; retain: boolean }[] = [];
+      const probe = broker.connect({ clientId: 'svc-probe' });
+      await new Promise<void>((resolve) => probe.subscribe(topics.workerEchoFilter('g'), { qos: 1 }, () => resolve()));
+      probe.on('message', (topic: string, _payload: Uint8Array, packet?: unknown) => seen.push({ topic, retain: !!(packet as { retain?: boolean } | undefined)?.retain }));
+      await a.announce();
+      await expect.poll(() => seen.length).toBeGreaterThan(0);
+      expect(seen[0]).toEqual({ topic: 'chat/~/workers/g/svc-a', retain: false });
+      expect(topics.parse(seen[0].topic)).toBeNull();
+      expect(topics.parseUser(seen[0].topic)).toBeNull();
+      await a.stop();
+    });
+  });
+
   test('the runner flag round-trips, and a foreign value of it is dropped', () => {
     const encoded = encodePresence({ state: 'here', incarnation: 7, runner: true });
     expect(decodePresence(new TextEncoder().encode(encoded))).toEqual({ state: 'here', incarnation: 7, runner: true });
