@@ -37,7 +37,8 @@ export interface SubscribeReport {
   latencies: number[];
   received: number;
   errors: string[];
-  cpuSeconds: number;
+  /** This process's CPU from the go signal to its report, s (it exits right after, so the parent cannot read it). */
+  cpuSecondsSinceGo: number;
 }
 
 export interface ServerReport {
@@ -47,6 +48,8 @@ export interface ServerReport {
   maxWindowMs?: number;
   /** Stream messages sent (MQTT publishers). */
   messages?: number;
+  /** MQTT publishers: CPU from the go signal to the report, s (the process exits right after). */
+  cpuSecondsSinceGo?: number;
 }
 
 const topics = new TopicScheme();
@@ -85,6 +88,7 @@ async function mqttPublish(params: Extract<CapacityMessage, { role: 'mqtt-publis
   }
   send({ ready: true });
   const startAt = await nextGo();
+  const cpuAtGo = cpuSeconds();
   const clocks = Array.from({ length: chats }, () => new TokenClock());
   const sources = sharedPacer(chats, tokens, rate, clocks, toLocal(startAt));
   await Promise.all(
@@ -99,7 +103,7 @@ async function mqttPublish(params: Extract<CapacityMessage, { role: 'mqtt-publis
   );
   clearInterval(windowWatch);
   await Promise.all(publishers.map((p) => p.endAsync().catch(() => undefined)));
-  const report: ServerReport = { errors: errors.slice(0, 5), maxWindowMs, messages };
+  const report: ServerReport = { errors: errors.slice(0, 5), maxWindowMs, messages, cpuSecondsSinceGo: cpuSeconds() - cpuAtGo };
   process.send!(report, () => process.exit(0));
 }
 
@@ -192,10 +196,11 @@ async function subscribe(params: Extract<CapacityMessage, { role: 'subscribe' }>
   });
   send({ ready: true });
   startAt = await nextGo();
+  const cpuAtGo = cpuSeconds();
   const deadline = startAt + seconds * 1000 + 5_000;
   while (received.some((n) => n < expected) && performance.timeOrigin + performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
   for (const close of closers) close();
-  const report: SubscribeReport = { latencies, received: received.reduce((a, b) => a + Math.min(b, expected), 0), errors: errors.slice(0, 5), cpuSeconds: cpuSeconds() };
+  const report: SubscribeReport = { latencies, received: received.reduce((a, b) => a + Math.min(b, expected), 0), errors: errors.slice(0, 5), cpuSecondsSinceGo: cpuSeconds() - cpuAtGo };
   process.send!(report, () => process.exit(0));
 }
 

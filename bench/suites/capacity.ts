@@ -77,14 +77,21 @@ interface Trial {
   errors: string[];
 }
 
-/** utime + stime of a process and all its threads, seconds (Linux, USER_HZ 100). */
+/** utime + stime of a process and all its threads, seconds (Linux, USER_HZ 100); NaN once it is gone. */
 function procCpuSeconds(pid: number): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    // A zombie (exited, not yet reaped) reads as state Z with its times gone: not a reading.
+    if (fields[0] === 'Z') return Number.NaN;
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
-    return 0;
+    return Number.NaN;
   }
+}
+
+/** CPU seconds used since `before`; NaN when either reading failed or went backwards (a process gone). */
+function cpuUsed(now: number, before: number): number {
+  return now >= before ? now - before : Number.NaN;
 }
 
 /**
@@ -152,7 +159,7 @@ async function trial(name: string, d: Deployment, chats: number, seconds: number
   const brokerCpu = () => brokerPids.reduce((sum, pid) => sum + procCpuSeconds(pid), 0);
   // Far enough ahead that both children have the message before the first token is due.
   const startAt = performance.timeOrigin + performance.now() + 1_000;
-  const before = { broker: brokerCpu(), worker: procCpuSeconds(server.pid), harness: procCpuSeconds(subscriber.pid), wall: startAt };
+  const before = { broker: brokerCpu(), worker: procCpuSeconds(server.pid), wall: startAt };
   const subReport = subscriber.next<SubscribeReport>();
   const serverReport = d.publisherUrls ? server.next<ServerReport>() : Promise.resolve<ServerReport>({ errors: [] });
   server.send({ go: true, startAt });
@@ -160,10 +167,14 @@ async function trial(name: string, d: Deployment, chats: number, seconds: number
   // CPU is read while the subscriber's last report is on its way: after the turn, before teardown.
   const sub = await subReport;
   const wall = (performance.timeOrigin + performance.now() - before.wall) / 1000;
-  const used = { broker: brokerCpu() - before.broker, worker: procCpuSeconds(server.pid) - before.worker, harness: procCpuSeconds(subscriber.pid) - before.harness };
+  const brokerUsed = cpuUsed(brokerCpu(), before.broker);
+  const serverUsed = cpuUsed(procCpuSeconds(server.pid), before.worker);
   const pub = await serverReport.catch((error: unknown): ServerReport => ({ errors: [String(error)] }));
+  // Publishers and subscribers exit right after their report: they measure themselves from the go signal.
+  const used = { broker: brokerUsed, worker: pub.cpuSecondsSinceGo ?? serverUsed, harness: sub.cpuSecondsSinceGo };
   // A broker that died mid-trial reads as 0 CPU afterwards: say so instead of a negative share.
   for (const pid of brokerPids) if (!existsSync(`/proc/${pid}`)) pub.errors.push(`broker process ${pid} exited during the trial`);
+  for (const [process, cpu] of Object.entries(used)) if (Number.isNaN(cpu)) pub.errors.push(`${process} CPU not readable after the trial (the process had exited): its share is not reported`);
   server.kill();
   const expected = chats * Math.round(RATE * seconds);
   const latency = summarize(sub.latencies);

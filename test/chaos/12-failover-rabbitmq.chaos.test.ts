@@ -6,8 +6,9 @@
 import { startRabbitCluster } from '../helpers/rabbitmq-cluster.js';
 import { failoverScenarios } from './lib/failover.js';
 
-failoverScenarios('rabbitmq x3', () => startRabbitCluster({ nodes: 3 }), {
-  outageMs: 90_000,
+failoverScenarios('rabbitmq x3', () => startRabbitCluster({ nodes: 3, startTimeoutMs: 180_000 }), {
+  outageMs: 180_000,
+  testTimeoutMs: 480_000,
   killEveryMs: 5_000,
   knownFailing: {
     2: 'under the CPU hog CI runs the chaos stage with (every core busy), the 8 turns did not finish within 4 min; it passed on a loaded machine without the hog (8 exact, 0 run twice), not under it',
