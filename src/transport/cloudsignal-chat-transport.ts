@@ -25,6 +25,7 @@ import { subscribeAsync, type MqttClientLike } from './mqtt-client.js';
 import { Outbox, type OutboxEntry } from './outbox.js';
 import { RequestSender } from './request-sender.js';
 import { QueryClient } from './query-client.js';
+import { chunksOfStoredAnswer } from './stored-answer-chunks.js';
 import { decideResume } from './resume-decision.js';
 import { emptyStats, type DropReason, type TransportStats } from './stats.js';
 import { Store, type ReadableStore } from './store.js';
@@ -420,18 +421,26 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
           }
           case 'complete':
             return this.deliverComplete(chatId, subscription.complete!);
-          case 'stored':
+          case 'stored': {
             // The worker's answer may have overtaken the retained `complete`: ask the broker once.
             if (!completeRefetched) {
               completeRefetched = true;
               await this.refetchComplete(chatId, action.requestId);
               continue;
             }
-            // Finished, and its `complete` is gone: the stored answer arrives with the history.
+            // Finished, and its `complete` is gone. Whatever this page's own reader held ends here.
             if (local?.requestId === action.requestId) local.reader?.finishFrom([]);
-            this.turns.registry.remember(action.requestId);
             void this.conversation(chatId).sync();
+            // The worker's answer carries the stored message: replayed, useChat alone gets the whole
+            // answer; without one, the answer arrives with the history.
+            const finished = lookup?.requestId === action.requestId && lookup.answer.state === 'finished' ? lookup.answer : null;
+            if (finished?.message) {
+              const chunks = chunksOfStoredAnswer(finished.message, finished);
+              return this.deliverComplete(chatId, { requestId: action.requestId, state: finished.finalState, chunks, at: Date.now() });
+            }
+            this.turns.registry.remember(action.requestId);
             return null;
+          }
           case 'lost':
             if (local?.requestId === action.requestId) {
               this.turns.registry.transition(local, { type: 'failed' });

@@ -58,3 +58,34 @@ describe('a lookup that says "finished" before the retained complete arrived', (
     expect(text).toBe(ANSWER);
   });
 });
+
+describe("a finished turn whose retained complete is gone for good (a whole cluster restarted without it)", () => {
+  test('reconnectToStream replays the answer the worker stored: useChat alone gets the whole text and its finish', async () => {
+    broker = createMockBroker();
+    worker = await createChatWorker({
+      client: broker.connect({ clientId: 'worker-1' }),
+      handler: ({ abortSignal }) => scriptedChunkStream({ text: ANSWER, tokenDelayMs: 1, signal: abortSignal }),
+      rateLimit: false,
+    });
+    const laptop = new CloudSignalChatTransport({ client: broker.connect({ clientId: 'laptop' }), userId: 'ann', trigger: 'mqtt' });
+    await waitConnected(laptop);
+    const sent = await laptop.sendMessages({ chatId: 'c1', trigger: 'submit-message', messageId: undefined, messages: [userMessage('q')], abortSignal: undefined });
+    for (const reader = sent.getReader(); !(await reader.read()).done; );
+    laptop.close();
+    // The phone never gets the retained `complete` (nor any copy of it): only the worker knows the answer.
+    broker.dropMessages((topic, _payload, to) => to === 'phone' && topic.endsWith('/complete'));
+    transport = new CloudSignalChatTransport({ client: broker.connect({ clientId: 'phone' }), userId: 'ann', trigger: 'mqtt', queryRetryMs: 100 });
+    await waitConnected(transport);
+    const resumed = await transport.reconnectToStream({ chatId: 'c1' } as Parameters<CloudSignalChatTransport['reconnectToStream']>[0]);
+    expect(resumed).not.toBeNull();
+    const chunks = [];
+    for (const reader = resumed!.getReader(); ; ) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+    }
+    expect(chunks.filter((c) => c.type === 'text-delta').map((c) => (c as { delta: string }).delta).join('')).toBe(ANSWER);
+    expect(chunks[0]).toMatchObject({ type: 'start' });
+    expect(chunks.at(-1)).toEqual({ type: 'finish' });
+  });
+});
