@@ -7,6 +7,11 @@
  */
 import { ChatKitError } from '../transport/errors.js';
 
+/**
+ * Reported to a worker's `onError` when members of its group are heard through the chat tree but
+ * not through the coordination tree: the brokers between them carry requests but not presence.
+ * `unreachable` names them; the worker refuses requests until their presence records arrive.
+ */
 export class WorkerTopologyError extends ChatKitError {
   /** The members heard only through the chat tree. */
   readonly unreachable: readonly string[];
