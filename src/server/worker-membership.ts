@@ -437,9 +437,10 @@ export class WorkerMembership {
     const stamped: PresenceRecord = record.state === 'here' && this.role === 'runner' ? { ...record, runner: true } : record;
     const payload = encodePresence(stamped);
     const sent = publishAsync(this.client, this.presenceTopic, payload, { qos: 1, retain: true }).catch(() => undefined);
-    // After the record on the same connection, so a member hears the echo after it (not retained: an echo is a live heartbeat only).
-    const echoed = record.state === 'here' ? publishAsync(this.client, this.echoTopic, payload, { qos: 1 }).catch(() => undefined) : undefined;
-    return Promise.all([sent, echoed]).then(() => undefined);
+    if (record.state !== 'here') return sent;
+    // Once the record is acknowledged, so every member hears the echo after it. Not retained: an
+    // echo is a live heartbeat only. (Sent together, the Aedes cluster lost the record's live copy.)
+    return sent.then(() => publishAsync(this.client, this.echoTopic, payload, { qos: 1 }).catch(() => undefined));
   }
 }
 
