@@ -9,7 +9,7 @@ import mqtt from 'mqtt';
 import type { UIMessage } from 'ai';
 import { decodeQuery, decodeRequest, type QueryEnvelope } from '../transport/envelope.js';
 import { randomId } from '../transport/ids.js';
-import { isCredentialRefusal, publishAsync, setConnectIdentity, type MqttClientLike } from '../transport/mqtt-client.js';
+import { isCredentialRefusal, publishAsync, type MqttClientLike } from '../transport/mqtt-client.js';
 import { assertSegment, DEFAULT_TOPIC_PREFIX, TopicScheme, type ChatAddress } from '../transport/topics.js';
 import type { ServiceAccount } from './credentials/service-account.js';
 import { DEFAULT_MERGE_WINDOW_MS, type PublishStreamOptions } from './publish-stream.js';
@@ -28,7 +28,6 @@ import { enableNoDelay } from './no-delay.js';
 import type { ChatStore } from './store/chat-store.js';
 import { createMemoryChatStore } from './store/memory-chat-store.js';
 import { fromCallbacks, type ChatStoreCallbacks } from './store/callbacks-chat-store.js';
-import { TOPOLOGY_REFUSAL_TEXT, WorkerTopologyError } from './worker-topology-error.js';
 
 /** Options of {@link createChatWorker}: a connection (`client`, or `url` and credentials) and the turn `handler`. */
 export interface ChatWorkerOptions {
@@ -114,13 +113,6 @@ export interface ChatWorkerStats {
   droppedWhileJoining: number;
   /** Requests received through the shared subscription and handed to the member that owns them. */
   forwarded: number;
-  /**
-   * Requests refused because the brokers carry requests between members that cannot hear each
-   * other's presence (see `WorkerTopologyError`): they would have run twice.
-   */
-  refusedSplit: number;
-  /** Members heard through the chat tree but not the coordination tree; not empty: requests are refused. */
-  unreachableMembers: readonly string[];
   /** Malformed, retained or unanswerable requests, and jobs refused by a full chat queue. */
   dropped: number;
   active: number;
@@ -194,14 +186,10 @@ export async function createChatWorker(options: ChatWorkerOptions): Promise<Chat
   const rateLimiter = settings.rateLimit ? new RateLimiter(settings.rateLimit) : null;
   const replayLimiter = settings.replayRateLimit ? new RateLimiter(settings.replayRateLimit) : null;
   const dedupe = new RequestDedupe();
-  const counters = { received: 0, rateLimited: 0, duplicates: 0, notOwned: 0, forwarded: 0, dropped: 0, droppedWhileJoining: 0, refusedSplit: 0 };
+  const counters = { received: 0, rateLimited: 0, duplicates: 0, notOwned: 0, forwarded: 0, dropped: 0, droppedWhileJoining: 0 };
   let mode: ChatWorkerStats['mode'] = 'shared';
   let accepting = true;
   const membership = new WorkerMembership(client, topics, settings.group, workerId, settings.presenceIntervalMs, incarnation);
-  // A split set-up is an operator's error: say what is wrong once per change (refusals say it to users).
-  const stopWatchingTopology = membership.onTopologyChange((unreachable) => {
-    if (unreachable.length > 0) report(new WorkerTopologyError(workerId, unreachable, settings.topicPrefix));
-  });
   const isPresent = (id: string) => membership.isPresent(id);
 
   const service = new TurnService({
@@ -267,12 +255,6 @@ export async function createChatWorker(options: ChatWorkerOptions): Promise<Chat
       return;
     }
     const request = decoded.value;
-    if (membership.unreachableMembers.length > 0) {
-      // Every worker that receives a copy refuses it: none may run it, since none can tell the owner.
-      if (dedupe.add(address.userId, request.requestId) && service.refuse(address, request.requestId, TOPOLOGY_REFUSAL_TEXT)) counters.refusedSplit++;
-      else counters.dropped++;
-      return;
-    }
     if (!handedOver) {
       const owner = membership.owner(chatKey(address));
       if (owner !== workerId) {
@@ -396,7 +378,6 @@ export async function createChatWorker(options: ChatWorkerOptions): Promise<Chat
         queries: responder.stats.queries,
         queriesAnswered: responder.stats.answered,
         queriesRateLimited: responder.stats.rateLimited,
-        unreachableMembers: membership.unreachableMembers,
       };
     },
     sweep: () => service.sweep(isPresent),
@@ -404,7 +385,6 @@ export async function createChatWorker(options: ChatWorkerOptions): Promise<Chat
       if (!accepting) return;
       accepting = false;
       stopSweeping();
-      stopWatchingTopology();
       await Promise.all(routes.map((route) => route.release()));
       await service.drain(settings.drainTimeoutMs, 'worker shutting down');
       await membership.stop();
@@ -487,13 +467,7 @@ async function connectServiceClient(settings: ChatWorkerOptions, topics: TopicSc
     return { host: parsed.hostname, port: Number(parsed.port), protocol: parsed.protocol.replace(/:$/, '') as 'mqtt' };
   });
   const client = mqtt.connect(urls[0], { ...connectOptions, ...(urls.length > 1 ? { servers } : {}) });
-  // Every reconnect with several URLs may land on another node, under a fresh client id: a
-  // cluster that still holds the old id's session on a dead node (RabbitMQ) closed each new
-  // connection with it right after CONNACK, for as long as that node stayed down. The worker's
-  // identity is its worker id (presence, inbox), not the MQTT client id. Kept when the account
-  // binds the id.
-  const movable = urls.length > 1 && settings.account?.clientId === undefined;
-  keepReconnecting(client, undefined, movable ? () => setConnectIdentity(client, { clientId: `${workerId}-${randomId(8)}` }) : undefined);
+  keepReconnecting(client);
   const timeoutMs = settings.connectTimeoutMs ?? WORKER_DEFAULTS.connectTimeoutMs;
   // A broker that is still starting (or resets the first connections) is retried with backoff,
   // on every URL in turn, until the deadline; refused credentials end it at once.

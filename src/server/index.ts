@@ -2,7 +2,6 @@
 export { publishStreamToMqtt, DEFAULT_MERGE_WINDOW_MS, type PublishStreamOptions, type ChunkSource } from './publish-stream.js';
 export { createChatWorker, type ChatWorker, type ChatWorkerOptions, type ChatWorkerStats } from './chat-worker.js';
 export { createChatRequestHandler, type ChatRequestHandler, type ChatRequestHandlerOptions } from './request-handler.js';
-export { WorkerTopologyError, TOPOLOGY_REFUSAL_TEXT } from './worker-topology-error.js';
 export { InvalidRequestError, DEFAULT_REQUEST_LIMITS, type RequestLimits } from './request-validation.js';
 export type { ChatTurnContext, ChatTurnHandler } from './turn-runner.js';
 export { DEFAULT_REPLAY_BUDGET, type PublishedTurn, type ReplayBudget } from './turn-publisher.js';

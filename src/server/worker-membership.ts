@@ -19,15 +19,6 @@
  *   retained records to a wildcard subscription (RabbitMQ), a member it never heard of can only
  *   show itself by answering or by its periodic heartbeat, so joining also listens one presence
  *   interval there.
- *
- * Requests travel in the chat tree, coordination in `{prefix}-sys`. A broker set-up that carries
- * the first between brokers but not the second (a Mosquitto bridge of `chat/#` alone) hands every
- * request to workers that never hear of each other: each would own every chat and run its turns.
- * So every heartbeat is also echoed in the chat tree, and a member heard there but not on its
- * presence topic is doubted: work is held while any member is doubted. Its presence record
- * arriving clears the doubt; three of its echoes in a row with no presence record between them
- * (heartbeats it sent on both trees together) make it unreachable: the set-up is split, and the
- * worker reports it and refuses requests until the member's records arrive.
  */
 import { randomId } from '../transport/ids.js';
 import { publishAsync, type MqttClientLike } from '../transport/mqtt-client.js';
@@ -39,9 +30,6 @@ import { decodePresence, encodePresence, type PresenceRecord } from './presence-
 export const DEFAULT_WORKER_GROUP = 'chat-workers';
 /** Ms between presence heartbeats; a member silent for three of them is taken for gone. */
 export const DEFAULT_PRESENCE_INTERVAL_MS = 5_000;
-
-/** Echoes of a member in a row, with none of its presence records between them, that make it unreachable. */
-const ECHOES_MAKING_UNREACHABLE = 3;
 
 /** Work held while joining, at most: a flood during the wait is dropped (and re-sent by its clients), not buffered. */
 const MAX_HELD = 10_000;
@@ -59,8 +47,6 @@ export interface MembershipStats {
   droppedWhileJoining: number;
   /** Times this worker completed joining (start and every reconnect). */
   joins: number;
-  /** Members found unreachable through the coordination tree (see the file comment), over time. */
-  unreachableFound: number;
 }
 
 interface Member {
@@ -85,23 +71,12 @@ export function nextIncarnation(previous = 0): number {
 }
 
 export class WorkerMembership {
-  readonly stats: MembershipStats = { staleRecords: 0, malformedRecords: 0, droppedWhileJoining: 0, joins: 0, unreachableFound: 0 };
+  readonly stats: MembershipStats = { staleRecords: 0, malformedRecords: 0, droppedWhileJoining: 0, joins: 0 };
   private readonly known = new Map<string, Member>();
   private timer: ReturnType<typeof setInterval> | undefined;
   private readonly filterPrefix: string;
   private readonly presenceTopic: string;
-  private readonly echoTopic: string;
-  private readonly echoPrefix: string;
   private route: Route | null = null;
-  private echoRoute: Route | null = null;
-  /**
-   * Per member heard through the chat tree: echoes in a row with none of its presence records
-   * before them (each heartbeat's record is sent before its echo), the last echo's time, and whether
-   * a record arrived since the last echo.
-   */
-  private readonly echoes = new Map<string, { unmatched: number; lastSeen: number; recordSinceEcho: boolean }>();
-  private readonly unreachable = new Set<string>();
-  private readonly topologyListeners = new Set<(unreachable: readonly string[]) => void>();
   private stopReconnect: (() => void) | null = null;
   private readonly tickListeners = new Set<() => void>();
   private incarnation: number;
@@ -129,8 +104,6 @@ export class WorkerMembership {
   ) {
     this.filterPrefix = topics.workerPresenceFilter(group).slice(0, -1);
     this.presenceTopic = topics.workerPresenceTopic(group, workerId);
-    this.echoTopic = topics.workerEchoTopic(group, workerId);
-    this.echoPrefix = topics.workerEchoFilter(group).slice(0, -1);
     this.incarnation = incarnation;
     // From the start: a connection that drops before `start()` must not leave its will naming the next one.
     client.on('close', this.onClose);
@@ -144,16 +117,13 @@ export class WorkerMembership {
     // whether this broker shows retained records to wildcard subscriptions.
     await this.beat();
     this.route = dispatcher.route({ filters: [this.topics.workerPresenceFilter(this.group)], accepts: (topic) => topic.startsWith(this.filterPrefix), handler: this.onPresence });
-    this.echoRoute = dispatcher.route({ filters: [this.topics.workerEchoFilter(this.group)], accepts: (topic) => topic.startsWith(this.echoPrefix), handler: this.onEcho });
-    await Promise.all([this.route.ready, this.echoRoute.ready]);
+    await this.route.ready;
     // After every reconnect, join again: members may have come, gone, or declared us gone meanwhile.
     this.stopReconnect = dispatcher.onReconnect(() => void this.ask());
     await this.ask();
     this.timer = setInterval(() => {
       void this.beat();
       this.checkJoined();
-      // A doubted member that went silent is gone: what it held back runs now.
-      this.release();
       for (const listener of [...this.tickListeners]) listener();
     }, this.intervalMs);
     (this.timer as { unref?: () => void }).unref?.();
@@ -168,15 +138,14 @@ export class WorkerMembership {
 
   /**
    * Runs `work` (taking a request or a query) now when joined; holds it until joined while answers
-   * are awaited, and while a member is doubted (see the file comment); drops it while the join
-   * question is not back yet (its client re-sends).
+   * are awaited; drops it while the join question is not back yet (its client re-sends).
    */
   admit(work: () => void): Admission {
-    if (this.phase === 'joined' && !this.doubting()) {
+    if (this.phase === 'joined') {
       work();
       return 'run';
     }
-    if (this.phase !== 'asking' && this.held.length < MAX_HELD) {
+    if (this.phase === 'awaiting' && this.held.length < MAX_HELD) {
       this.held.push(work);
       return 'held';
     }
@@ -192,20 +161,6 @@ export class WorkerMembership {
   /** Where joining stands: question out (`asking`), answers awaited (`awaiting`), or `joined`. */
   get joinState(): 'asking' | 'awaiting' | 'joined' {
     return this.phase;
-  }
-
-  /**
-   * Members heard through the chat tree whose presence records never reach this worker (see the
-   * file comment). Not empty: the brokers are split for this group, and no request may run.
-   */
-  get unreachableMembers(): readonly string[] {
-    return [...this.unreachable];
-  }
-
-  /** Called with the unreachable members whenever they change (empty: the split healed). */
-  onTopologyChange(listener: (unreachable: readonly string[]) => void): () => void {
-    this.topologyListeners.add(listener);
-    return () => this.topologyListeners.delete(listener);
   }
 
   /** True when this worker owns `key` among the members alive now. */
@@ -260,7 +215,6 @@ export class WorkerMembership {
     this.client.off?.('close', this.onClose);
     this.stopReconnect?.();
     await this.route?.release();
-    await this.echoRoute?.release();
     await publishAsync(this.client, this.presenceTopic, encodePresence({ state: 'left' }), { qos: 1, retain: true }).catch(() => undefined);
   }
 
@@ -285,8 +239,6 @@ export class WorkerMembership {
 
   private readonly onPresence = (topic: string, payload: Uint8Array, packet: { retain?: boolean } | undefined): void => {
     const id = topic.slice(this.filterPrefix.length);
-    // Anything of it on this tree shows the tree reaches it, whatever the record says.
-    if (id !== this.workerId) this.heardOnPresence(id);
     const record = decodePresence(payload);
     if (!record) {
       this.stats.malformedRecords++;
@@ -344,57 +296,6 @@ export class WorkerMembership {
     if (record.ask && !retained) void this.beat(record.ask);
   }
 
-  /** An echo of a member's heartbeat, through the chat tree. */
-  private readonly onEcho = (topic: string, payload: Uint8Array, packet: { retain?: boolean } | undefined): void => {
-    const id = topic.slice(this.echoPrefix.length);
-    if (id === this.workerId || packet?.retain) return;
-    const record = decodePresence(payload);
-    if (!record) {
-      this.stats.malformedRecords++;
-      return;
-    }
-    if (record.state !== 'here') return;
-    const previous = this.echoes.get(id);
-    const unmatched = previous?.recordSinceEcho ? 0 : (previous?.unmatched ?? 0) + 1;
-    this.echoes.set(id, { unmatched, lastSeen: Date.now(), recordSinceEcho: false });
-    if (unmatched >= ECHOES_MAKING_UNREACHABLE && !this.unreachable.has(id)) {
-      this.unreachable.add(id);
-      this.stats.unreachableFound++;
-      this.topologyChanged();
-    }
-    this.release();
-  };
-
-  private heardOnPresence(id: string): void {
-    const known = this.echoes.get(id);
-    this.echoes.set(id, { unmatched: 0, lastSeen: known?.lastSeen ?? 0, recordSinceEcho: true });
-    if (this.unreachable.delete(id)) this.topologyChanged();
-    this.release();
-  }
-
-  private topologyChanged(): void {
-    const unreachable = this.unreachableMembers;
-    for (const listener of [...this.topologyListeners]) listener(unreachable);
-  }
-
-  /** True while a member heard only through the chat tree is neither cleared nor found unreachable, nor silent. */
-  private doubting(): boolean {
-    for (const [id, { unmatched, lastSeen }] of this.echoes) {
-      if (unmatched === 0 || this.unreachable.has(id)) continue;
-      if (Date.now() - lastSeen <= this.intervalMs * 3) return true;
-      this.echoes.delete(id);
-    }
-    return false;
-  }
-
-  /** Runs the held work once joined and nothing is in doubt. */
-  private release(): void {
-    if (this.phase !== 'joined' || this.doubting() || this.held.length === 0) return;
-    const held = this.held;
-    this.held = [];
-    for (const work of held) work();
-  }
-
   private listened(): void {
     if (!this.join) return;
     this.join.listened = true;
@@ -420,7 +321,9 @@ export class WorkerMembership {
     if (join.awaiting.size > 0 || !join.listened) return;
     this.phase = 'joined';
     this.stats.joins++;
-    this.release();
+    const held = this.held;
+    this.held = [];
+    for (const work of held) work();
     this.joined();
   }
 
@@ -435,12 +338,7 @@ export class WorkerMembership {
 
   private publish(record: PresenceRecord): Promise<void> {
     const stamped: PresenceRecord = record.state === 'here' && this.role === 'runner' ? { ...record, runner: true } : record;
-    const payload = encodePresence(stamped);
-    const sent = publishAsync(this.client, this.presenceTopic, payload, { qos: 1, retain: true }).catch(() => undefined);
-    if (record.state !== 'here') return sent;
-    // Once the record is acknowledged, so every member hears the echo after it. Not retained: an
-    // echo is a live heartbeat only. (Sent together, the Aedes cluster lost the record's live copy.)
-    return sent.then(() => publishAsync(this.client, this.echoTopic, payload, { qos: 1 }).catch(() => undefined));
+    return publishAsync(this.client, this.presenceTopic, encodePresence(stamped), { qos: 1, retain: true }).catch(() => undefined);
   }
 }
 

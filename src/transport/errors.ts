@@ -15,8 +15,7 @@ export type ChatKitErrorCode =
   | 'transport-closed'
   | 'request-too-large'
   | 'query-failed'
-  | 'turn-lost'
-  | 'worker-topology';
+  | 'turn-lost';
 
 /** Base class of the kit's typed errors: branch on `code`, not on the message. */
 export class ChatKitError extends Error {

@@ -134,24 +134,6 @@ export class TopicScheme {
     return { userId, chatId };
   }
 
-  /**
-   * A copy of a worker's presence heartbeat inside the chat tree, `{prefix}/~/workers/{group}/{workerId}`
-   * (`~` is never a user id, so no user's topic and no browser ACL matches it). Requests travel in
-   * the chat tree and coordination in `{prefix}-sys`: a member heard here but never on its presence
-   * topic receives our requests without taking part in ownership (a bridge that carries only
-   * `{prefix}/#`), see `WorkerMembership`.
-   */
-  workerEchoTopic(group: string, workerId: string): string {
-    assertSegment('group', group);
-    assertSegment('clientId', workerId);
-    return `${this.prefix}/${USER_LEVEL}/workers/${group}/${workerId}`;
-  }
-
-  workerEchoFilter(group: string): string {
-    assertSegment('group', group);
-    return `${this.prefix}/${USER_LEVEL}/workers/${group}/+`;
-  }
-
   /** Topic a worker publishes to itself to learn whether shared subscriptions are delivered. */
   sharedProbeTopic(workerId: string): string {
     assertSegment('clientId', workerId);

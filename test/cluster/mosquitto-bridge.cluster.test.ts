@@ -2,12 +2,9 @@
  * Two bridged Mosquitto brokers, a worker on each. A request published on one broker crosses the
  * bridge and reaches both brokers' `$share` groups: two workers receive it. Rendezvous ownership
  * (both workers see each other's presence through the bridged `chat-sys` tree) hands the copy to
- * one owner, which runs the turn once. A bridge of `chat/#` alone carries requests but not presence:
- * the workers find each other unreachable and refuse every request, with a clear error, rather
- * than run it twice.
+ * one owner, which runs the turn once.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { TOPOLOGY_REFUSAL_TEXT, WorkerTopologyError } from '../../src/server/index.js';
 import { CloudSignalChatTransport } from '../../src/transport/index.js';
 import { checkTurn, runChatTurn } from '../chaos/lib/chat-client.js';
 import { expectedText, scriptBody, startChaosWorker, type ChaosScript, type ChaosWorker } from '../chaos/lib/workers.js';
@@ -47,44 +44,5 @@ describe('two bridged Mosquitto brokers (chat/# and chat-sys/# bridged both ways
     const duplicates = workers.reduce((n, { worker }) => n + worker.stats.duplicates, 0);
     expect(forwarded).toBe(scripts.length);
     expect(duplicates).toBe(scripts.length);
-  });
-});
-
-describe('two Mosquitto brokers bridged for chat/# only (chat-sys/# not bridged): refused, never run twice', () => {
-  let brokers: BridgedMosquittos;
-  const workers: ChaosWorker[] = [];
-  const reported: WorkerTopologyError[][] = [[], []];
-  let transport: CloudSignalChatTransport;
-
-  beforeAll(async () => {
-    brokers = await startBridgedMosquittos(['chat']);
-    for (const [i, node] of brokers.nodes.entries()) {
-      workers.push(await startChaosWorker(node.mqttUrl, `mh_w${i}`, { presenceIntervalMs: 500, onError: (error) => error instanceof WorkerTopologyError && reported[i].push(error) }));
-    }
-    transport = new CloudSignalChatTransport({ wssUrl: brokers.nodes[1].wsUrl, userId: 'mh_u', trigger: 'mqtt', streamTimeout: 15_000 });
-  });
-  afterAll(async () => {
-    transport?.close();
-    for (const { worker } of workers) await worker.close();
-    await brokers?.stop();
-  });
-
-  test('each worker reports the other as unreachable through chat-sys/#, and a turn is refused with a clear error; no handler runs', async () => {
-    // Each worker's heartbeats reach the other through chat/# only: three in a row settle it.
-    await expect.poll(() => reported.map((errors) => errors.length > 0), { timeout: 60_000 }).toEqual([true, true]);
-    expect(reported[0][0].unreachable).toEqual(['mh_w1']);
-    expect(reported[1][0].unreachable).toEqual(['mh_w0']);
-    expect(reported[0][0].code).toBe('worker-topology');
-    expect(reported[0][0].message).toMatch(/chat-sys\/#/);
-    for (const { worker } of workers) expect(worker.stats.unreachableMembers.length).toBe(1);
-
-    const script: ChaosScript = { key: 'mh-t0', tokens: 10, delayMs: 5 };
-    const outcome = await runChatTurn(transport, { chatId: 'mh_chat0', prompt: 'hi', body: scriptBody(script), resumeDeadlineMs: 10_000 });
-    // What useChat shows as the turn's error: the refusal's `error` chunk, and no answer text.
-    expect(outcome.rendered.filter((chunk) => chunk.type === 'error')).toEqual([{ type: 'error', errorText: TOPOLOGY_REFUSAL_TEXT }]);
-    expect(outcome.text).toBe('');
-    // Both brokers' groups got the request and both workers refused it: neither ran it.
-    expect(workers.flatMap((w) => w.servedKeys)).toEqual([]);
-    await expect.poll(() => workers.map((w) => w.worker.stats.refusedSplit)).toEqual([1, 1]);
   });
 });
