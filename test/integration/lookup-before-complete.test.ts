@@ -15,6 +15,15 @@ let broker: MockBroker;
 let worker: ChatWorker;
 let transport: CloudSignalChatTransport;
 
+/** The one worker of a test, answering ANSWER a token every `tokenDelayMs`. */
+function startWorker(tokenDelayMs: number): Promise<ChatWorker> {
+  return createChatWorker({
+    client: broker.connect({ clientId: 'worker-1' }),
+    handler: ({ abortSignal }) => scriptedChunkStream({ text: ANSWER, tokenDelayMs, signal: abortSignal }),
+    rateLimit: false,
+  });
+}
+
 afterEach(async () => {
   transport?.close();
   await worker?.close().catch(() => undefined);
@@ -24,11 +33,7 @@ afterEach(async () => {
 describe('a lookup that says "finished" before the retained complete arrived', () => {
   test('the page fetches the complete again and shows the exact text, not the part it had', async () => {
     broker = createMockBroker();
-    worker = await createChatWorker({
-      client: broker.connect({ clientId: 'worker-1' }),
-      handler: ({ abortSignal }) => scriptedChunkStream({ text: ANSWER, tokenDelayMs: 5, signal: abortSignal }),
-      rateLimit: false,
-    });
+    worker = await startWorker(5);
     // The page loses the stream after its first envelopes, every replay, and the first copy of the
     // `complete`: only the worker's lookup answer reaches it before the complete is sent again.
     let completesDropped = 0;
@@ -62,11 +67,7 @@ describe('a lookup that says "finished" before the retained complete arrived', (
 describe("a finished turn whose retained complete is gone for good (a whole cluster restarted without it)", () => {
   test('reconnectToStream replays the answer the worker stored: useChat alone gets the whole text and its finish', async () => {
     broker = createMockBroker();
-    worker = await createChatWorker({
-      client: broker.connect({ clientId: 'worker-1' }),
-      handler: ({ abortSignal }) => scriptedChunkStream({ text: ANSWER, tokenDelayMs: 1, signal: abortSignal }),
-      rateLimit: false,
-    });
+    worker = await startWorker(1);
     const laptop = new CloudSignalChatTransport({ client: broker.connect({ clientId: 'laptop' }), userId: 'ann', trigger: 'mqtt' });
     await waitConnected(laptop);
     const sent = await laptop.sendMessages({ chatId: 'c1', trigger: 'submit-message', messageId: undefined, messages: [userMessage('q')], abortSignal: undefined });
