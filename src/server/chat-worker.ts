@@ -9,7 +9,7 @@ import mqtt from 'mqtt';
 import type { UIMessage } from 'ai';
 import { decodeQuery, decodeRequest, type QueryEnvelope } from '../transport/envelope.js';
 import { randomId } from '../transport/ids.js';
-import { isCredentialRefusal, publishAsync, type MqttClientLike } from '../transport/mqtt-client.js';
+import { isCredentialRefusal, publishAsync, setConnectIdentity, type MqttClientLike } from '../transport/mqtt-client.js';
 import { assertSegment, DEFAULT_TOPIC_PREFIX, TopicScheme, type ChatAddress } from '../transport/topics.js';
 import type { ServiceAccount } from './credentials/service-account.js';
 import { DEFAULT_MERGE_WINDOW_MS, type PublishStreamOptions } from './publish-stream.js';
@@ -467,7 +467,13 @@ async function connectServiceClient(settings: ChatWorkerOptions, topics: TopicSc
     return { host: parsed.hostname, port: Number(parsed.port), protocol: parsed.protocol.replace(/:$/, '') as 'mqtt' };
   });
   const client = mqtt.connect(urls[0], { ...connectOptions, ...(urls.length > 1 ? { servers } : {}) });
-  keepReconnecting(client);
+  // Every reconnect with several URLs may land on another node, under a fresh client id: a
+  // cluster that still holds the old id's session on a dead node (RabbitMQ) closed each new
+  // connection with it right after CONNACK, for as long as that node stayed down. The worker's
+  // identity is its worker id (presence, inbox), not the MQTT client id. Kept when the account
+  // binds the id.
+  const movable = urls.length > 1 && settings.account?.clientId === undefined;
+  keepReconnecting(client, undefined, movable ? () => setConnectIdentity(client, { clientId: `${workerId}-${randomId(8)}` }) : undefined);
   const timeoutMs = settings.connectTimeoutMs ?? WORKER_DEFAULTS.connectTimeoutMs;
   // A broker that is still starting (or resets the first connections) is retried with backoff,
   // on every URL in turn, until the deadline; refused credentials end it at once.

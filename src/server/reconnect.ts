@@ -9,8 +9,11 @@ interface ReconnectableClient extends KeptClient {
   on(event: 'close' | 'connect', listener: () => void): unknown;
 }
 
-/** Keeps `client` connected until it is ended; returns a function that stops the loop. */
-export function keepReconnecting(client: ReconnectableClient, backoff: BackoffOptions = { initialDelay: 250, maxDelay: 10_000 }): () => void {
+/**
+ * Keeps `client` connected until it is ended; returns a function that stops the loop.
+ * `beforeReconnect` runs just before each attempt (to change what the next CONNECT presents).
+ */
+export function keepReconnecting(client: ReconnectableClient, backoff: BackoffOptions = { initialDelay: 250, maxDelay: 10_000 }, beforeReconnect?: () => void): () => void {
   let attempt = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
@@ -22,7 +25,9 @@ export function keepReconnecting(client: ReconnectableClient, backoff: BackoffOp
     attempt++;
     timer = setTimeout(() => {
       timer = undefined;
-      if (!stopped && !client.disconnecting) reconnectKeepingInflight(client);
+      if (stopped || client.disconnecting) return;
+      beforeReconnect?.();
+      reconnectKeepingInflight(client);
     }, backoffDelay(attempt, backoff));
   });
   return () => {
