@@ -4,7 +4,7 @@
  * SUBSCRIBE, so one user who makes the worker retain thousands of topics slows every other
  * user's subscribe. The budget keeps, per user id (the topic level after the prefix), the most
  * recently written retained messages within a count and a byte budget, and clears the oldest.
- * Topics outside `{prefix}/{userId}/...` (worker presence under `{prefix}-sys`) are not counted.
+ * Topics outside `{prefix}/{userId}/...` (worker presence under `{prefix}/~/sys`) are not counted.
  */
 import type { Aedes } from 'aedes';
 import { isValidSegment } from '../transport/topics.js';

@@ -1,5 +1,5 @@
 /**
- * The payload of a worker's presence topic (`{prefix}-sys/workers/{group}/{workerId}`), the one
+ * The payload of a worker's presence topic (`{prefix}/~/sys/workers/{group}/{workerId}`), the one
  * codec for it. Every record names the connection it speaks for (`n`, the worker's incarnation: it
  * grows with every connection the worker opens), so a last will that the broker publishes late,
  * after the worker already reconnected elsewhere, is recognised as stale and cannot clear the

@@ -82,11 +82,11 @@ export function browserGrants(scheme: TopicScheme, placeholders: TopicPlaceholde
 }
 
 /**
- * The subtrees service accounts work in: the chat namespace and the workers' coordination
- * namespace beside it (`{prefix}-sys`, see {@link TopicScheme.workerPresenceTopic}).
+ * The subtrees service accounts work in: the chat namespace, which also holds the workers'
+ * coordination topics (`{prefix}/~/sys`, see {@link TopicScheme.workerPresenceTopic}).
  */
 export function serviceRoots(scheme: TopicScheme): string[] {
-  return [scheme.prefix, `${scheme.prefix}-sys`];
+  return [scheme.prefix];
 }
 
 /** The table as the Markdown rows of docs/security.md (a test keeps the docs equal to this). */

@@ -93,36 +93,46 @@ export class TopicScheme {
   }
 
   /**
-   * Worker coordination topics live beside the chat namespace (`{prefix}-sys/...`), so no user id
-   * can ever collide with them and a browser ACL never matches them.
+   * Worker coordination topics (presence, hand-over inboxes, the shared-subscription probe) live
+   * inside the chat tree, at `{prefix}/~/sys/...`: `~` is never a user id, so no user's topic and
+   * no browser grant can match them. Inside, not beside: a broker set-up that carries `{prefix}/#`
+   * between brokers (a Mosquitto bridge) carries coordination with the requests, so the workers
+   * that receive a request always hear of each other and only its owner runs it. Every level
+   * count differs from the 4-level request, control and query filters, so none can match.
    */
+  private coordinationTopic(...levels: string[]): string {
+    return [this.prefix, USER_LEVEL, 'sys', ...levels].join('/');
+  }
+
+  /** A worker's retained presence record: `{prefix}/~/sys/workers/{group}/{workerId}`. */
   workerPresenceTopic(group: string, workerId: string): string {
     assertSegment('group', group);
     assertSegment('clientId', workerId);
-    return `${this.prefix}-sys/workers/${group}/${workerId}`;
+    return this.coordinationTopic('workers', group, workerId);
   }
 
+  /** Every member's presence record in a group. */
   workerPresenceFilter(group: string): string {
     assertSegment('group', group);
-    return `${this.prefix}-sys/workers/${group}/+`;
+    return this.coordinationTopic('workers', group, '+');
   }
 
   /**
    * A worker's inbox for requests another member of its group received through the shared
-   * subscription but does not own: `{prefix}-sys/inbox/{group}/{workerId}/{userId}/{chatId}`.
+   * subscription but does not own: `{prefix}/~/sys/inbox/{group}/{workerId}/{userId}/{chatId}`.
    */
   workerInboxTopic(group: string, workerId: string, address: ChatAddress): string {
     assertSegment('group', group);
     assertSegment('clientId', workerId);
     assertSegment('userId', address.userId);
     assertSegment('chatId', address.chatId);
-    return `${this.prefix}-sys/inbox/${group}/${workerId}/${address.userId}/${address.chatId}`;
+    return this.coordinationTopic('inbox', group, workerId, address.userId, address.chatId);
   }
 
   workerInboxFilter(group: string, workerId: string): string {
     assertSegment('group', group);
     assertSegment('clientId', workerId);
-    return `${this.prefix}-sys/inbox/${group}/${workerId}/+/+`;
+    return this.coordinationTopic('inbox', group, workerId, '+', '+');
   }
 
   /** The chat a worker inbox topic names, or null when `topic` is not in that inbox. */
@@ -137,7 +147,7 @@ export class TopicScheme {
   /** Topic a worker publishes to itself to learn whether shared subscriptions are delivered. */
   sharedProbeTopic(workerId: string): string {
     assertSegment('clientId', workerId);
-    return `${this.prefix}-sys/probe/${workerId}`;
+    return this.coordinationTopic('probe', workerId);
   }
 
   /** A user-level topic; `answer` needs the receiving client id. */

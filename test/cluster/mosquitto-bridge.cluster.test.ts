@@ -1,7 +1,7 @@
 /**
  * Two bridged Mosquitto brokers, a worker on each. A request published on one broker crosses the
  * bridge and reaches both brokers' `$share` groups: two workers receive it. Rendezvous ownership
- * (both workers see each other's presence through the bridged `chat-sys` tree) hands the copy to
+ * (both workers see each other's presence: it lives in `chat/~/sys`, inside the bridged tree) hands the copy to
  * one owner, which runs the turn once.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -11,13 +11,13 @@ import { expectedText, scriptBody, startChaosWorker, type ChaosScript, type Chao
 import { startBridgedMosquittos, type BridgedMosquittos } from '../helpers/mosquitto-bridge.js';
 import { waitForPresence } from '../helpers/presence.js';
 
-describe('two bridged Mosquitto brokers (chat/# and chat-sys/# bridged both ways)', () => {
+describe('two Mosquitto brokers bridged both ways for chat/# (the whole tree the kit uses)', () => {
   let brokers: BridgedMosquittos;
   const workers: ChaosWorker[] = [];
   let transport: CloudSignalChatTransport;
 
   beforeAll(async () => {
-    brokers = await startBridgedMosquittos(['chat', 'chat-sys']);
+    brokers = await startBridgedMosquittos(['chat']);
     for (const [i, node] of brokers.nodes.entries()) workers.push(await startChaosWorker(node.mqttUrl, `mb_w${i}`, { presenceIntervalMs: 1_000 }));
     transport = new CloudSignalChatTransport({ wssUrl: brokers.nodes[1].wsUrl, userId: 'mb_u', trigger: 'mqtt', streamTimeout: 15_000, connection: { clientId: 'mb_c' } });
   });

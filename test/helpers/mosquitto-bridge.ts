@@ -12,8 +12,8 @@ export interface BridgedMosquittos extends TestCluster {
 }
 
 /**
- * `trees`: topic roots the bridge carries both ways, e.g. `['chat', 'chat-sys']`. The kit needs
- * both its chat tree and its `{prefix}-sys` worker tree (presence and hand-over inboxes).
+ * `trees`: topic roots the bridge carries both ways, e.g. `['chat']`: the kit's whole tree, worker
+ * coordination (`chat/~/sys`: presence and hand-over inboxes) included.
  */
 export async function startBridgedMosquittos(trees: readonly string[]): Promise<BridgedMosquittos> {
   const b = await startMosquitto({ auth: 'anonymous' });

@@ -40,7 +40,7 @@ function sampleTopics(): Array<{ topic: string; otherTab: boolean }> {
       }
     }
   }
-  for (const topic of ['chat/alice/c1', 'chat/alice/~/answer', 'chat-sys/workers/g/svc-w', 'chat/alice/c1/stream/x', 'other/alice/c1/stream']) topics.push({ topic, otherTab: false });
+  for (const topic of ['chat/alice/c1', 'chat/alice/~/answer', 'chat/~/sys/workers/g/svc-w', 'chat/~/sys/inbox/g/svc-w/alice/c1', 'chat/alice/c1/stream/x', 'other/alice/c1/stream']) topics.push({ topic, otherTab: false });
   return topics;
 }
 

@@ -175,7 +175,8 @@ describe.each(targets)('ACL matrix: %s broker', (_name, start) => {
     { filter: '$share/g/chat/+/+/request', allowed: false },
     { filter: '$share/g/chat/alice/c1/stream', allowed: false },
     { filter: '$share/g/chat/bob/c1/stream', allowed: false },
-    { filter: 'chat-sys/#', allowed: false },
+    { filter: 'chat/~/#', allowed: false },
+    { filter: 'chat/~/sys/workers/+/+', allowed: false },
     { filter: '$SYS/#', allowed: false },
     // Inside alice's own rights: a matter of policy, not of safety (see the header).
     { filter: 'chat/alice/+/stream', allowed: 'mosquitto-only' as const },

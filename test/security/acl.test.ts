@@ -53,7 +53,9 @@ describe('browser', () => {
     expect(pub(alice, 'chat/alice/c1/request', { qos: 2 }).allow).toBe(false);
     expect(pub(alice, 'chat/bob/c1/request').allow).toBe(false);
     for (const channel of ['stream', 'status', 'complete', 'replay/csk_1']) expect(pub(alice, `chat/alice/c1/${channel}`).allow).toBe(false);
-    expect(pub(alice, 'chat-sys/workers/chat-workers/svc-w').allow).toBe(false);
+    expect(pub(alice, 'chat/~/sys/workers/chat-workers/svc-w').allow).toBe(false);
+    expect(sub(alice, 'chat/~/sys/workers/chat-workers/+', 1).allow).toBe(false);
+    expect(sub(alice, 'chat/~/sys/inbox/chat-workers/svc-w/alice/c1', 1).allow).toBe(false);
   });
 
   test('delivery check mirrors the read rule', () => {
@@ -64,13 +66,13 @@ describe('browser', () => {
 });
 
 describe('service account', () => {
-  test('works under the chat and worker namespaces, wildcards and shared subscriptions included', () => {
-    expect(serviceRoots(scheme)).toEqual(['chat', 'chat-sys']);
-    for (const filter of ['chat/+/+/request', '$share/workers/chat/+/+/request', 'chat/#', 'chat-sys/workers/g/+', '$share/g/chat-sys/probe/svc-w']) {
+  test('works under the chat namespace, its coordination topics, wildcards and shared subscriptions included', () => {
+    expect(serviceRoots(scheme)).toEqual(['chat']);
+    for (const filter of ['chat/+/+/request', '$share/workers/chat/+/+/request', 'chat/#', 'chat/~/sys/workers/g/+', '$share/g/chat/~/sys/probe/svc-w']) {
       expect({ filter, allow: sub(worker, filter, 1).allow }).toEqual({ filter, allow: true });
     }
     expect(pub(worker, 'chat/alice/c1/complete', { retain: true })).toEqual({ allow: true });
-    expect(pub(worker, 'chat-sys/workers/g/svc-w', { retain: true })).toEqual({ allow: true });
+    expect(pub(worker, 'chat/~/sys/workers/g/svc-w', { retain: true })).toEqual({ allow: true });
   });
 
   test('nothing outside them', () => {

@@ -99,7 +99,7 @@ describe('CloudSignal policy', () => {
 
   test('only service accounts publish retained, within the kit namespaces', () => {
     const retained = policy.publishers.filter((rule) => rule.retain);
-    expect(retained.map((rule) => rule.topic).sort()).toEqual(['chat-sys/#', 'chat/#']);
+    expect(retained.map((rule) => rule.topic).sort()).toEqual(['chat/#']);
     expect(createCloudSignalPolicy({ topicPrefix: 'acme' }).rules.every((rule) => rule.topic.startsWith('acme/{user_id}/'))).toBe(true);
   });
 });
