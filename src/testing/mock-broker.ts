@@ -267,6 +267,7 @@ export class MockBroker {
   private readonly retainedMessages = new Map<string, MockRetainedMessage>();
   private readonly shareGroups = new Map<string, ShareGroup>();
   private readonly dropRules = new Set<MockDropPredicate>();
+  private readonly swallowRules = new Set<MockDropPredicate>();
   private readonly stalls = new Map<string, number>();
   private readonly allClients = new Set<MockMqttClient>();
   private readonly authenticate: MockBrokerOptions['authenticate'];
@@ -317,6 +318,19 @@ export class MockBroker {
     this.dropRules.add(predicate);
     return () => {
       this.dropRules.delete(predicate);
+    };
+  }
+
+  /**
+   * Takes in every publish a client sends while `predicate(topic, payload, fromClientId)` is true
+   * and does nothing with it: neither routed nor acknowledged, and the connection stays up. RabbitMQ
+   * does this to a QoS 1 publish routed to a queue whose node dies before confirming it. Returns a
+   * function that removes the rule.
+   */
+  swallowPublishes(predicate: MockDropPredicate): () => void {
+    this.swallowRules.add(predicate);
+    return () => {
+      this.swallowRules.delete(predicate);
     };
   }
 
@@ -421,6 +435,7 @@ export class MockBroker {
       publish: (topic, payload, qos, retain, done) => {
         if (!alive()) return queueMicrotask(() => done(new Error('Connection closed')));
         if (!isValidTopicName(topic)) return queueMicrotask(() => done(new Error(`Invalid topic ${JSON.stringify(topic)}`)));
+        for (const swallows of this.swallowRules) if (swallows(topic, payload, connection.clientId)) return;
         this.route(topic, payload, qos, retain);
         // QoS 0 completes once written; QoS 1 and 2 when the broker's acknowledgement arrives.
         if (qos === 0) queueMicrotask(() => done());

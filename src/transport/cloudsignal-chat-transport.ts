@@ -359,9 +359,7 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
     if (this.manager.connected) {
       try {
         await subscription.ready();
-        await this.sender.send(entry, options.headers, abortSignal);
-        this.turns.registry.transition(record, { type: 'published' });
-        reader.unpause();
+        await this.publishRequest(record, entry, options.headers, abortSignal);
       } catch (error) {
         if (!(error instanceof TypeError)) {
           this.turns.registry.transition(record, { type: 'failed' });
@@ -545,20 +543,11 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
       if (record.phase !== 'queued') continue;
       void this.subscriptionFor(entry.chatId)
         .ready()
-        .then(() => this.sender.send(entry))
-        .then(
-          () => {
-            this.turns.registry.transition(record, { type: 'published' });
-            record.reader?.unpause();
-          },
-          (error: unknown) => {
-            // Offline again: it stays queued. Refused: the turn fails and leaves the outbox.
-            if (error instanceof TypeError) return;
-            this.outbox.remove(entry.requestId);
-            if (record.reader) record.reader.fail(error);
-            else this.turns.registry.transition(record, { type: 'failed' });
-          },
-        );
+        .then(() => this.publishRequest(record, entry))
+        .catch((error: unknown) => {
+          // Offline again: it stays queued. Refused: the turn fails.
+          if (!(error instanceof TypeError)) this.requestRefused(record, entry, error);
+        });
     }
   }
 
@@ -574,6 +563,44 @@ export class CloudSignalChatTransport<UI_MESSAGE extends UIMessage = UIMessage> 
     const record = this.turns.registry.open({ requestId: entry.requestId, chatId: entry.chatId, phase: 'queued', startedHere: true, request: entry });
     record.release = this.subscriptionFor(entry.chatId).acquire();
     return record;
+  }
+
+  /**
+   * Sends a turn's request. Resolves once the broker acknowledged it: the turn is `sent`, and its
+   * reader counts silence and re-sends until a worker shows the turn. Over MQTT it also resolves
+   * when `replayRetryMs` passed with no acknowledgement on a connection that is still up: RabbitMQ
+   * never acknowledges a QoS 1 publish routed to a queue whose node died before confirming it, and
+   * MQTT.js sends an unacknowledged publish again only on a reconnect. The turn is then taken as
+   * sent, so its reader re-sends and asks the workers itself (they dedupe by request id); a refusal
+   * that comes later fails the turn. Rejects as `RequestSender.send` does before that point.
+   */
+  private async publishRequest(record: TurnRecord, entry: OutboxEntry, headers?: HeadersInit, signal?: AbortSignal): Promise<void> {
+    const acknowledged = this.sender.send(entry, headers, signal).then(() => this.markSent(record));
+    if (this.options.trigger !== 'mqtt') return acknowledged;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const waited = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), this.options.replayRetryMs);
+    });
+    const onTime = await Promise.race([acknowledged.then(() => true as const), waited]).finally(() => clearTimeout(timer));
+    // Not connected any more: MQTT.js sends it again on the reconnect, and that acknowledgement settles it.
+    if (onTime || !this.manager.connected) return acknowledged;
+    this.markSent(record);
+    acknowledged.catch((error: unknown) => {
+      // Lost with the connection: the turn is interrupted, and its resume re-sends it.
+      if (!(error instanceof TypeError)) this.requestRefused(record, entry, error);
+    });
+  }
+
+  private markSent(record: TurnRecord): void {
+    this.turns.registry.transition(record, { type: 'published' });
+    record.reader?.unpause();
+  }
+
+  /** The request can never be sent (too large for the broker, refused by the trigger): the turn fails. */
+  private requestRefused(record: TurnRecord, entry: OutboxEntry, error: unknown): void {
+    this.outbox.remove(entry.requestId);
+    if (record.reader) record.reader.fail(error);
+    else this.turns.registry.transition(record, { type: 'failed' });
   }
 
   /** Publishes a turn's request again (see TurnReaderOptions.resendRequest); only while connected. */
