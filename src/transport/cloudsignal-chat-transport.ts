@@ -76,7 +76,11 @@ export interface CloudSignalChatTransportOptions {
   reconnectGrace?: number;
   /** Ms to wait for the first connection when the user id is still unknown (auth endpoint). Default 10 000. */
   connectTimeout?: number;
-  /** Ms before an unanswered replay request is sent again. Default 1 000. */
+  /**
+   * Ms before an unanswered replay request, or a turn's request no worker has shown, is sent
+   * again (then at doubling intervals); also how long a turn's request waits for the broker's
+   * acknowledgement on a live connection before the turn counts as sent anyway. Default 1 000.
+   */
   replayRetryMs?: number;
   /** First ms before an unanswered query is asked again (doubling). Default 2 000. */
   queryRetryMs?: number;

@@ -12,11 +12,9 @@ failoverScenarios('rabbitmq x3', () => startRabbitCluster({ nodes: 3, startTimeo
   killEveryMs: 5_000,
   // A node takes 10-30 s to start: turns of 3 s (30 tokens, 100 ms apart) make the 200 span several kills.
   killScenario: { tokenDelayMs: 100, minKills: 3 },
-  // All four pass on a quiet machine (3 December: F2 8 exact, F3 200 turns through 5 kills, F4 8
-  // exact; none run twice). CI runs this stage under the CPU hog, where these do not hold yet.
-  knownFailing: {
-    2: 'under the CPU hog: 4 of 8 requests sent while the workers moved off the killed node never reached a worker, nor did their re-sends or the pages\' turn lookups, and RabbitMQ closed every reconnect of a worker that kept its client id while the killed node was down',
-    3: 'under the CPU hog: the 200 turns did not finish within 8 minutes (scenario 2\'s defect, seen at each kill)',
-    4: 'under the CPU hog: not measured (the cluster was left broken by scenarios 2 and 3 timing out)',
+  // All four pass on a quiet machine and under the CPU hog (3 December, after the fix for requests
+  // RabbitMQ never acknowledges). Scenario 4 waits for three nodes to boot at once.
+  outsideCi: {
+    4: 'about 260 s under the CPU hog (the whole cluster reboots); CI runs the stage under the hog and has no room for it',
   },
 });
