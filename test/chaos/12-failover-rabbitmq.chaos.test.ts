@@ -10,7 +10,8 @@ failoverScenarios('rabbitmq x3', () => startRabbitCluster({ nodes: 3, startTimeo
   outageMs: 180_000,
   testTimeoutMs: 480_000,
   killEveryMs: 5_000,
-  // A node takes 10-30 s to start: turns of 3 s (30 tokens, 100 ms apart) make the 200 span several kills.
+  // Turns of 3 s (30 tokens, 100 ms apart): a node takes 10-30 s to start, and the kill schedule
+  // holds turns back meanwhile; slower turns keep more of them streaming through each kill.
   killScenario: { tokenDelayMs: 100, minKills: 3 },
   // All four pass on a quiet machine and under the CPU hog (3 December, after the fix for requests
   // RabbitMQ never acknowledges). Scenario 4 waits for three nodes to boot at once.

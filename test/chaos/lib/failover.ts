@@ -15,6 +15,7 @@ import { CloudSignalChatTransport } from '../../../src/transport/index.js';
 import type { TestCluster } from '../../helpers/test-cluster.js';
 import { waitForPresence } from '../../helpers/presence.js';
 import { sleep } from './brokers.js';
+import { KillSchedule } from './kill-schedule.js';
 import { checkTurn, runChatTurn } from './chat-client.js';
 import { countChunks, failures, runLoad, type CheckedTurn } from './load.js';
 import { recordRow } from './results.js';
@@ -26,7 +27,7 @@ const TEST_TIMEOUT_MS = 240_000;
 export interface FailoverTiming {
   /** How long a browser may stay without a node before its turn fails (outage + node start). */
   outageMs: number;
-  /** Pause between a node coming back and the next kill in scenario 3. */
+  /** Scenario 3: pause between a node coming back and the next kill on the timer (`KillSchedule`). */
   killEveryMs: number;
   /**
    * Scenarios (1-4) this cluster type is known to fail today, each with the defect behind it. They
@@ -42,7 +43,7 @@ export interface FailoverTiming {
   testTimeoutMs?: number;
   /**
    * Scenario 3: ms between tokens (default 20) and the node kills the 200 turns must span (default
-   * 1). A cluster whose nodes take long to start needs slower turns to see several kills.
+   * 3; `KillSchedule` holds turns back until they are made).
    */
   killScenario?: { tokenDelayMs: number; minKills: number };
 }
@@ -191,38 +192,26 @@ export function failoverScenarios(label: string, startCluster: () => Promise<Tes
       const s = await stack('k', 1 % cluster.nodes.length, 0, 0);
       const clients = 10;
       const transports = Array.from({ length: clients }, (_, i) => transportFor('k', i, wsUrls(i % cluster.nodes.length), timing));
-      let running = true;
-      const kills: string[] = [];
-      const killer = (async () => {
-        for (let k = 0; running; k++) {
-          await sleep(timing.killEveryMs);
-          if (!running) break;
-          const victim = cluster.nodes[k % cluster.nodes.length];
-          kills.push(victim.name);
-          await victim.kill();
-          await sleep(500);
-          await victim.start();
-        }
-      })();
+      const turnsPerClient = 20;
+      const minKills = timing.killScenario?.minKills ?? 3;
+      const schedule = new KillSchedule({ nodes: cluster.nodes, totalTurns: clients * turnsPerClient, minKills, killEveryMs: timing.killEveryMs });
       try {
         const result = await runLoad({
           label: 'fo_k',
           wsUrl: '',
           clients,
-          turnsPerClient: 20,
-          budgetMs: 600_000,
+          turnsPerClient,
           reuse: transports,
+          beforeTurn: schedule.beforeTurn,
           script: (client, turn) => ({ key: `fo-k-c${client.index}-t${turn}`, tokens: 30, delayMs: timing.killScenario?.tokenDelayMs ?? 20 }),
           chatPerTurn: true,
         });
-        running = false;
-        await killer;
-        verdict('F3 node killed every few s', result.turns, s.workers, started, { kills: kills.length, replayRequests: result.replayRequests });
-        expect(result.turnCount).toBe(200);
-        expect(kills.length).toBeGreaterThanOrEqual(timing.killScenario?.minKills ?? 1);
+        await schedule.stop();
+        verdict('F3 node killed every few s', result.turns, s.workers, started, { kills: schedule.kills.length, replayRequests: result.replayRequests });
+        expect(result.turnCount).toBe(clients * turnsPerClient);
+        expect(schedule.kills.length).toBeGreaterThanOrEqual(minKills);
       } finally {
-        running = false;
-        await killer;
+        await schedule.stop();
         for (const t of transports) t.close();
         await s.close();
       }

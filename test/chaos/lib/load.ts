@@ -34,6 +34,11 @@ export interface LoadOptions {
    */
   budgetMs?: number;
   script(client: ClientContext, turn: number): ChaosScript;
+  /**
+   * Awaited before each turn starts, with the turn's index over all clients (0, 1, 2... in the order
+   * they come to start): a fault schedule can hold turns back until its fault has happened, so the run cannot end first.
+   */
+  beforeTurn?(turnIndex: number): Promise<void>;
   /** Fault hooks for one turn. */
   plan?(client: ClientContext, turn: number, script: ChaosScript): TurnPlan;
   /** Pause between a client's turns, ms. */
@@ -88,10 +93,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   }
   const turns: CheckedTurn[] = [];
   let turnCount = 0;
+  let turnsStarted = 0;
   let deltaCount = 0;
   await Promise.all(
     contexts.map(async (context) => {
       for (let turn = 0; turn < options.turnsPerClient && Date.now() - started < (options.budgetMs ?? Infinity); turn++) {
+        const turnIndex = turnsStarted++;
+        if (options.beforeTurn) await options.beforeTurn(turnIndex);
         const chatId = options.chatPerTurn ? `${context.chatId}_t${turn}` : context.chatId;
         const script = options.script(context, turn);
         const plan = options.plan?.(context, turn, script) ?? {};
