@@ -31,17 +31,22 @@ const LOAD_SOURCE = join(here, 'capacity-load.ts');
  */
 const LOAD = join(here, '../../node_modules/.cache/ai-chat-kit-bench/capacity-load.mjs');
 
-async function compileLoad(): Promise<void> {
+/** Compiles the load script (see LOAD). */
+export async function compileLoad(): Promise<void> {
   mkdirSync(dirname(LOAD), { recursive: true });
   await build({ entryPoints: [LOAD_SOURCE], outfile: LOAD, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'error' });
 }
-const RATE = 50;
-const P99_BUDGET_MS = 50;
-const SERVER_CORE = '0';
-const LOAD_CORE = '1';
+/** Tokens per second per chat. */
+export const RATE = 50;
+/** A trial passes with p99 token latency under this, and nothing lost. */
+export const P99_BUDGET_MS = 50;
+/** The core under test. */
+export const SERVER_CORE = '0';
+/** The load generators' core. */
+export const LOAD_CORE = '1';
 
 /** A contender's server side, started once and reused by every trial. */
-interface Deployment {
+export interface Deployment {
   kind: SubscriberKind;
   /** URLs the subscribers connect to (chat i uses urls[i % n]); AI servers get theirs per trial. */
   subscriberUrls: string[];
@@ -60,7 +65,8 @@ interface Contender {
   deploy(): Promise<Deployment>;
 }
 
-interface Trial {
+/** One trial's outcome. */
+export interface Trial {
   contender: string;
   chats: number;
   pass: boolean;
@@ -103,7 +109,7 @@ function cpuUsed(now: number, before: number): number {
 const NICE = process.env.BENCH_CAPACITY_NICE ?? '-10';
 
 /** Pins a running process, every thread, to `core`, at the benchmark's priority. */
-function pin(pid: number, core: string): void {
+export function pin(pid: number, core: string): void {
   execFileSync('taskset', ['-a', '-p', '-c', core, String(pid)], { stdio: 'ignore' });
   try {
     execFileSync('renice', ['-n', NICE, '-p', String(pid)], { stdio: 'ignore' });
@@ -137,9 +143,13 @@ function child(core: string, timeoutMs: number) {
   };
 }
 
-async function trial(name: string, d: Deployment, chats: number, seconds: number): Promise<Trial> {
+/**
+ * One trial: `chats` chats at RATE tok/s for `seconds`. The publishing worker (or AI SDK server)
+ * runs on `serverCore` (the scale-out suite moves it off the brokers' core).
+ */
+export async function trial(name: string, d: Deployment, chats: number, seconds: number, serverCore = SERVER_CORE): Promise<Trial> {
   const base = { rate: RATE, seconds, chats };
-  const server = child(SERVER_CORE, seconds * 1000 + 120_000);
+  const server = child(serverCore, seconds * 1000 + 120_000);
   let subscriberUrls = d.subscriberUrls;
   if (d.publisherUrls) {
     const ready = server.next<{ ready: true }>();
@@ -196,17 +206,26 @@ async function trial(name: string, d: Deployment, chats: number, seconds: number
   };
 }
 
-/** Doubling from `start`, then two bisection steps between the last pass and the first failure. */
-async function capacity(name: string, d: Deployment, seconds: number, max: number, log: (m: string) => void, trials: Trial[]): Promise<number> {
+/** Where the capacity search starts, how far it doubles, and how many bisection steps follow. */
+export interface CapacitySearch {
+  start: number;
+  max: number;
+  bisectSteps: number;
+  /** See `trial`. */
+  serverCore?: string;
+}
+
+/** Doubling from `search.start`, then bisection steps between the last pass and the first failure. */
+export async function capacity(name: string, d: Deployment, seconds: number, search: CapacitySearch, log: (m: string) => void, trials: Trial[]): Promise<number> {
   const run = async (chats: number) => {
-    const t = await trial(name, d, chats, seconds).catch((error: unknown): Trial => ({ contender: name, chats, pass: false, lost: Number.NaN, latency: summarize([]), brokerUsPerToken: Number.NaN, workerUsPerToken: Number.NaN, serverCorePercent: Number.NaN, harnessCorePercent: Number.NaN, messagesPerToken: Number.NaN, maxWindowMs: Number.NaN, errors: [String(error)] }));
+    const t = await trial(name, d, chats, seconds, search.serverCore).catch((error: unknown): Trial => ({ contender: name, chats, pass: false, lost: Number.NaN, latency: summarize([]), brokerUsPerToken: Number.NaN, workerUsPerToken: Number.NaN, serverCorePercent: Number.NaN, harnessCorePercent: Number.NaN, messagesPerToken: Number.NaN, maxWindowMs: Number.NaN, errors: [String(error)] }));
     trials.push(t);
     log(`capacity: ${name} ${chats} chats: ${t.pass ? 'pass' : 'FAIL'} lost ${t.lost} p50 ${fmt(t.latency.p50)} p99 ${fmt(t.latency.p99)} ms; server core ${fmt(t.serverCorePercent, 0)}% harness core ${fmt(t.harnessCorePercent, 0)}%${t.errors.length ? ` errors: ${t.errors.join('; ').slice(0, 300)}` : ''}`);
     return t.pass;
   };
   let lo = 0;
   let hi = Number.POSITIVE_INFINITY;
-  for (let chats = 100; chats <= max; chats *= 2) {
+  for (let chats = search.start; chats <= search.max; chats *= 2) {
     if (await run(chats)) lo = chats;
     else {
       hi = chats;
@@ -214,7 +233,7 @@ async function capacity(name: string, d: Deployment, seconds: number, max: numbe
     }
   }
   if (!Number.isFinite(hi)) return lo;
-  for (let step = 0; step < 2; step++) {
+  for (let step = 0; step < search.bisectSteps; step++) {
     const mid = Math.round((lo + hi) / 2);
     if (mid === lo || mid === hi) break;
     if (await run(mid)) lo = mid;
@@ -292,7 +311,7 @@ export async function runCapacity(ctx: SuiteContext): Promise<SuiteResult> {
     let deployment: Deployment | undefined;
     try {
       deployment = await contender.deploy();
-      capacities.push({ contender: contender.name, chats: await capacity(contender.name, deployment, seconds, max, ctx.log, trials) });
+      capacities.push({ contender: contender.name, chats: await capacity(contender.name, deployment, seconds, { start: 100, max, bisectSteps: 2 }, ctx.log, trials) });
     } catch (error) {
       ctx.log(`capacity: ${contender.name} could not run: ${String(error)}`);
       capacities.push({ contender: contender.name, chats: Number.NaN });

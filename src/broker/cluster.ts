@@ -1,5 +1,6 @@
 /**
- * Aedes nodes as one broker: every node publishes through Redis pub/sub (`mqemitter-redis`) and
+ * Aedes nodes as one broker: every node publishes through Redis pub/sub (`mqemitter-redis`, made
+ * local-first by `makeLocalFirst`: a node's own subscribers get its publishes at once) and
  * keeps subscriptions, retained messages, wills and offline queues in Redis
  * (`aedes-persistence-redis`), so a client may connect to any node and see the same topics.
  *
@@ -7,6 +8,7 @@
  */
 import { Readable } from 'node:stream';
 import type { AedesOptions } from 'aedes';
+import { makeLocalFirst, type LocalFirstEmitterStats, type RedisEmitterInternals } from './local-first-emitter.js';
 
 /** How an embedded broker node joins a cluster of nodes that share state through Redis. */
 export interface BrokerClusterOptions {
@@ -26,6 +28,8 @@ export interface BrokerClusterOptions {
 /** The Aedes options that make a node part of the cluster, and how to let go of Redis. */
 export interface BrokerClusterWiring {
   readonly aedes: Pick<AedesOptions, 'mq' | 'persistence' | 'heartbeatInterval'>;
+  /** What the node's emitter sent, received and dropped through Redis. */
+  readonly emitterStats: Readonly<LocalFirstEmitterStats>;
   /** Disconnects from Redis; call after `aedes.close()`. Bounded: a dead Redis does not hang it. */
   close(): Promise<void>;
 }
@@ -91,7 +95,7 @@ async function load<T>(specifier: string, name: string): Promise<T> {
   }
 }
 
-type EmitterFactory = (options: object) => { close(cb: () => void): void };
+type EmitterFactory = (options: object) => RedisEmitterInternals & { close(cb: () => void): void };
 interface RedisPersistence {
   destroy(): Promise<void>;
   setup(broker: unknown): Promise<void>;
@@ -122,10 +126,12 @@ export async function joinBrokerCluster(options: BrokerClusterOptions): Promise<
   const Persistence = await load<PersistenceClass>('aedes-persistence-redis/asyncPersistence.js', 'aedes-persistence-redis');
   // matchEmptyLevels as Aedes' own emitter: `a/+` matches `a/` [MQTT-4.7.1-3].
   const mq = createEmitter({ ...connection, matchEmptyLevels: true });
+  const emitterStats = makeLocalFirst(mq);
   const persistence = new (streamingRetained(Persistence))({ ...connection });
   let closing: Promise<void> | null = null;
   return {
-    aedes: { mq, persistence, heartbeatInterval },
+    aedes: { mq: mq as unknown as AedesOptions['mq'], persistence, heartbeatInterval },
+    emitterStats,
     close() {
       closing ??= (async () => {
         const bounded = (work: Promise<unknown>) => Promise.race([work.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref())]);
