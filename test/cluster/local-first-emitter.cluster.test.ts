@@ -119,4 +119,21 @@ describe('local-first cluster emitter (two nodes on one Redis)', () => {
     // Counted once per copy Redis delivered: once per matching subscription of the node (two here).
     expect(b.emitterStats.foreign).toBe(foreignBefore + 2);
   });
+
+  test("relay 'via-redis' (mqemitter-redis as it is, for a rolling upgrade) still carries a publish to both nodes", async () => {
+    const c = await joinBrokerCluster({ redisUrl: redis.url, relay: 'via-redis' });
+    const d = await joinBrokerCluster({ redisUrl: redis.url, relay: 'via-redis' });
+    try {
+      const own = collector(emitterOf(c), 'chat/u4/c4/stream');
+      const other = collector(emitterOf(d), 'chat/u4/c4/stream');
+      await Promise.all([own.subscribed, other.subscribed]);
+      emitterOf(c).emit(packet('chat/u4/c4/stream', 'old format'));
+      await Promise.all([own.next(1), other.next(1)]);
+      expect([own.got, other.got].map((got) => got.map((p) => p.payload.toString()))).toEqual([['old format'], ['old format']]);
+      expect(c.emitterStats.sent).toBe(0);
+    } finally {
+      await c.close();
+      await d.close();
+    }
+  });
 });
