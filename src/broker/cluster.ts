@@ -1,6 +1,5 @@
 /**
- * Aedes nodes as one broker: every node publishes through Redis pub/sub (`mqemitter-redis`, made
- * local-first by `makeLocalFirst`: a node's own subscribers get its publishes at once) and
+ * Aedes nodes as one broker: every node publishes through Redis pub/sub (`mqemitter-redis`) and
  * keeps subscriptions, retained messages, wills and offline queues in Redis
  * (`aedes-persistence-redis`), so a client may connect to any node and see the same topics.
  *
@@ -8,7 +7,6 @@
  */
 import { Readable } from 'node:stream';
 import type { AedesOptions } from 'aedes';
-import { makeLocalFirst, type LocalFirstEmitterStats, type RedisEmitterInternals } from './local-first-emitter.js';
 
 /** How an embedded broker node joins a cluster of nodes that share state through Redis. */
 export interface BrokerClusterOptions {
@@ -23,22 +21,11 @@ export interface BrokerClusterOptions {
    * Default 2 000 (Aedes' own default, 60 000, would leave a dead node's wills unsent for minutes).
    */
   heartbeatIntervalMs?: number;
-  /**
-   * How publishes travel between nodes. `'local-first'` (default): a node delivers its own
-   * publishes at once and sends the others a compact frame through Redis (`makeLocalFirst`).
-   * `'via-redis'`: `mqemitter-redis` as it is, every message round-trips through Redis in its
-   * msgpack format. The two formats do not mix: every node of one cluster needs the same setting
-   * (a rolling upgrade from a kit version before local-first sets `'via-redis'` until all nodes run
-   * the new version).
-   */
-  relay?: 'local-first' | 'via-redis';
 }
 
 /** The Aedes options that make a node part of the cluster, and how to let go of Redis. */
 export interface BrokerClusterWiring {
   readonly aedes: Pick<AedesOptions, 'mq' | 'persistence' | 'heartbeatInterval'>;
-  /** What the node's emitter sent, received and dropped through Redis (`relay: 'local-first'`; zeros otherwise). */
-  readonly emitterStats: Readonly<LocalFirstEmitterStats>;
   /** Disconnects from Redis; call after `aedes.close()`. Bounded: a dead Redis does not hang it. */
   close(): Promise<void>;
 }
@@ -60,7 +47,7 @@ export class InvalidRedisUrlError extends TypeError {
 }
 
 /** Defaults of {@link BrokerClusterOptions}. */
-export const BROKER_CLUSTER_DEFAULTS = { heartbeatIntervalMs: 2_000, relay: 'local-first' } as const;
+export const BROKER_CLUSTER_DEFAULTS = { heartbeatIntervalMs: 2_000 };
 
 /** How long `close()` waits for Redis to say goodbye before dropping the connections. */
 const CLOSE_TIMEOUT_MS = 2_000;
@@ -104,7 +91,7 @@ async function load<T>(specifier: string, name: string): Promise<T> {
   }
 }
 
-type EmitterFactory = (options: object) => RedisEmitterInternals & { close(cb: () => void): void };
+type EmitterFactory = (options: object) => { close(cb: () => void): void };
 interface RedisPersistence {
   destroy(): Promise<void>;
   setup(broker: unknown): Promise<void>;
@@ -135,13 +122,10 @@ export async function joinBrokerCluster(options: BrokerClusterOptions): Promise<
   const Persistence = await load<PersistenceClass>('aedes-persistence-redis/asyncPersistence.js', 'aedes-persistence-redis');
   // matchEmptyLevels as Aedes' own emitter: `a/+` matches `a/` [MQTT-4.7.1-3].
   const mq = createEmitter({ ...connection, matchEmptyLevels: true });
-  const relay = options.relay ?? BROKER_CLUSTER_DEFAULTS.relay;
-  const emitterStats = relay === 'local-first' ? makeLocalFirst(mq) : { sent: 0, received: 0, ownEchoes: 0, duplicates: 0, foreign: 0 };
   const persistence = new (streamingRetained(Persistence))({ ...connection });
   let closing: Promise<void> | null = null;
   return {
-    aedes: { mq: mq as unknown as AedesOptions['mq'], persistence, heartbeatInterval },
-    emitterStats,
+    aedes: { mq, persistence, heartbeatInterval },
     close() {
       closing ??= (async () => {
         const bounded = (work: Promise<unknown>) => Promise.race([work.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref())]);

@@ -12,7 +12,6 @@ import { CoalescingWebSocketStream } from './websocket-stream.js';
 import { listen } from './listen.js';
 import { applyBrokerAuth, DEFAULT_BROWSER_MAX_PACKET_SIZE, DEFAULT_SERVICE_MAX_PACKET_SIZE, type BrokerAuthOptions } from './auth.js';
 import { joinBrokerCluster, type BrokerClusterOptions } from './cluster.js';
-import type { LocalFirstEmitterStats } from './local-first-emitter.js';
 import { ConnectionGuard, type GuardViolation } from './connection-guard.js';
 import { InboundBudget } from './inbound-budget.js';
 import { resolveBrokerLimits, type BrokerLimits } from './limits.js';
@@ -79,8 +78,6 @@ export interface EmbeddedBrokerStats {
   inboundThrottled: number;
   /** Retained messages under users' topics, and how many were cleared for a user's budget. */
   retained: { messages: number; bytes: number; users: number; evicted: number };
-  /** A cluster node's traffic through Redis (see `LocalFirstEmitterStats`); absent on a single node. */
-  cluster?: LocalFirstEmitterStats;
 }
 
 /** A running embedded broker: its URLs, ports and `close()`. */
@@ -246,7 +243,6 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): 
       refused: { ...refused, subscriptions: subscriptionBudget.refused() },
       inboundThrottled,
       retained: { ...retainedBudget.usage(), evicted: retainedBudget.evicted() },
-      ...(cluster ? { cluster: { ...cluster.emitterStats } } : {}),
     }),
     close() {
       closing ??= (async () => {

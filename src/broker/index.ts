@@ -7,4 +7,3 @@ export { ACCESS_TABLE, accessRule, browserGrants, ruleTopic, serviceRoots, BROWS
 export { clientIdOwner, isClientIdOf, isReservedClientId, newBrowserClientId, RESERVED_CLIENT_ID_PREFIX } from '../transport/client-ids.js';
 export { PortInUseError, listen } from './listen.js';
 export { joinBrokerCluster, redisConnectionOptions, ClusterDependencyError, InvalidRedisUrlError, BROKER_CLUSTER_DEFAULTS, type BrokerClusterOptions, type BrokerClusterWiring } from './cluster.js';
-export type { LocalFirstEmitterStats } from './local-first-emitter.js';

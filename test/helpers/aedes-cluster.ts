@@ -28,8 +28,6 @@ export interface AedesClusterOptions {
   /** Extra arguments for `node` before the entry, e.g. `taskset` is applied by the caller instead. */
   wrap?: (command: string, args: string[]) => [string, string[]];
   startTimeoutMs?: number;
-  /** The cluster's `relay` (see `BrokerClusterOptions`). Default: the broker's default. */
-  relay?: 'local-first' | 'via-redis';
 }
 
 export async function startAedesCluster(options: AedesClusterOptions = {}): Promise<AedesCluster> {
@@ -93,8 +91,7 @@ class AedesNode implements TestClusterNode {
   async start(): Promise<void> {
     if (this.alive) return;
     const [command, args] = (this.options.wrap ?? ((c, a) => [c, a]))(process.execPath, ['--import', 'tsx', ENTRY, this.redisUrl, String(this.port), String(this.wsPort)]);
-    const env = this.options.relay ? { ...process.env, CSK_CLUSTER_RELAY: this.options.relay } : process.env;
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT, env });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
     this.child = child;
     children.add(child);
     let stderr = '';
