@@ -71,7 +71,10 @@ async function mqttPublish(params: Extract<CapacityMessage, { role: 'mqtt-publis
   const { chats, rate, seconds } = params;
   const tokens = Math.round(rate * seconds);
   const errors: string[] = [];
-  const publishers = await inBatches(Math.ceil(chats / 100), 10, (j) => mqtt.connectAsync(params.urls[j % params.urls.length], { reconnectPeriod: 0 }));
+  // One connection per 100 chats, as a worker would hold, and at least one per broker URL: with one
+  // connection, a cluster's publishes would all enter through one node.
+  const connections = Math.max(Math.ceil(chats / 100), params.urls.length);
+  const publishers = await inBatches(connections, 10, (j) => mqtt.connectAsync(params.urls[j % params.urls.length], { reconnectPeriod: 0 }));
   for (const p of publishers) (p.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
   // One coalescer per connection, as createChatWorker keeps one: the TurnPublisher feeds it each
   // stream publish's completion lag and the socket backlog, and asks it for the merge window.
@@ -93,7 +96,7 @@ async function mqttPublish(params: Extract<CapacityMessage, { role: 'mqtt-publis
   const sources = sharedPacer(chats, tokens, rate, clocks, toLocal(startAt));
   await Promise.all(
     sources.map(async (source, i) => {
-      const j = Math.floor(i / 100);
+      const j = i % connections;
       try {
         await publishStreamToMqtt(publishers[j] as never, { userId: USER_ID, chatId: chatIdFor(i) }, source, { replayGraceMs: 0, coalescer: coalescers[j] });
       } catch (error) {

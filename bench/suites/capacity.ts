@@ -213,16 +213,22 @@ export interface CapacitySearch {
   bisectSteps: number;
   /** See `trial`. */
   serverCore?: string;
+  /**
+   * Run a failed trial once more and count it passed if that passes: one stall (a throttled
+   * period, a GC) would otherwise set a small capacity by itself. Both attempts are reported.
+   */
+  retryFailed?: boolean;
 }
 
 /** Doubling from `search.start`, then bisection steps between the last pass and the first failure. */
 export async function capacity(name: string, d: Deployment, seconds: number, search: CapacitySearch, log: (m: string) => void, trials: Trial[]): Promise<number> {
-  const run = async (chats: number) => {
+  const attemptOnce = async (chats: number, attempt: number) => {
     const t = await trial(name, d, chats, seconds, search.serverCore).catch((error: unknown): Trial => ({ contender: name, chats, pass: false, lost: Number.NaN, latency: summarize([]), brokerUsPerToken: Number.NaN, workerUsPerToken: Number.NaN, serverCorePercent: Number.NaN, harnessCorePercent: Number.NaN, messagesPerToken: Number.NaN, maxWindowMs: Number.NaN, errors: [String(error)] }));
     trials.push(t);
-    log(`capacity: ${name} ${chats} chats: ${t.pass ? 'pass' : 'FAIL'} lost ${t.lost} p50 ${fmt(t.latency.p50)} p99 ${fmt(t.latency.p99)} ms; server core ${fmt(t.serverCorePercent, 0)}% harness core ${fmt(t.harnessCorePercent, 0)}%${t.errors.length ? ` errors: ${t.errors.join('; ').slice(0, 300)}` : ''}`);
+    log(`capacity: ${name} ${chats} chats${attempt > 0 ? ' (again)' : ''}: ${t.pass ? 'pass' : 'FAIL'} lost ${t.lost} p50 ${fmt(t.latency.p50)} p99 ${fmt(t.latency.p99)} ms; server core ${fmt(t.serverCorePercent, 0)}% harness core ${fmt(t.harnessCorePercent, 0)}%${t.errors.length ? ` errors: ${t.errors.join('; ').slice(0, 300)}` : ''}`);
     return t.pass;
   };
+  const run = async (chats: number) => (await attemptOnce(chats, 0)) || (!!search.retryFailed && (await attemptOnce(chats, 1)));
   let lo = 0;
   let hi = Number.POSITIVE_INFINITY;
   for (let chats = search.start; chats <= search.max; chats *= 2) {
