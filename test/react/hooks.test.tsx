@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { StrictMode } from 'react';
-import { act, renderHook, waitFor } from '@testing-library/react';
+import { act, renderHook } from '@testing-library/react';
 import { useConnectionState } from '../../src/hooks/use-connection-state.js';
 import { useGenerationStatus } from '../../src/hooks/use-generation-status.js';
 import { useRecoveryState } from '../../src/hooks/use-recovery-state.js';
@@ -77,12 +77,22 @@ describe('useChatTransport with an instance', () => {
 });
 
 describe('useCountdown', () => {
-  it('counts whole seconds down to the target and stops at zero', async () => {
-    const target = Date.now() + 1_200;
-    const { result } = renderHook(() => useCountdown(target));
-    expect(result.current).toBe(2);
-    await waitFor(() => expect(result.current).toBe(1), { timeout: 1_000 });
-    await waitFor(() => expect(result.current).toBe(0), { timeout: 2_000 });
+  it('counts whole seconds down to the target and stops at zero', () => {
+    // Fake timers: on a busy machine a real 1 s wait raced the hook's own timer (seen in CI).
+    vi.useFakeTimers();
+    try {
+      const target = Date.now() + 1_200;
+      const { result } = renderHook(() => useCountdown(target));
+      expect(result.current).toBe(2);
+      act(() => vi.advanceTimersByTime(200));
+      expect(result.current).toBe(1);
+      act(() => vi.advanceTimersByTime(1_000));
+      expect(result.current).toBe(0);
+      act(() => vi.advanceTimersByTime(5_000));
+      expect(result.current).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('is null without a target', () => {
